@@ -1,0 +1,44 @@
+"""Each student's stack in progress, kept on the server so a refresh or a reopened tab finds it again.
+
+A draft is the raw stack document exactly as the Build page edits it (`{"name", "input_shape", "layers"}`),
+valid or not: a half-finished stack with a problem is still the student's work and must not be lost.
+One JSON file per owner under `runs_root()/drafts/`, replaced atomically on every change.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from cnnlab.owners import is_owner_token
+from cnnlab.paths import atomic_write_text, runs_root
+
+MAX_DRAFT_BYTES = 1_000_000  # far above any stack within the layer caps; a bigger file is not ours
+
+
+def _draft_path(owner: str) -> Path:
+    if not is_owner_token(owner):
+        raise ValueError("a draft belongs to an owner token from cnnlab.owners.new_owner_token()")
+    return runs_root() / "drafts" / f"{owner}.json"
+
+
+def save_draft(owner: str, stack: Mapping[str, Any]) -> None:
+    """Store `owner`'s current stack document, replacing the previous one in a single atomic rename."""
+    atomic_write_text(_draft_path(owner), json.dumps(stack, ensure_ascii=False, separators=(",", ":")))
+
+
+def load_draft(owner: str) -> dict[str, Any] | None:
+    """The stack document `owner` saved last, or None when there is none (or the file is unreadable).
+
+    Never raises for a missing, oversized or corrupt file: the page then simply starts a fresh stack.
+    """
+    path = _draft_path(owner)
+    try:
+        if path.stat().st_size > MAX_DRAFT_BYTES:
+            return None
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError, RecursionError):
+        return None
+    return document if isinstance(document, dict) else None

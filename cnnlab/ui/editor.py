@@ -1,0 +1,297 @@
+"""The Build page's controls: name and input, presets, "Add a layer", "Edit a layer".
+
+Every control changes the owner's saved stack in a widget callback (callbacks run before the page script),
+so the page then simply reads the stack back and shows it. Edit widgets take their values from the saved
+stack on every run, so they always show the selected layer as it is, even after a change in another tab.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import streamlit as st
+
+from cnnlab.drafts import save_draft
+from cnnlab.presets import PRESETS
+from cnnlab.spec import MAX_NAME_LENGTH, LayerType
+from cnnlab.ui.layer_fields import (
+    FIELDS,
+    LAYER_HELP,
+    PART_LABELS,
+    Field,
+    FieldKind,
+    Part,
+    default_layer,
+    layer_from_parts,
+    parts_from_raw,
+    raw_from_parts,
+    whole_or_none,
+)
+from cnnlab.ui.session import Level, flash
+from cnnlab.ui.stack_doc import (
+    Stack,
+    StackRefused,
+    current_stack,
+    delete_layer,
+    empty_stack,
+    insert_layer,
+    layers_of,
+    move_layer,
+    replace_layer,
+    set_setting,
+    stack_from_spec,
+)
+from cnnlab.ui.text import plain
+
+ADD = "build_add"
+EDIT = "build_edit"
+EDIT_POSITION = "build_edit_pos"
+ADD_POSITION = "build_add_pos"
+PREVIOUS = "build_previous"
+LAYER_TYPES = [str(t) for t in LayerType]
+
+
+# ---------------------------------------------------------------------------------- changing the stack
+
+
+SAVE_FAILED = ("Your change could not be saved on the server ({error}); your stack is as shown. Try again, "
+               "and if it keeps failing tell your teacher (the server's disk may be full).")
+
+
+def _save(owner: str, stack: Stack) -> bool:
+    """Store the owner's stack; a failing disk becomes an error message instead of a traceback."""
+    try:
+        save_draft(owner, stack)
+    except OSError as error:
+        flash(Level.error, plain(SAVE_FAILED.format(error=type(error).__name__)))
+        return False
+    return True
+
+
+def change_stack(owner: str, change: Callable[[Stack], Stack]) -> bool:
+    """Apply one edit to the owner's saved stack; True when saved. An edit refused at a cap (or a failing
+    disk) becomes an error message."""
+    try:
+        return _save(owner, change(current_stack(owner)))
+    except StackRefused as refusal:
+        flash(Level.error, plain(str(refusal)))
+        return False
+
+
+def replace_stack(owner: str, stack: Stack, message: str) -> None:
+    """Make `stack` the owner's whole stack, keeping the one it replaces for "Bring back my previous stack"
+    (a preset, link or upload must never silently lose a student's work)."""
+    previous = current_stack(owner)
+    if not _save(owner, stack):
+        return
+    if layers_of(previous):
+        st.session_state[PREVIOUS] = previous
+    st.session_state.pop(EDIT_POSITION, None)
+    flash(Level.success, message)
+
+
+def _bring_back(owner: str) -> None:
+    previous = st.session_state.pop(PREVIOUS, None)
+    if previous is not None and _save(owner, previous):
+        flash(Level.success, "Your previous stack is back.")
+
+
+def render_bring_back(owner: str) -> None:
+    """After a preset, link or upload replaced the stack: a button to undo that once."""
+    if PREVIOUS in st.session_state:
+        st.button("Bring back my previous stack", key="build_bring_back", icon=":material/undo:",
+                  on_click=_bring_back, args=(owner,))
+
+
+# ---------------------------------------------------------------------------------------- form widgets
+
+
+def _part_key(prefix: str, field: Field, index: int) -> str:
+    return f"{prefix}_{field.key}_{index}"
+
+
+def _read_parts(prefix: str, field: Field) -> tuple[Part, ...]:
+    count = len(PART_LABELS[field.kind])
+    return tuple(st.session_state.get(_part_key(prefix, field, index)) for index in range(count))
+
+
+def _show(key: str, value: Any) -> None:
+    """Make widget `key` show `value` on this run (set before the widget is drawn)."""
+    if key not in st.session_state or st.session_state[key] != value:
+        st.session_state[key] = value
+
+
+def _field_widgets(prefix: str, field: Field, on_change: Callable[..., None] | None = None,
+                   args: tuple[Any, ...] = ()) -> None:
+    """The input boxes of one field, side by side; their values live in session state under `prefix`."""
+    labels = PART_LABELS[field.kind]
+    for index, (column, part) in enumerate(zip(st.columns(len(labels)), labels, strict=True)):
+        label = f"{field.key} · {part}" if part else field.key
+        options: dict[str, Any] = {"key": _part_key(prefix, field, index), "on_change": on_change,
+                                   "args": args, "help": field.help if index == 0 else None}
+        with column:
+            if field.kind == FieldKind.choice:
+                st.selectbox(label, field.choices, index=None, placeholder="choose", **options)
+            elif field.kind == FieldKind.flag:
+                st.checkbox(label, **options)
+            elif field.kind == FieldKind.fraction:
+                st.number_input(label, value=None, step=0.05, format="%.3f", **options)
+            else:
+                blank = "pool size" if field.kind == FieldKind.optional_pair else "required"
+                st.number_input(label, value=None, step=1, placeholder=blank, **options)
+
+
+# -------------------------------------------------------------------------------- name, input, presets
+
+
+def _set_name(owner: str) -> None:
+    name = st.session_state.get("build_name") or ""
+    change_stack(owner, lambda stack: stack | {"name": name})
+
+
+def _set_input(owner: str) -> None:
+    shape = [st.session_state.get(f"build_input_{i}") for i in range(3)]
+    change_stack(owner, lambda stack: stack | {"input_shape": shape})
+
+
+def _input_parts(value: object) -> list[int | None]:
+    """The three input boxes from the stack's input_shape; a value that is not a whole number shows empty."""
+    if isinstance(value, list | tuple) and len(value) == 3:
+        return [whole_or_none(side) for side in value]
+    return [None, None, None]
+
+
+def render_name_and_input(owner: str, stack: Stack) -> None:
+    """The stack's name and input shape (height, width, channels)."""
+    name = stack.get("name")
+    _show("build_name", name[:MAX_NAME_LENGTH] if isinstance(name, str) else "")
+    for index, side in enumerate(_input_parts(stack.get("input_shape"))):
+        _show(f"build_input_{index}", side)
+    name_column, *side_columns = st.columns([3, 1, 1, 1])
+    name_column.text_input("Name", key="build_name", on_change=_set_name, args=(owner,),
+                           max_chars=MAX_NAME_LENGTH,
+                           help="Used in file names and the Keras model name; letters, digits, - and _ "
+                                "work best.")
+    labels = ("input height", "input width", "input channels")
+    for index, (column, label) in enumerate(zip(side_columns, labels, strict=True)):
+        column.number_input(label, value=None, step=1, key=f"build_input_{index}", on_change=_set_input,
+                            args=(owner,), help="MNIST digits are 28 × 28 × 1 (one grey channel).")
+
+
+def _open_preset(owner: str) -> None:
+    preset = PRESETS[st.session_state["build_preset"]]
+    replace_stack(owner, stack_from_spec(preset.spec), plain(f"Opened the preset {preset.title}."))
+
+
+def _clear(owner: str) -> None:
+    replace_stack(owner, empty_stack(), "Started an empty stack.")
+
+
+def render_presets(owner: str) -> None:
+    """Pick a ready-made stack (with what it teaches), or start empty."""
+    name = st.selectbox("Preset", list(PRESETS), key="build_preset", format_func=lambda n: PRESETS[n].title)
+    st.caption(PRESETS[name].description)
+    open_column, clear_column = st.columns(2)
+    open_column.button("Open this preset", key="build_open_preset", on_click=_open_preset, args=(owner,),
+                       icon=":material/file_open:", help="Replaces your stack (you can bring it back).")
+    clear_column.button("Start an empty stack", key="build_clear", on_click=_clear, args=(owner,),
+                        icon=":material/delete_sweep:")
+
+
+# ----------------------------------------------------------------------------------------- add a layer
+
+
+def _add(owner: str) -> None:
+    layer_type = LayerType(st.session_state[f"{ADD}_type"])
+    prefix = f"{ADD}_{layer_type}"
+    layer = layer_from_parts(layer_type, {f.key: _read_parts(prefix, f) for f in FIELDS[layer_type]})
+    position = st.session_state.get(ADD_POSITION, 1)
+    if change_stack(owner, lambda stack: insert_layer(stack, position, layer)):
+        st.session_state[ADD_POSITION] = position + 1
+        st.session_state[EDIT_POSITION] = position
+        flash(Level.success, f"Added {layer_type} as layer {position}.")
+
+
+def _insert_label(position: int, layers: list[object]) -> str:
+    if position > len(layers):
+        return f"at the end (layer {position})"
+    return f"before layer {position} ({_type_of(layers[position - 1]) or '?'})"
+
+
+def render_add(owner: str, stack: Stack) -> None:
+    """Choose a type, then only that type's settings (Keras's defaults filled in), and where to insert it."""
+    layer_type = LayerType(st.selectbox("Layer type", LAYER_TYPES, key=f"{ADD}_type"))
+    st.caption(LAYER_HELP[layer_type])
+    prefix = f"{ADD}_{layer_type}"
+    for field in FIELDS[layer_type]:
+        for index, part in enumerate(field.default):
+            st.session_state.setdefault(_part_key(prefix, field, index), part)
+        _field_widgets(prefix, field)
+    layers = layers_of(stack)
+    positions = list(range(1, len(layers) + 2))
+    if st.session_state.get(ADD_POSITION) not in positions:
+        st.session_state[ADD_POSITION] = positions[-1]
+    st.selectbox("Insert", positions, key=ADD_POSITION, format_func=lambda p: _insert_label(p, layers))
+    st.button("Add layer", key=f"{ADD}_button", type="primary", icon=":material/add:", on_click=_add,
+              args=(owner,))
+
+
+# ---------------------------------------------------------------------------------------- edit a layer
+
+
+def _type_of(layer: object) -> str | None:
+    kind = layer.get("type") if isinstance(layer, dict) else None
+    return kind if kind in LAYER_TYPES else None
+
+
+def _change_type(owner: str, position: int) -> None:
+    chosen = st.session_state.get(f"{EDIT}_type")
+    if chosen in LAYER_TYPES:
+        change_stack(owner, lambda stack: replace_layer(stack, position, default_layer(LayerType(chosen))))
+
+
+def _change_field(owner: str, position: int, field: Field) -> None:
+    value = raw_from_parts(field, _read_parts(EDIT, field))
+    change_stack(owner, lambda stack: set_setting(stack, position, field.key, value))
+
+
+def _move(owner: str, position: int, offset: int) -> None:
+    change_stack(owner, lambda stack: move_layer(stack, position, offset))
+    st.session_state[EDIT_POSITION] = position + offset
+
+
+def _delete(owner: str, position: int) -> None:
+    change_stack(owner, lambda stack: delete_layer(stack, position))
+    st.session_state[EDIT_POSITION] = max(position - 1, 1)
+
+
+def render_edit(owner: str, stack: Stack) -> None:
+    """Pick a layer; change its type or settings (applied at once), move it up or down, or delete it."""
+    layers = layers_of(stack)
+    if not layers:
+        st.info("The stack is empty: add a layer, or open a preset.")
+        return
+    positions = list(range(1, len(layers) + 1))
+    if st.session_state.get(EDIT_POSITION) not in positions:
+        st.session_state[EDIT_POSITION] = 1
+    position = st.selectbox("Layer", positions, key=EDIT_POSITION,
+                            format_func=lambda p: f"{p} · {_type_of(layers[p - 1]) or 'unknown type'}")
+    layer = layers[position - 1]
+    kind = _type_of(layer)
+    _show(f"{EDIT}_type", kind)
+    st.selectbox("Type", LAYER_TYPES, index=None, key=f"{EDIT}_type", placeholder="choose a layer type",
+                 on_change=_change_type, args=(owner, position),
+                 help="Changing the type starts from its defaults.")
+    if kind is not None:
+        for field in FIELDS[LayerType(kind)]:
+            for index, part in enumerate(parts_from_raw(field, layer)):
+                _show(_part_key(EDIT, field, index), part)
+            _field_widgets(EDIT, field, on_change=_change_field, args=(owner, position, field))
+    up, down, delete = st.columns(3)
+    up.button("Move up", key=f"{EDIT}_up", icon=":material/arrow_upward:", disabled=position == 1,
+              on_click=_move, args=(owner, position, -1))
+    down.button("Move down", key=f"{EDIT}_down", icon=":material/arrow_downward:",
+                disabled=position == len(layers), on_click=_move, args=(owner, position, 1))
+    delete.button("Delete", key=f"{EDIT}_delete", icon=":material/delete:", on_click=_delete,
+                  args=(owner, position))

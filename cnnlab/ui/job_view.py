@@ -1,0 +1,118 @@
+"""How a training job looks on Train and Results: its status in words, progress, curves and downloads."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from cnnlab.arithmetic import analyze
+from cnnlab.charts import training_figure
+from cnnlab.hyper import TrainConfig
+from cnnlab.jobs import JobManager, JobRefused, JobSnapshot, JobState
+from cnnlab.keras_bridge import keras_code
+from cnnlab.store import ModelFormat
+from cnnlab.ui.session import Level, flash
+from cnnlab.ui.text import file_stem, plain
+
+STATE_WORDS = {
+    JobState.QUEUED: "waiting in the queue",
+    JobState.RUNNING: "training",
+    JobState.STOPPING: "stopping",
+    JobState.FINISHED: "finished",
+    JobState.STOPPED: "stopped",
+    JobState.FAILED: "failed",
+    JobState.INTERRUPTED: "interrupted",
+}
+MIME = {ModelFormat.H5: "application/x-hdf5", ModelFormat.KERAS: "application/zip"}
+
+
+def submit_job(manager: JobManager, owner: str, spec: object, config: TrainConfig, name: str) -> bool:
+    """Queue a job; True on success. A refusal (a cap, a bad stack) or a failing disk becomes an error
+    message saying what to do, never a traceback."""
+    try:
+        manager.submit(owner, spec, config, name)
+    except JobRefused as refusal:
+        flash(Level.error, plain(f"Not started: {refusal}."))
+        return False
+    except OSError as error:
+        reason = type(error).__name__
+        flash(Level.error, plain(f"Not started: the server could not record the job ({reason}). Try again; "
+                                 "tell your teacher if it keeps failing."))
+        return False
+    return True
+
+
+def duration(seconds: float) -> str:
+    """Seconds for people: 5 → "5 s", 80 → "1 min 20 s", 3725 → "1 h 2 min"."""
+    whole = round(seconds)
+    if whole < 60:
+        return f"{whole} s"
+    if whole < 3600:
+        return f"{whole // 60} min {whole % 60} s"
+    return f"{whole // 3600} h {whole % 3600 // 60} min"
+
+
+def accuracy_text(accuracy: float | None) -> str:
+    """A test accuracy (fraction) as the reference writes it: 0.9891 → "98.91 %"; None → "—"."""
+    return "—" if accuracy is None else f"{accuracy * 100:.2f} %"
+
+
+def config_text(config: TrainConfig) -> str:
+    """Hyperparameters in one line: "1 epoch on 24,000 images · rmsprop, batch 8, learning rate 0.001"."""
+    epochs = f"{config.epochs} epoch{'s' * (config.epochs != 1)}"
+    return (f"{epochs} on {config.train_size:,} images · {config.optimizer}, batch {config.batch_size}, "
+            f"learning rate {config.learning_rate:g}")
+
+
+def progress(snapshot: JobSnapshot) -> float:
+    """Fraction of the planned batches done: epoch 2 of 5, batch 211 of 422 → (1 × 422 + 211) / 2110 = 0.3."""
+    total = snapshot.epochs * snapshot.steps_per_epoch
+    if snapshot.state.is_final and snapshot.state != JobState.STOPPED:
+        return 1.0 if snapshot.state == JobState.FINISHED else 0.0
+    done = max(snapshot.epoch - 1, 0) * snapshot.steps_per_epoch + snapshot.step
+    return min(done / total, 1.0) if total else 0.0
+
+
+def progress_text(snapshot: JobSnapshot) -> str:
+    """The words under the progress bar: epoch, batch, pace and time left."""
+    if snapshot.state == JobState.QUEUED:
+        return f"waiting in the queue: position {snapshot.queue_position}"
+    parts = [f"epoch {max(snapshot.epoch, 1)} of {snapshot.epochs}",
+             f"batch {snapshot.step:,} of {snapshot.steps_per_epoch:,}"]
+    if snapshot.samples_per_second:
+        parts.append(f"{snapshot.samples_per_second:,.0f} images/s")
+    if snapshot.eta_s is not None:
+        parts.append(f"about {duration(snapshot.eta_s)} left")
+    return " · ".join(parts)
+
+
+def render_curves(snapshot: JobSnapshot, key: str) -> None:
+    """The loss and accuracy curves of the job (batch line, epoch markers)."""
+    if not snapshot.batch_points:
+        st.caption("The curves appear with the first batches.")
+        return
+    st.plotly_chart(training_figure(snapshot.batch_points, snapshot.epochs_history, snapshot.epochs), key=key,
+                    config={"displayModeBar": False})
+
+
+def model_file_name(snapshot: JobSnapshot, fmt: ModelFormat) -> str:
+    """Download name with the architecture and its accuracy, e.g. "convnet-98.91.h5"."""
+    stem = file_stem(snapshot.name, "model")
+    if snapshot.test_accuracy is not None:
+        stem += f"-{snapshot.test_accuracy * 100:.2f}"
+    return f"{stem}.{fmt.value}"
+
+
+def render_downloads(manager: JobManager, owner: str, snapshot: JobSnapshot, key: str) -> None:
+    """Download buttons for the trained .h5 and .keras (read from disk only on click) and the Keras code."""
+    with st.container(horizontal=True, key=f"{key}_row"):
+        for fmt in ModelFormat:
+            path = manager.model_file(snapshot.job_id, owner, fmt)
+            if path is not None:
+                name = model_file_name(snapshot, fmt)
+                st.download_button(f"Download {name}", data=path.read_bytes, file_name=name, mime=MIME[fmt],
+                                   on_click="ignore", key=f"{key}_{fmt.value}", icon=":material/download:")
+        spec = analyze(snapshot.spec).spec
+        if spec is not None:
+            st.download_button("Download the Keras code (.py)", keras_code(spec),
+                               file_name=f"{file_stem(snapshot.name, 'model')}.py", mime="text/x-python",
+                               on_click="ignore", key=f"{key}_code", icon=":material/code:")

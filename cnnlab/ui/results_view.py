@@ -1,0 +1,125 @@
+"""The Results page's parts: the list of the student's runs, and one run in detail.
+
+A run's detail is a row of tabs, one per entry of `RUN_SECTIONS`; a new view of a run (for example the
+misclassified digits or feature maps) is one more `(title, render)` entry there.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+
+import pandas as pd
+import streamlit as st
+
+from cnnlab import jobs
+from cnnlab.arithmetic import analyze
+from cnnlab.hyper import config_to_dict
+from cnnlab.jobs import JobSnapshot, JobState
+from cnnlab.ui import insight, session
+from cnnlab.ui.job_view import (
+    STATE_WORDS,
+    accuracy_text,
+    config_text,
+    duration,
+    render_curves,
+    render_downloads,
+    submit_job,
+)
+from cnnlab.ui.session import Level, flash
+from cnnlab.ui.stack_view import stack_table
+from cnnlab.ui.text import plain
+
+RUN_KEY = "results_run"
+TRAIN_PAGE = "pages/2_Train.py"
+RERUNNABLE = (JobState.FAILED, JobState.INTERRUPTED, JobState.STOPPED)
+
+
+def started(snapshot: JobSnapshot) -> str:
+    """When the run was submitted, in the server's local time: "2026-11-26 09:41"."""
+    return dt.datetime.fromtimestamp(snapshot.created_at).strftime("%Y-%m-%d %H:%M")
+
+
+def runs_table(snapshots: list[JobSnapshot]) -> pd.DataFrame:
+    """One row per run, newest first: name, state, test accuracy, parameters, epochs, images, start time."""
+    rows = [(s.name, STATE_WORDS[s.state], accuracy_text(s.test_accuracy), f"{s.params:,}",
+             str(s.config.epochs), f"{s.config.train_size:,}", started(s)) for s in snapshots]
+    columns = ["Run", "State", "Test accuracy", "Parameters", "Epochs", "Training images", "Started"]
+    return pd.DataFrame([[plain(cell) for cell in row] for row in rows], columns=columns)
+
+
+def run_label(snapshot: JobSnapshot) -> str:
+    """How a run is named in the picker: "convnet · 98.91 % · 2026-11-26 09:41"."""
+    figure = accuracy_text(snapshot.test_accuracy) if snapshot.test_accuracy is not None else (
+        STATE_WORDS[snapshot.state])
+    return f"{snapshot.name} · {figure} · {started(snapshot)}"
+
+
+def pick_run(snapshots: list[JobSnapshot]) -> JobSnapshot:
+    """The run the student selected (the newest at first)."""
+    by_id = {s.job_id: s for s in snapshots}
+    if st.session_state.get(RUN_KEY) not in by_id:
+        st.session_state[RUN_KEY] = snapshots[0].job_id
+    chosen = st.selectbox("Run", list(by_id), key=RUN_KEY,
+                          format_func=lambda job_id: run_label(by_id[job_id]))
+    return by_id[chosen]
+
+
+def _run_again(owner: str, snapshot: JobSnapshot) -> None:
+    if submit_job(jobs.get_manager(), owner, snapshot.spec, snapshot.config, snapshot.name):
+        flash(Level.success, plain(f"{snapshot.name} is queued again; follow it on the Train page."))
+
+
+def render_outcome(owner: str, snapshot: JobSnapshot) -> None:
+    """Test figures, or why the run has none (with "Run again" for a failed, interrupted or stopped run)."""
+    if not snapshot.state.is_final:
+        st.info(f"This run is {STATE_WORDS[snapshot.state]}; watch it live on the Train page.")
+        st.page_link(TRAIN_PAGE, label="Go to Train", icon=":material/model_training:",
+                     query_params={session.OWNER_PARAM: owner})
+    elif snapshot.state in (JobState.FAILED, JobState.INTERRUPTED):
+        st.error(plain(f"This run {STATE_WORDS[snapshot.state]}: {snapshot.message}"),
+                 icon=":material/error:")
+    elif snapshot.state == JobState.STOPPED and snapshot.message:
+        st.warning(plain(snapshot.message), icon=":material/stop_circle:")
+    if snapshot.test_accuracy is not None:
+        accuracy, loss, params, elapsed = st.columns(4)
+        accuracy.metric("Test accuracy", accuracy_text(snapshot.test_accuracy),
+                        help="Share of MNIST's 10,000 test images (never seen in training) read correctly.")
+        loss.metric("Test loss", f"{snapshot.test_loss:.4f}" if snapshot.test_loss is not None else "—")
+        params.metric("Parameters", f"{snapshot.params:,}")
+        elapsed.metric("Training time", duration(snapshot.elapsed_s),
+                       help=f"{snapshot.samples_per_second or 0:,.0f} images per second")
+    if snapshot.state in RERUNNABLE:
+        st.button("Run again", key=f"results_again_{snapshot.job_id}", icon=":material/replay:",
+                  on_click=_run_again, args=(owner, snapshot),
+                  help="Queues the same architecture with the same hyperparameters.")
+
+
+def _architecture(owner: str, snapshot: JobSnapshot) -> None:
+    st.table(stack_table(analyze(snapshot.spec), snapshot.spec.get("layers", [])), hide_index=True)
+    settings = config_to_dict(snapshot.config)
+    st.table(pd.DataFrame({"Hyperparameter": list(settings), "Value": [plain(v) for v in settings.values()]}),
+             hide_index=True)
+
+
+def _curves(owner: str, snapshot: JobSnapshot) -> None:
+    render_curves(snapshot, key=f"results_curves_{snapshot.job_id}")
+
+
+RunSection = Callable[[str, JobSnapshot], None]
+RUN_SECTIONS: list[tuple[str, RunSection]] = [
+    ("Curves", _curves),
+    ("Where it errs", insight.render_errors_section),
+    ("Architecture", _architecture),
+]
+
+
+def render_run(owner: str, snapshot: JobSnapshot) -> None:
+    """One run: its outcome and downloads, then a tab per entry of `RUN_SECTIONS`."""
+    st.subheader(plain(f"{snapshot.name} — {STATE_WORDS[snapshot.state]}"))
+    st.caption(f"Started {started(snapshot)} · {config_text(snapshot.config)}")
+    render_outcome(owner, snapshot)
+    render_downloads(jobs.get_manager(), owner, snapshot, key=f"results_download_{snapshot.job_id}")
+    for tab, (_, render) in zip(st.tabs([title for title, _ in RUN_SECTIONS]), RUN_SECTIONS, strict=True):
+        with tab:
+            render(owner, snapshot)

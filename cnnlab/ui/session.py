@@ -1,0 +1,84 @@
+"""Who the student is and how they move between pages: the owner token, mirrored in the URL as `?u=`.
+
+The token lives in `st.session_state` for the session and in the address bar, so a refresh, a bookmark or a
+reopened tab with the same URL is the same student (their stack and their runs), and nobody can guess it.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+import streamlit as st
+
+from cnnlab.owners import is_owner_token, new_owner_token
+
+OWNER_KEY = "owner"
+OWNER_PARAM = "u"
+PAGES = (  # (script, label, icon) of the sidebar navigation, in order
+    ("app.py", "Home", ":material/home:"),
+    ("pages/1_Build.py", "Build", ":material/stacks:"),
+    ("pages/2_Train.py", "Train", ":material/model_training:"),
+    ("pages/3_Results.py", "Results", ":material/insights:"),
+    ("pages/4_Predict.py", "Predict", ":material/draw:"),
+    ("pages/5_Compare.py", "Compare", ":material/compare_arrows:"),
+)
+
+
+def current_owner() -> str:
+    """This session's owner token: kept from earlier runs, else taken from `?u=`, else a fresh one.
+
+    Also writes it back to the URL on every run, since moving between pages drops the query string.
+    """
+    owner = st.session_state.get(OWNER_KEY)
+    if not is_owner_token(owner):
+        from_url = st.query_params.get(OWNER_PARAM)
+        owner = from_url if is_owner_token(from_url) else new_owner_token()
+        st.session_state[OWNER_KEY] = owner
+    if st.query_params.get(OWNER_PARAM) != owner:
+        st.query_params[OWNER_PARAM] = owner
+    return owner
+
+
+def start_page(title: str) -> str:
+    """Common top of every page: tab title, the owner token, the sidebar navigation. Returns the owner."""
+    st.set_page_config(page_title=f"{title} · CNN Lab", page_icon=":material/grid_view:", layout="wide")
+    owner = current_owner()
+    with st.sidebar:
+        st.markdown("**CNN Lab**")
+        for path, label, icon in PAGES:
+            st.page_link(path, label=label, icon=icon, query_params={OWNER_PARAM: owner})
+        st.caption("Your work is tied to this page's address (the `u=` part). Bookmark it to come back to "
+                   "your stack and your runs; don't share it — use Build's Share link instead.")
+    return owner
+
+
+def go_to(path: str, owner: str) -> None:
+    """Switch to another page of the app, keeping the student's identity in the URL."""
+    st.switch_page(path, query_params={OWNER_PARAM: owner})
+
+
+
+class Level(StrEnum):
+    """How a message is shown: the Streamlit call of that name."""
+
+    success = "success"
+    info = "info"
+    warning = "warning"
+    error = "error"
+
+
+FLASH_KEY = "flash"
+
+
+def flash(level: Level, message: str) -> None:
+    """Queue a message for this page run's message area, e.g. from a widget callback (which runs first).
+
+    `message` is rendered as Markdown: pass user text through `text.plain` first.
+    """
+    st.session_state.setdefault(FLASH_KEY, []).append((level, message))
+
+
+def show_flashes() -> None:
+    """Show and forget the queued messages."""
+    for level, message in st.session_state.pop(FLASH_KEY, []):
+        getattr(st, Level(level))(message)

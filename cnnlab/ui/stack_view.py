@@ -1,0 +1,82 @@
+"""The stack as the Build page shows it: the layer table, the totals, the problems, the picture."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from cnnlab.arithmetic import Analysis, LayerReport, format_shape, training_problems
+from cnnlab.charts import stack_figure
+from cnnlab.ui.layer_fields import settings_text
+from cnnlab.ui.text import plain
+
+TABLE_COLUMNS = ("No.", "Layer", "Settings", "Output shape", "Shape arithmetic", "Params",
+                 "Parameter arithmetic", "Check")
+
+
+def _check(report: LayerReport) -> str:
+    """✓, or the layer's problems (✗) and its hint (ℹ); "…" when a layer above it must be fixed first."""
+    notes = [f"✗ {p.message}" for p in report.problems]
+    if report.hint:
+        notes.append(f"ℹ {report.hint}")
+    if not notes and report.output_shape is None:
+        return "… its input is known once the layer above is fixed"
+    return "  ".join(notes) or "✓"
+
+
+def stack_table(analysis: Analysis, raw_layers: list[object]) -> pd.DataFrame:
+    """One row for the input and one per layer, every cell already text (Markdown-escaped)."""
+    input_shape = format_shape(analysis.input_shape) if analysis.input_shape else "?"
+    rows = [("", "Input", f"input_shape={input_shape}", input_shape, "the image", "0", "", "✓")]
+    for report in analysis.layers:
+        raw = raw_layers[report.position - 1] if report.position <= len(raw_layers) else {}
+        rows.append((
+            str(report.position), report.type or "?", settings_text(raw, report.position),
+            format_shape(report.output_shape) if report.output_shape else "?", report.shape_formula,
+            f"{report.params:,}" if report.output_shape else "?", report.formula, _check(report),
+        ))
+    return pd.DataFrame([[plain(cell) for cell in row] for row in rows], columns=list(TABLE_COLUMNS))
+
+
+def weight_memory(num_bytes: int) -> str:
+    """Bytes for people: 243496 → "237.8 KiB"."""
+    for unit, size in (("GiB", 2**30), ("MiB", 2**20), ("KiB", 2**10)):
+        if num_bytes >= size:
+            return f"{num_bytes / size:,.1f} {unit}"
+    return f"{num_bytes:,} bytes"
+
+
+def render_totals(analysis: Analysis) -> None:
+    """Parameters, MACs, weight memory and the output shape, as four metrics."""
+    params, macs, memory, output = st.columns(4)
+    so_far = "" if analysis.ok else " so far"
+    params.metric(f"Parameters{so_far}", f"{analysis.total_params:,}",
+                  help=f"Trainable {analysis.trainable_params:,}, non-trainable "
+                       f"{analysis.non_trainable_params:,} (BatchNormalization's moving mean and variance).")
+    macs.metric(f"MACs per image{so_far}", f"{analysis.macs:,}",
+                help="Multiply-accumulates for one image in Conv2D and Dense layers: the work of one "
+                     "prediction.")
+    memory.metric(f"Weight memory{so_far}", weight_memory(analysis.weight_bytes),
+                  help="Parameters × 4 bytes (float32).")
+    output.metric("Output shape", format_shape(analysis.output_shape) if analysis.output_shape else "?",
+                  help="What the last layer gives per image; MNIST needs 10 probabilities.")
+
+
+def render_problems(analysis: Analysis) -> None:
+    """Every problem of the stack (each names its layer and the fix), then what MNIST training still needs."""
+    for problem in analysis.problems:
+        st.error(plain(str(problem)), icon=":material/error:")
+    for problem in training_problems(analysis):
+        st.warning(plain(f"Before training on MNIST: {problem}"), icon=":material/info:")
+
+
+def render_stack(analysis: Analysis, raw_layers: list[object]) -> None:
+    """The table, totals and problems of the stack."""
+    st.table(stack_table(analysis, raw_layers), hide_index=True)
+    render_totals(analysis)
+    render_problems(analysis)
+
+
+def render_picture(analysis: Analysis) -> None:
+    """The Plotly picture of the tensor flowing through the stack."""
+    st.plotly_chart(stack_figure(analysis), key="build_stack_picture", config={"displayModeBar": False})

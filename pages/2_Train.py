@@ -1,0 +1,33 @@
+"""Train: pick hyperparameters, train the current stack on MNIST, and watch the curves grow live."""
+
+import streamlit as st
+
+from cnnlab import jobs
+from cnnlab.arithmetic import analyze
+from cnnlab.ui import session, train_view
+from cnnlab.ui.stack_doc import current_stack
+
+owner = session.start_page("Train")
+manager = jobs.get_manager()
+analysis = analyze(current_stack(owner))
+snapshots = manager.jobs(owner)
+
+st.title("Train")
+st.caption("Train your stack on the MNIST handwritten digits. The job trains a copy of the stack as it is "
+           "when you press Train, and keeps running if you close or reload this page.")
+session.show_flashes()
+can_train = train_view.render_trainability(analysis)
+if not can_train:
+    st.page_link("pages/1_Build.py", label="Fix it on Build", icon=":material/build:",
+                 query_params={session.OWNER_PARAM: owner})
+train_view.render_form(manager, owner, can_train)
+
+live = train_view.live_job(snapshots)
+if live is not None:
+    train_view.live_panel(owner, live.job_id)
+elif snapshots:
+    train_view.render_last_run(manager, owner, snapshots[0])
+
+if snapshots:
+    st.page_link("pages/3_Results.py", label="All your runs on Results", icon=":material/insights:",
+                 query_params={session.OWNER_PARAM: owner})

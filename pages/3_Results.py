@@ -1,0 +1,20 @@
+"""Results: every run of this student, newest first — accuracy, curves, confusion matrix, downloads."""
+
+import streamlit as st
+
+from cnnlab import jobs
+from cnnlab.ui import results_view, session
+
+owner = session.start_page("Results")
+snapshots = jobs.get_manager().jobs(owner)
+
+st.title("Results")
+session.show_flashes()
+if not snapshots:
+    st.info("No runs yet: train a stack and it will be listed here, newest first.")
+    st.page_link("pages/2_Train.py", label="Go to Train", icon=":material/model_training:",
+                 query_params={session.OWNER_PARAM: owner})
+    st.stop()
+
+st.table(results_view.runs_table(snapshots), hide_index=True)
+results_view.render_run(owner, results_view.pick_run(snapshots))

@@ -1,0 +1,147 @@
+"""Browser-test fixtures: the app started exactly as the README starts it, and Debian's chromium driving it.
+
+`app_url` runs `make run PORT=<free port>` from the repository root with its own runs directory, waits for
+`/_stcore/health`, and stops the whole process group at the end. `page` is a fresh chromium tab that accepts
+downloads. `StreamlitPage` waits the way Streamlit pages need: connected, and no script run in progress.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import time
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, Page, sync_playwright
+
+from cnnlab.paths import PROJECT_ROOT, RUNS_DIR_ENV
+
+SCREENSHOTS = PROJECT_ROOT / "docs" / "screenshots"
+STARTUP_TIMEOUT_S = 240  # the first `make run` on a fresh clone also installs the requirements
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _healthy(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
+            return response.status == 200
+    except OSError:
+        return False
+
+
+@dataclass(frozen=True)
+class RunningApp:
+    """The app under test: its base URL and the runs directory it writes to."""
+
+    url: str
+    runs_dir: Path
+
+
+@pytest.fixture(scope="session")
+def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningApp]:
+    """`make run PORT=…` with a private runs directory; stopped (process group) after the session."""
+    port = _free_port()
+    runs_dir = tmp_path_factory.mktemp("browser-runs")
+    log_path = runs_dir.parent / "server.log"
+    env = {**os.environ, RUNS_DIR_ENV: str(runs_dir)}
+    with log_path.open("wb") as log:
+        server = subprocess.Popen(["make", "run", f"PORT={port}"], cwd=PROJECT_ROOT, env=env, stdout=log,
+                                  stderr=subprocess.STDOUT, start_new_session=True)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + STARTUP_TIMEOUT_S
+        while not _healthy(url):
+            if server.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"`make run` did not come up; its output:\n{log_path.read_text()[-4000:]}")
+            time.sleep(0.5)
+        yield RunningApp(url, runs_dir)
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        try:
+            server.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(server.pid, signal.SIGKILL)
+            server.wait(timeout=20)
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    """Debian's chromium, headless (Playwright's own browser download does not work here)."""
+    executable = shutil.which("chromium")
+    if executable is None:
+        pytest.fail("the browser tests need Debian's chromium: `make chromium` installs it")
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS, headless=True)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:
+    """A fresh tab (own cookies and storage) that accepts downloads, wide enough for the stack table."""
+    context = browser.new_context(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
+    tab = context.new_page()
+    tab.set_default_timeout(30_000)
+    yield tab
+    context.close()
+
+
+_CONTENT_HEIGHT_JS = """() => Math.max(document.body.scrollHeight,
+    ...[...document.querySelectorAll("[data-testid=stMain], [data-testid=stMainBlockContainer]")]
+        .map(element => element.scrollHeight + 120))"""
+
+
+class StreamlitPage:
+    """Small helpers over a Playwright page showing a Streamlit app."""
+
+    def __init__(self, page: Page, base_url: str) -> None:
+        self.page = page
+        self.base_url = base_url
+
+    def goto(self, path: str) -> None:
+        """Open `path` (e.g. "/Build?preset=convnet") and wait until the script has finished."""
+        self.page.goto(f"{self.base_url}{path}")
+        self.wait_idle()
+
+    def wait_idle(self, timeout_ms: float = 30_000) -> None:
+        """Wait until the app is connected and no script run is in progress (and stays so for a moment)."""
+        app = self.page.locator("[data-testid=stApp][data-test-connection-state=CONNECTED]")
+        app.wait_for(timeout=timeout_ms)
+        self.page.locator("[data-testid=stApp][data-test-script-state=notRunning]").wait_for(timeout=timeout_ms)
+        self.page.wait_for_timeout(300)
+        self.page.locator("[data-testid=stApp][data-test-script-state=notRunning]").wait_for(timeout=timeout_ms)
+
+    def screenshot(self, name: str) -> Path:
+        """Save the whole page as docs/screenshots/<name>.png for the README.
+
+        Streamlit scrolls inside its main container, so the window is made as tall as the content first.
+        """
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        path = SCREENSHOTS / f"{name}.png"
+        viewport = self.page.viewport_size
+        height = self.page.evaluate(_CONTENT_HEIGHT_JS)
+        self.page.set_viewport_size({"width": viewport["width"], "height": max(viewport["height"], height)})
+        self.page.wait_for_timeout(500)
+        self.page.screenshot(path=str(path))
+        self.page.set_viewport_size(viewport)
+        return path
+
+
+@pytest.fixture
+def st_page(page: Page, app: RunningApp) -> StreamlitPage:
+    """The tab wrapped with Streamlit waits, pointed at the running app."""
+    return StreamlitPage(page, app.url)
