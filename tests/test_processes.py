@@ -1,0 +1,51 @@
+"""Child processes never re-run the Streamlit page that happens to be `__main__`, and report their death."""
+
+from __future__ import annotations
+
+import sys
+import types
+from multiprocessing.connection import wait
+from pathlib import Path
+
+import pytest
+
+from cnnlab.processes import ChildProcess
+
+
+@pytest.fixture
+def page_as_main(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Install a fake `__main__` like Streamlit's script runner does; running it would write a marker file."""
+    marker = tmp_path / "page-ran.txt"
+    script = tmp_path / "page.py"
+    script.write_text(f"open({str(marker)!r}, 'w').write('the page ran in the child')\n")
+    fake_main = types.ModuleType("__main__")
+    fake_main.__file__ = str(script)
+    monkeypatch.setitem(sys.modules, "__main__", fake_main)
+    return marker
+
+
+def test_child_runs_its_target_and_never_the_page_that_is_main(page_as_main: Path) -> None:
+    child = ChildProcess("tests._echo_child:echo", ("hello",))
+    try:
+        hello = child.conn.recv()
+        assert hello["greeting"] == "hello"
+        assert hello["pid"] == child.pid
+        assert hello["main_file"].endswith("processes.py")
+        child.conn.send({"n": 42})
+        assert child.conn.recv() == {"n": 42}
+    finally:
+        child.end()
+    assert not page_as_main.exists()
+
+
+def test_a_dying_child_reads_as_end_of_file_and_reports_its_exit_code(page_as_main: Path) -> None:
+    child = ChildProcess("tests._echo_child:echo", ("bye",))
+    child.conn.recv()
+    child.conn.send("die")
+    assert wait([child.conn], timeout=10) == [child.conn]
+    with pytest.raises(EOFError):
+        child.conn.recv()
+    child.join()
+    assert child.exitcode == 3
+    assert not child.is_alive()
+    child.end()
