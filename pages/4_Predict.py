@@ -1,0 +1,34 @@
+"""Predict: draw a digit (or pick a test image), see what one of your models reads, and look inside it."""
+
+import streamlit as st
+
+from cnnlab import inference
+from cnnlab.ui import insight, session
+
+owner = session.start_page("Predict")
+inference.warm_up()  # TensorFlow loads in the inference worker while the student draws
+runs, labels = insight.trained_runs(owner)
+
+st.title("Predict")
+st.caption("Try a trained model on your own handwriting. Your drawing is turned into the 28×28 image the "
+           "model was trained on: cropped, scaled into a 20×20 box and centred by its centre of mass.")
+if not runs:
+    insight.render_no_runs(owner)
+    st.stop()
+
+run = insight.pick_run(runs, labels)
+path = insight.model_path(owner, run)
+if path is None:
+    st.stop()
+
+source_column, answer_column = st.columns([2, 3], border=True)
+with source_column:
+    pixels, label = insight.render_digit_source()
+with answer_column:
+    answered = pixels is not None and insight.render_prediction(path, pixels, label)
+    if pixels is None:
+        st.caption("The model's answer appears here.")
+
+if answered:
+    st.subheader("Inside the network")
+    insight.render_inside(path, pixels)
