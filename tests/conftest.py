@@ -14,7 +14,7 @@ _real_connect = socket.socket.connect
 
 
 def _loopback_only_connect(sock: socket.socket, address: object) -> None:
-    """Refuse any connection that leaves this machine: the product must work offline, and so must its tests."""
+    """Refuse any connection that leaves this machine: the product works offline, and so must its tests."""
     if sock.family in (socket.AF_INET, socket.AF_INET6) and isinstance(address, tuple):
         host = str(address[0])
         try:

@@ -1,0 +1,641 @@
+"""Classroom load test: a whole class on one CNN Lab server, some of them training, measured.
+
+    .venv/bin/python bench/classroom_load.py --users 30 --trainers 5 [--json]
+
+Starts the app as the README does (`make run PORT=<free port>`, bound to loopback, with its own temporary runs
+directory) and opens `--users` real Streamlit sessions against it over the browser's own protocol
+(`bench/_streamlit_client.py`: the websocket `/_stcore/stream`, protobuf messages — one coroutine per student
+instead of one chromium per student, so the figures measure the server). Every student opens
+`/Build?preset=convnet` and keeps editing the stack like a student does — pick a layer, change the first
+Conv2D's filters, add a Dense layer at a chosen position, delete it — pausing `--think-s` (±50 %) between
+changes. First the whole class edits for `--baseline-s` with no training; then `--trainers` students go to
+Train, one after another, and submit a short job each (`--epochs`, `--train-size` images); they watch it grow
+(the page's live fragment reruns every second), check it on Results, and go back to editing. The test ends
+when every submitted job has ended (or after `--max-s`).
+
+Measured: the latency of every Build change from the request to the new total ("Parameters") arriving — the
+moment a browser could show it — during training (`p50_ms`, `p95_ms`) and in the baseline phase of the same
+run; every answer is checked against `cnnlab.arithmetic.analyze` of the student's stack. `errors` counts
+wrong totals, error messages, tracebacks, timeouts and lost connections. The runs index is read at the end:
+`jobs_finished` (finished, with a model file), `jobs_lost` (submitted but not finished) and `jobs_in_order`
+(jobs started in the order they were submitted: the queue is FIFO). `server_peak_rss_mb` is the peak resident
+memory of the server and all its children (the training workers), sampled twice a second.
+
+To try a knob, pass the server extra environment, e.g. `--server-env STREAMLIT_RUNNER_POST_SCRIPT_GC=true` (a
+Streamlit option) and compare; `web_server_core_share` tells a saturated server (near 1.0) from a starved one.
+
+Nothing leaves the machine (the server listens on 127.0.0.1 only) and everything started is stopped at the
+end, also on Ctrl-C or SIGTERM: the server runs in its own process group, which is terminated as a whole.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run as a script from anywhere
+
+from _streamlit_client import ProtocolError, Run, StreamlitSession
+from streamlit.proto.Alert_pb2 import Alert
+
+from cnnlab.arithmetic import analyze
+from cnnlab.owners import new_owner_token
+from cnnlab.paths import PROJECT_ROOT, RUNS_DIR_ENV
+from cnnlab.presets import preset_spec
+from cnnlab.store import JobState, ModelFormat, RunStore
+from cnnlab.ui.stack_doc import Stack, delete_layer, insert_layer, set_setting, stack_from_spec
+
+STARTUP_TIMEOUT_S = 240  # a first `make run` also installs the requirements
+GOAL_P95_MS = 1000
+MAX_USERS = 200
+FILTERS = (8, 16, 24, 32, 48, 64)
+UNITS = (16, 32, 48, 64, 128)
+DENSE_POSITION = 8  # before the convnet's last Dense(10): the stack stays trainable
+
+
+def shown(markdown: str) -> str:
+    """Text as the browser shows it: Markdown backslash escapes removed ("Last run\\: a" → "Last run: a")."""
+    return re.sub(r"\\(.)", r"\1", markdown)
+
+
+def percentile(values: list[float], fraction: float) -> float | None:
+    """The `fraction` quantile (nearest rank): percentile([1, 2, 3, 4], 0.5) == 2."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    return ordered[max(0, min(len(ordered) - 1, round(fraction * len(ordered) + 0.5) - 1))]
+
+
+# ------------------------------------------------------------------------------------------- the server
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _healthy(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
+            return response.status == 200
+    except OSError:
+        return False
+
+
+@dataclass(frozen=True)
+class Server:
+    """The app under test: its URL, runs directory, log, and the process group of `make run`."""
+
+    url: str
+    runs_dir: Path
+    log: Path
+    process: subprocess.Popen
+
+
+@contextmanager
+def started_server(work_dir: Path, extra_env: dict[str, str] | None = None) -> Iterator[Server]:
+    """`make run PORT=…` as the README starts it, on 127.0.0.1, with a private runs directory (and
+    `extra_env`, e.g. a Streamlit option as STREAMLIT_RUNNER_POST_SCRIPT_GC=false); the whole process group
+    (server and training workers) is terminated on the way out, whatever happened."""
+    port = _free_port()
+    runs_dir, log = work_dir / "runs", work_dir / "server.log"
+    env = {**os.environ, **(extra_env or {}), RUNS_DIR_ENV: str(runs_dir),
+           "STREAMLIT_SERVER_ADDRESS": "127.0.0.1"}
+    with log.open("wb") as log_file:
+        process = subprocess.Popen(["make", "run", f"PORT={port}"], cwd=PROJECT_ROOT, env=env,
+                                   stdout=log_file, stderr=subprocess.STDOUT, start_new_session=True)
+    server = Server(f"http://127.0.0.1:{port}", runs_dir, log, process)
+    try:
+        deadline = time.monotonic() + STARTUP_TIMEOUT_S
+        while not _healthy(server.url):
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"`make run` did not come up; its output:\n{log.read_text()[-3000:]}")
+            time.sleep(0.25)
+        yield server
+    finally:
+        _stop_group(process)
+
+
+def _stop_group(process: subprocess.Popen) -> None:
+    """SIGTERM to the whole process group (make, server, workers); SIGKILL what is left after 20 s."""
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        try:
+            os.killpg(process.pid, sig)
+        except ProcessLookupError:
+            return
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            process.poll()  # reap `make` so that it does not linger in the group as a zombie
+            if not _group_alive(process.pid):
+                return
+            time.sleep(0.2)
+
+
+def _group_alive(session_id: int) -> bool:
+    """True while a process of the session is still running (zombies awaiting their reaper do not count)."""
+    return any(fields[0] != "Z" for _, fields in _session_processes(session_id))
+
+
+# ------------------------------------------------------------------------------------------- memory
+
+
+def _session_processes(session_id: int) -> Iterator[tuple[int, list[str]]]:
+    """(pid, /proc/<pid>/stat fields after the command name) of every process in session `session_id`."""
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        fields = stat[stat.rfind(")") + 2:].split()  # fields[0] is field 3 (state) of proc(5)
+        if int(fields[3]) == session_id:
+            yield int(entry.name), fields
+
+
+class MemorySampler:
+    """Samples the resident memory of a process group (the server and every worker it spawned)."""
+
+    def __init__(self, session_id: int, main_pid: Callable[[], int | None], period_s: float = 0.5) -> None:
+        """Watch every process in session `session_id`; `main_pid()` names the web server among them."""
+        self.session_id, self.main_pid, self.period_s = session_id, main_pid, period_s
+        self.peak_total_mb = 0.0
+        self.peak_main_mb = 0.0
+        self.worker_nice: set[int] = set()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, daemon=True, name="rss-sampler")
+
+    def __enter__(self) -> MemorySampler:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _loop(self) -> None:
+        page_mb = os.sysconf("SC_PAGE_SIZE") / 2**20
+        while not self._stop.wait(self.period_s):
+            main = self.main_pid()
+            total = 0.0
+            for pid, fields in _session_processes(self.session_id):
+                rss_mb = int(fields[21]) * page_mb  # field 24, rss in pages
+                total += rss_mb
+                if pid == main:
+                    self.peak_main_mb = max(self.peak_main_mb, rss_mb)
+                elif int(fields[16]) != 0:  # field 19, nice: the training workers lower their priority
+                    self.worker_nice.add(int(fields[16]))
+            self.peak_total_mb = max(self.peak_total_mb, total)
+
+
+def cpu_seconds(pid: int | None) -> float:
+    """User + system CPU time a process has used so far (0 if it is gone)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except (OSError, TypeError):
+        return 0.0
+    fields = stat[stat.rfind(")") + 2:].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # fields 14 and 15
+
+
+def _streamlit_pid(make_pid: int) -> int | None:
+    """The `streamlit run` process: the child of `make`."""
+    for pid, fields in _session_processes(make_pid):
+        if int(fields[1]) == make_pid:
+            return pid
+    return None
+
+
+# ------------------------------------------------------------------------------------------- the class
+
+
+@dataclass
+class Classroom:
+    """Shared by every student coroutine: the phase, the figures, the errors."""
+
+    think_s: float
+    deadline: float
+    server_pid: int | None
+    phase: str = "connecting"  # connecting → baseline → training → done
+    marks: list[tuple[str, float, float]] = field(default_factory=list)  # (phase, start, server CPU s)
+    latencies: dict[str, list[float]] = field(default_factory=lambda: {"baseline": [], "training": []})
+    run_ms: list[float] = field(default_factory=list)  # whole Build script runs during training
+    open_ms: list[float] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    submitted: list[str] = field(default_factory=list)  # owners whose job the Train page confirmed
+    trainers_left: int = 0
+    finished_event: asyncio.Event = field(default_factory=asyncio.Event)
+
+    def enter(self, phase: str) -> None:
+        """Begin `phase`, noting the time and the web server's CPU time so far."""
+        if phase != self.phase:
+            self.phase = phase
+            self.marks.append((phase, time.monotonic(), cpu_seconds(self.server_pid)))
+
+    def core_share(self, phase: str) -> float | None:
+        """Fraction of one core the web server process used during `phase` (its script runs share one GIL,
+        so near 1.0 it is saturated; well below 1.0 with slow answers, it was starved of CPU)."""
+        ends = [*self.marks[1:], ("end", time.monotonic(), cpu_seconds(self.server_pid))]
+        for (name, start, cpu), (_, end, cpu_end) in zip(self.marks, ends, strict=True):
+            if name == phase and end > start:
+                return round((cpu_end - cpu) / (end - start), 2)
+        return None
+
+    def error(self, who: str, message: str) -> None:
+        """Record one error (kept whole; the report shows the first few)."""
+        self.errors.append(f"{who}: {message}")
+
+    def over(self) -> bool:
+        """True once the test should wind down (every job ended, or out of time)."""
+        return self.phase == "done" or time.monotonic() > self.deadline
+
+    def trainer_done(self) -> None:
+        """One trainer has seen its job end (or could not submit); the last one ends the test."""
+        self.trainers_left -= 1
+        if self.trainers_left <= 0:
+            self.enter("done")
+            self.finished_event.set()
+
+
+def run_problems(run: Run) -> list[str]:
+    """What a student should never see: tracebacks, error messages, a missing page, a failed script."""
+    problems = [f"traceback: {element.proto.message[:200]}" for element in run.all("exception")]
+    problems += [f"error shown: {shown(element.proto.body)[:200]}" for element in run.all("alert")
+                 if element.proto.format == Alert.ERROR]
+    if -1 in run.statuses:
+        problems.append("page not found")
+    return problems
+
+
+class Student:
+    """One browser tab on the Build page, editing the convnet like a student (see the module docstring)."""
+
+    def __init__(self, index: int, room: Classroom, base_url: str, rng: random.Random) -> None:
+        """Student `index` of `room`, with their own owner token and random choices."""
+        self.name = f"student {index + 1}"
+        self.room, self.base_url, self.rng = room, base_url, rng
+        self.owner = new_owner_token()
+        self.stack: Stack = stack_from_spec(preset_spec("convnet"))
+        self.session: StreamlitSession | None = None
+
+    async def open(self) -> None:
+        """Open /Build?preset=convnet with this student's token, and check the reference total."""
+        started = time.monotonic()
+        self.session, run = await StreamlitSession.open(self.base_url, "Build",
+                                                        f"preset=convnet&u={self.owner}")
+        self.room.open_ms.append((time.monotonic() - started) * 1000)
+        self._check_total(run, "opening /Build?preset=convnet", record=False)
+
+    async def edit_until(self, stop: Callable[[], bool]) -> None:
+        """Edit the stack, with pauses, until `stop()` says so."""
+        while not stop():
+            for step in self._cycle():
+                await self._think()
+                if stop():
+                    return
+                try:
+                    await step()
+                except ProtocolError as error:
+                    self.room.error(self.name, str(error))
+                    await self.reconnect()
+                    break
+
+    def _cycle(self) -> list[Callable[[], object]]:
+        """One round of edits: first Conv2D's filters, then add a Dense layer and delete it again."""
+        filters, units = self.rng.choice(FILTERS), self.rng.choice(UNITS)
+        return [
+            lambda: self._act("pick layer 1", {"build_edit_pos": self.session.option("build_edit_pos", 0)}),
+            lambda: self._act(f"filters → {filters}", {"build_edit_filters_0": filters},
+                              stack=set_setting(self.stack, 1, "filters", filters)),
+            lambda: self._act("choose Dense", {"build_add_type": "Dense"}),
+            lambda: self._act(f"units → {units}", {"build_add_Dense_units_0": units}),
+            lambda: self._act("insert position", {"build_add_pos": self.session.option("build_add_pos",
+                                                                                        DENSE_POSITION - 1)}),
+            lambda: self._act("add layer", click="build_add_button", stack=insert_layer(
+                self.stack, DENSE_POSITION, {"type": "Dense", "units": units})),
+            lambda: self._act(f"pick layer {DENSE_POSITION}",
+                              {"build_edit_pos": self.session.option("build_edit_pos", DENSE_POSITION - 1)}),
+            lambda: self._act("delete layer", click="build_edit_delete",
+                              stack=delete_layer(self.stack, DENSE_POSITION)),
+        ]
+
+    async def _think(self) -> None:
+        await asyncio.sleep(self.room.think_s * self.rng.uniform(0.5, 1.5))
+
+    async def _act(self, label: str, values: dict | None = None, click: str | None = None,
+                   stack: Stack | None = None) -> None:
+        """One change on Build: send it, wait for the page, check and time the new total."""
+        phase = self.room.phase
+        run = await self.session.interact(values, click)
+        if stack is not None:
+            self.stack = stack
+        self._check_total(run, label, record=phase in self.room.latencies, phase=phase)
+
+    def _check_total(self, run: Run, label: str, record: bool, phase: str = "") -> None:
+        for problem in run_problems(run):
+            self.room.error(self.name, f"{label}: {problem}")
+        expected = f"{analyze(self.stack).total_params:,}"
+        metric = run.find("metric", lambda proto: proto.label == "Parameters")
+        if metric is None:
+            self.room.error(self.name, f"{label}: no total on the page")
+        elif metric.proto.body != expected:
+            self.room.error(self.name, f"{label}: the page shows {metric.proto.body} parameters, the stack "
+                                       f"has {expected}")
+        elif record:
+            self.room.latencies[phase].append((metric.arrived - run.sent) * 1000)
+            if phase == "training" and run.finished is not None:
+                self.room.run_ms.append((run.finished - run.sent) * 1000)
+
+    async def reconnect(self) -> None:
+        """After a lost connection: a new tab on the same address (the stack is the server's draft)."""
+        if self.session is not None:
+            await self.session.close()
+        try:
+            self.session, run = await StreamlitSession.open(self.base_url, "Build", f"u={self.owner}")
+            self._check_total(run, "reopening Build", record=False)
+        except (ProtocolError, OSError) as error:
+            self.room.error(self.name, f"reopening Build: {error}")
+
+    async def close(self) -> None:
+        """Close the tab."""
+        if self.session is not None:
+            await self.session.close()
+
+
+class Trainer(Student):
+    """A student who, in the training phase, trains their stack once, watches it, and edits again."""
+
+    def __init__(self, index: int, room: Classroom, base_url: str, rng: random.Random, epochs: int,
+                 train_size: int) -> None:
+        """As `Student`, training `epochs` epochs on `train_size` images."""
+        super().__init__(index, room, base_url, rng)
+        self.epochs, self.train_size = epochs, train_size
+
+    async def train(self) -> None:
+        """Go to Train, submit, watch the job to its end, see it on Results, return to Build."""
+        try:
+            if await self._submit():
+                await self._watch()
+                await self._see_on_results()
+            await self.session.go_to("Build", self.session.query_string)
+        except ProtocolError as error:
+            self.room.error(self.name, f"training: {error}")
+            await self.reconnect()
+        finally:
+            self.room.trainer_done()
+
+    async def _submit(self) -> bool:
+        session = self.session
+        run = await session.go_to("Train", session.query_string)
+        for problem in run_problems(run):
+            self.room.error(self.name, f"opening Train: {problem}")
+        run = await session.interact({"train_epochs": self.epochs, "train_train_size": self.train_size},
+                                     click="train_submit")
+        notes = [shown(element.proto.body) for element in run.all("alert")]
+        if not any(note.startswith("Job submitted") for note in notes):
+            self.room.error(self.name, f"Train did not confirm the job: {notes}")
+            return False
+        self.room.submitted.append(self.owner)
+        return True
+
+    async def _watch(self) -> None:
+        """Follow the live panel (the session reruns its fragment every second) until the page says the job
+        ended ("Last run: … — finished")."""
+        session = self.session
+        while not self.room.over():
+            await asyncio.sleep(0.5)
+            await session.until_idle()
+            for run in session.background:
+                for problem in run_problems(run):
+                    self.room.error(self.name, f"watching the job: {problem}")
+                headings = [shown(element.proto.body) for element in run.all("heading")]
+                ended = next((h for h in headings if h.startswith("Last run:")), None)
+                if ended is not None:
+                    if not ended.endswith("— finished"):
+                        self.room.error(self.name, f"the job ended as: {ended}")
+                    return
+            session.background.clear()
+        self.room.error(self.name, "the job did not end in time")
+
+    async def _see_on_results(self) -> None:
+        run = await self.session.go_to("Results", self.session.query_string)
+        headings = [shown(element.proto.body) for element in run.all("heading")]
+        if not any(heading.endswith("— finished") for heading in headings):
+            self.room.error(self.name, f"Results does not show the finished run: {headings}")
+
+
+# ------------------------------------------------------------------------------------------- the lesson
+
+
+async def lesson(base_url: str, args: argparse.Namespace, room: Classroom) -> None:
+    """Open every tab, edit for the baseline, train, edit until every job has ended; close every tab."""
+    rng = random.Random(args.seed)
+    trainers = [Trainer(i, room, base_url, random.Random(rng.random()), args.epochs, args.train_size)
+                for i in range(args.trainers)]
+    students = trainers + [Student(i, room, base_url, random.Random(rng.random()))
+                           for i in range(args.trainers, args.users)]
+    room.trainers_left = len(trainers)
+    try:
+        for student in students:  # a class arrives within a few seconds, not in the same millisecond
+            await student.open()
+            await asyncio.sleep(0.05)
+        room.enter("baseline")
+        edits = [asyncio.create_task(s.edit_until(lambda: room.phase != "baseline")) for s in trainers]
+        edits += [asyncio.create_task(s.edit_until(room.over)) for s in students[len(trainers):]]
+        await asyncio.sleep(args.baseline_s)
+        room.enter("training")
+        await asyncio.gather(*edits[:len(trainers)])
+        for index, trainer in enumerate(trainers):
+            edits.append(asyncio.create_task(_train_then_edit(trainer, index * args.stagger_s, room)))
+        if not trainers:
+            room.enter("done")
+        remaining = max(0.0, room.deadline - time.monotonic())
+        try:
+            await asyncio.wait_for(room.finished_event.wait(), remaining)
+        except TimeoutError:
+            room.error("lesson", f"not every job ended within --max-s {args.max_s:.0f}")
+        room.enter("done")
+        outcomes = await asyncio.wait_for(asyncio.gather(*edits, return_exceptions=True), 120)
+        for outcome in outcomes:
+            if isinstance(outcome, BaseException):
+                room.error("lesson", f"a student's task failed: {outcome!r}")
+    finally:
+        await asyncio.gather(*(student.close() for student in students), return_exceptions=True)
+
+
+async def _train_then_edit(trainer: Trainer, delay_s: float, room: Classroom) -> None:
+    await asyncio.sleep(delay_s)
+    await trainer.train()
+    await trainer.edit_until(room.over)
+
+
+def check_runs(runs_dir: Path, submitted: list[str]) -> dict[str, object]:
+    """What the runs index says about the submitted jobs: finished (with a model file), lost, and whether they
+    started in the order they were submitted (the queue is FIFO; a job started at its end minus its time)."""
+    store = RunStore(runs_dir)
+    records = sorted((r for owner in submitted for r in store.runs(owner)), key=lambda r: r.created_at)
+    finished = [r for r in records if r.state == JobState.FINISHED
+                and store.model_file(r.run_id, r.owner, ModelFormat.H5) is not None]
+    by_start = sorted(finished, key=lambda r: r.updated_at - (r.elapsed_s or 0.0))
+    return {
+        "jobs_submitted": len(submitted),
+        "jobs_finished": len(finished),
+        "jobs_lost": len(submitted) - len(finished),
+        "jobs_in_order": len(finished) == len(submitted) == len(records) and by_start == finished,
+        "job_seconds": [round(r.elapsed_s or 0.0, 1) for r in finished],
+        "test_accuracies": [round(r.test_accuracy, 4) for r in finished],
+    }
+
+
+def measure(args: argparse.Namespace) -> dict[str, object]:
+    """Run the whole load test and return its figures."""
+    work_dir = Path(tempfile.mkdtemp(prefix="cnnlab-classroom-"))
+    started, load_before = time.monotonic(), os.getloadavg()[0]
+    try:
+        with started_server(work_dir, dict(args.server_env)) as server:
+            main_pid = _streamlit_pid(server.process.pid)
+            with MemorySampler(server.process.pid, lambda: main_pid) as memory:
+                room = Classroom(think_s=args.think_s, deadline=time.monotonic() + args.max_s,
+                                 server_pid=main_pid)
+                asyncio.run(lesson(server.url, args, room))
+                jobs = check_runs(server.runs_dir, room.submitted)
+    finally:
+        if args.keep:
+            print(f"kept {work_dir}", file=sys.stderr)
+        else:
+            shutil.rmtree(work_dir, ignore_errors=True)
+    training, baseline = room.latencies["training"], room.latencies["baseline"]
+    p95, base_p95 = percentile(training, 0.95), percentile(baseline, 0.95)
+    return {
+        "users": args.users,
+        "trainers": args.trainers,
+        **{key: value for key, value in jobs.items() if key not in ("test_accuracies", "job_seconds")},
+        "errors": len(room.errors),
+        "p50_ms": _ms(percentile(training, 0.5)),
+        "p95_ms": _ms(p95),
+        "max_ms": _ms(max(training, default=None)),
+        "edits_while_training": len(training),
+        "baseline_p50_ms": _ms(percentile(baseline, 0.5)),
+        "baseline_p95_ms": _ms(base_p95),
+        "baseline_edits": len(baseline),
+        "p95_ratio_to_baseline": round(p95 / base_p95, 2) if p95 and base_p95 else None,
+        "page_run_p95_ms": _ms(percentile(room.run_ms, 0.95)),
+        "web_server_core_share": {"baseline": room.core_share("baseline"),
+                                  "training": room.core_share("training")},
+        "open_p95_ms": _ms(percentile(room.open_ms, 0.95)),
+        "job_seconds": jobs["job_seconds"],
+        "server_peak_rss_mb": round(memory.peak_total_mb),
+        "web_server_peak_rss_mb": round(memory.peak_main_mb),
+        "worker_nice": sorted(memory.worker_nice),
+        "cores": len(os.sched_getaffinity(0)),
+        "load_average_before_after": [round(load_before, 2), round(os.getloadavg()[0], 2)],
+        "load_generator_cpu_s": round(time.process_time(), 1),
+        "test_accuracies": jobs["test_accuracies"],
+        "duration_s": round(time.monotonic() - started, 1),
+        "goal_met": bool(not room.errors and jobs["jobs_lost"] == 0 and jobs["jobs_in_order"]
+                         and p95 is not None and p95 <= GOAL_P95_MS),
+        "first_errors": room.errors[:10],
+        "settings": {"think_s": args.think_s, "baseline_s": args.baseline_s, "epochs": args.epochs,
+                     "train_size": args.train_size, "stagger_s": args.stagger_s, "seed": args.seed,
+                     "server_env": dict(args.server_env)},
+    }
+
+
+def _ms(value: float | None) -> float | None:
+    return None if value is None else round(value, 1)
+
+
+def _report(figures: dict[str, object]) -> str:
+    """The figures for people."""
+    lines = [
+        f"{figures['users']} students, {figures['trainers']} training, {figures['cores']} cores, "
+        f"{figures['duration_s']} s",
+        f"Build change → new total: p50 {figures['p50_ms']} ms, p95 {figures['p95_ms']} ms, max "
+        f"{figures['max_ms']} ms over {figures['edits_while_training']} changes while jobs trained "
+        f"(baseline without training: p50 {figures['baseline_p50_ms']} ms, "
+        f"p95 {figures['baseline_p95_ms']} ms; "
+        f"ratio {figures['p95_ratio_to_baseline']})",
+        f"jobs: {figures['jobs_submitted']} submitted, {figures['jobs_finished']} finished, "
+        f"{figures['jobs_lost']} lost, FIFO order kept: {figures['jobs_in_order']}",
+        f"errors: {figures['errors']}",
+        f"peak memory: {figures['server_peak_rss_mb']} MB server and workers "
+        f"({figures['web_server_peak_rss_mb']} MB the web server); workers' nice: {figures['worker_nice']}",
+        f"web server CPU (share of one core): {figures['web_server_core_share']}; machine load average "
+        f"{figures['load_average_before_after']} (before, after)",
+        f"goal (0 errors, 0 lost, FIFO, p95 ≤ {GOAL_P95_MS} ms): "
+        f"{'met' if figures['goal_met'] else 'NOT met'}",
+    ]
+    lines += [f"  {error}" for error in figures["first_errors"]]
+    return "\n".join(lines)
+
+
+def _arguments(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--users", type=int, default=30, help=f"students (sessions), at most {MAX_USERS}")
+    parser.add_argument("--trainers", type=int, default=5, help="students who each train one job")
+    parser.add_argument("--think-s", type=float, default=2.0, help="mean pause between a student's changes")
+    parser.add_argument("--baseline-s", type=float, default=20.0, help="editing without training, first")
+    parser.add_argument("--epochs", type=int, default=1, help="epochs per job")
+    parser.add_argument("--train-size", type=int, default=2000, help="training images per job")
+    parser.add_argument("--stagger-s", type=float, default=1.0, help="pause between two trainers' submits")
+    parser.add_argument("--max-s", type=float, default=900.0, help="hard time limit of the whole test")
+    parser.add_argument("--seed", type=int, default=0, help="seeds the students' choices")
+    parser.add_argument("--server-env", type=_assignment, action="append", default=[], metavar="NAME=VALUE",
+                        help="extra environment for the server, to try a knob "
+                             "(e.g. STREAMLIT_RUNNER_POST_SCRIPT_GC=false); repeatable")
+    parser.add_argument("--keep", action="store_true", help="keep the runs directory and server log")
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
+    args = parser.parse_args(argv)
+    if not 1 <= args.users <= MAX_USERS or not 0 <= args.trainers <= args.users:
+        parser.error(f"need 1 ≤ --users ≤ {MAX_USERS} and 0 ≤ --trainers ≤ --users")
+    if args.max_s <= 0 or args.think_s <= 0 or args.baseline_s < 0:
+        parser.error("--max-s and --think-s must be positive, --baseline-s not negative")
+    return args
+
+
+def _assignment(text: str) -> tuple[str, str]:
+    """"NAME=VALUE" → ("NAME", "VALUE")."""
+    name, equals, value = text.partition("=")
+    if not equals or not name:
+        raise argparse.ArgumentTypeError(f"expected NAME=VALUE, got {text!r}")
+    return name, value
+
+
+def _terminate(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point: exit status 0 when the goal was met, 1 when not, 130 when interrupted."""
+    args = _arguments(argv)
+    signal.signal(signal.SIGTERM, _terminate)
+    try:
+        figures = measure(args)
+    except KeyboardInterrupt:
+        print("interrupted; the server and its workers were stopped", file=sys.stderr)
+        return 130
+    print(json.dumps(figures, indent=1, ensure_ascii=False) if args.json else _report(figures))
+    return 0 if figures["goal_met"] else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
