@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from cnnlab.arithmetic import analysis_to_json, analyze
+from cnnlab.cli_train import add_train_arguments, run_train
 from cnnlab.presets import PRESETS
 from cnnlab.spec import MAX_SPEC_BYTES, SpecError, decode_spec_json
 from cnnlab.summary_table import render_summary
@@ -88,6 +89,7 @@ def run_summary(args: argparse.Namespace) -> int:
 
 COMMANDS: list[Command] = [
     Command("summary", "shapes, parameters and formulas of an architecture", _summary_arguments, run_summary),
+    Command("train", "train an architecture on MNIST and save the model", add_train_arguments, run_train),
 ]
 
 

@@ -10,7 +10,7 @@ _TOKEN_PATTERN = re.compile(r"[A-Za-z0-9_-]{24}")
 
 
 def new_owner_token() -> str:
-    """A fresh unguessable owner token: 24 URL-safe characters from `secrets`, never a counter or the clock."""
+    """A fresh unguessable owner token: 24 URL-safe characters from `secrets`, never a counter or clock."""
     return secrets.token_urlsafe(_TOKEN_BYTES)
 
 
