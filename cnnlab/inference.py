@@ -7,10 +7,9 @@ loaded, and answers over a socket pair: a prediction for one image takes millise
 wait has a timeout; a worker that crashes, hangs or grows too large is replaced, and the caller gets an
 `InferenceError` with a message a student can act on — never a hang.
 
-The worker is started as `python -c "from cnnlab.inference_worker import main; main()"`, not through
-`multiprocessing`: under Streamlit `sys.modules["__main__"]` is the app's script, and multiprocessing's
-spawn runs `__main__` again in every child before its target, so the worker would first execute a page
-of the app (in bare mode). A plain new interpreter runs nothing but the worker.
+The worker is a `cnnlab.processes.ChildProcess`, not a `multiprocessing` child: under Streamlit
+`sys.modules["__main__"]` is the app's script, and multiprocessing's spawn runs `__main__` again in every
+child before its target, so the worker would first execute a page of the app (in bare mode).
 
     probabilities = predict("runs/…/model.h5", pixels[None])      # (1, 10)
     layers = feature_maps("runs/…/model.h5", pixels, max_channels=16)
@@ -21,7 +20,6 @@ from __future__ import annotations
 import atexit
 import contextlib
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -32,7 +30,7 @@ from typing import Any
 import numpy as np
 
 from cnnlab.inference_worker import ConvFilters, FeatureMaps, Op, Reply, Request
-from cnnlab.paths import PROJECT_ROOT
+from cnnlab.processes import ChildProcess
 
 __all__ = [
     "ConvFilters",
@@ -183,22 +181,14 @@ class InferenceClient:
     def _spawn(self) -> None:
         """Start a fresh worker process (returns at once; `_await_ready` waits for its TensorFlow import)."""
         self._stop_worker()
-        parent_end, child_end = socket.socketpair()
         try:
-            process = subprocess.Popen(
-                [sys.executable, "-c", "from cnnlab.inference_worker import main; main()",
-                 str(child_end.fileno()), str(self.cache_size)],
-                pass_fds=(child_end.fileno(),), cwd=PROJECT_ROOT, stdin=subprocess.DEVNULL,
-            )
+            child = ChildProcess("cnnlab.inference_worker:serve", (self.cache_size,), name="cnnlab-inference")
         except OSError as error:  # no memory or no process slots left for a new process
-            parent_end.close()
             raise InferenceError(
                 f"The model worker could not be started ({error.strerror or error}); the server may be short "
                 "of memory — try again in a minute."
             ) from None
-        finally:
-            child_end.close()
-        self._process, self._conn, self._ready = process, Connection(parent_end.detach()), False
+        self._process, self._conn, self._ready = child.process, child.conn, False
 
     def _await_ready(self) -> None:
         """Wait (at most `start_timeout`) for the worker's "ready" after its TensorFlow import."""

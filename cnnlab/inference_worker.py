@@ -77,12 +77,6 @@ class ModelFileError(Exception):
     """A model file that cannot be used; the message says which file and why."""
 
 
-def main() -> None:
-    """Entry point of the worker process: `<python> -c "…main()" <socket fd> <cache size>` (see `serve`)."""
-    fd, cache_size = (int(arg) for arg in sys.argv[1:3])
-    serve(Connection(fd), cache_size)
-
-
 def serve(conn: Connection, cache_size: int) -> None:
     """The worker's main loop: import TensorFlow, say "ready", then answer requests until told to stop.
 
