@@ -130,18 +130,23 @@ def run_train(args: argparse.Namespace) -> int:
 
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     from cnnlab.spec import spec_to_dict
-    from cnnlab.trainer import TrainingFailed, train
+    from cnnlab.trainer import failure_message, train
 
     stop = threading.Event()
     signal.signal(signal.SIGINT, lambda *_: stop.set() if not stop.is_set() else sys.exit(130))
     progress = _Progress(quiet=args.json)
     try:
         train(spec_to_dict(analysis.spec), config, progress, stop.is_set)
-    except TrainingFailed as error:
-        print(f"cnnlab train: {error}", file=sys.stderr)
+    except Exception as error:  # NaN loss, out of memory, anything Keras raises: a message, no traceback
+        print(f"cnnlab train: {failure_message(error)}", file=sys.stderr)
         return EXIT_TRAINING_FAILED
     finished = progress.finished
-    atomic_write_bytes(out, finished["h5" if out.suffix == ".h5" else "keras"])
+    try:
+        atomic_write_bytes(out, finished["h5" if out.suffix == ".h5" else "keras"])
+    except OSError as error:
+        reason = error.strerror or type(error).__name__
+        print(f"cnnlab train: could not write {out} ({reason})", file=sys.stderr)
+        return EXIT_TRAINING_FAILED
     epochs_done = len(progress.history) or 1
     summary = {
         "test_accuracy": finished["test_accuracy"],

@@ -13,7 +13,8 @@ worker can send it down a pipe):
         "seconds", "samples_per_second", "h5", "keras"}          model files as bytes
 
 A failure a student can cause (NaN loss, a stack Keras refuses) raises `TrainingFailed` with the message to
-show. This module imports TensorFlow: worker processes and the command line import it, never the web server.
+show; `failure_message` words any other error for a student. This module imports TensorFlow: worker
+processes and the command line import it, never the web server.
 
 Speed: uint8 images go through a `tf.data` pipeline that scales them to float32 x / 255 inside the graph and
 prefetches, and `steps_per_execution` runs up to 16 batches per call, which cuts Python overhead per batch;
@@ -37,6 +38,7 @@ from cnnlab.arithmetic import analyze, training_problems
 from cnnlab.data import CLASSES, load_mnist
 from cnnlab.hyper import TrainConfig
 from cnnlab.keras_bridge import build_model
+from cnnlab.worker import OUT_OF_MEMORY_MESSAGE
 
 Emit = Callable[[dict], None]
 MAX_STEPS_PER_EXECUTION = 16  # batches per compiled call: fewer Python round trips, still a live curve
@@ -48,6 +50,17 @@ _EPSILON = 1e-7  # Keras's clip for probabilities in cross-entropy
 
 class TrainingFailed(Exception):
     """Training could not go on; `str(error)` is the message for the student."""
+
+
+def failure_message(error: BaseException) -> str:
+    """What a student reads when training raised: our message, out of memory, or the error's first line."""
+    if isinstance(error, TrainingFailed):
+        return str(error)
+    if isinstance(error, MemoryError | tf.errors.ResourceExhaustedError):
+        return OUT_OF_MEMORY_MESSAGE
+    lines = str(error).strip().splitlines()
+    detail = f": {lines[0][:300]}" if lines else ""
+    return f"training failed ({type(error).__name__}{detail})"
 
 
 def steps_per_execution(config: TrainConfig, macs: int) -> int:

@@ -65,19 +65,6 @@ def _train(payload: dict, emit: Emit, stop_requested: Callable[[], bool]) -> Non
 TASKS: dict[str, Task] = {"train": _train}
 
 
-def _failure_message(error: BaseException) -> str:
-    """What a student reads when a task raised: our own message, out of memory, or the error's first line."""
-    from cnnlab.trainer import TrainingFailed
-
-    if isinstance(error, TrainingFailed):
-        return str(error)
-    if isinstance(error, MemoryError) or type(error).__name__ == "ResourceExhaustedError":
-        return OUT_OF_MEMORY_MESSAGE
-    lines = str(error).strip().splitlines()
-    detail = lines[0][:300] if lines else ""
-    return f"training failed ({type(error).__name__}{': ' + detail if detail else ''})"
-
-
 def _warm_up(settings: WorkerSettings) -> None:
     """Lower the priority, configure TensorFlow's threads, then train a tiny stack once.
 
@@ -131,7 +118,9 @@ def worker_main(conn: Connection, settings: WorkerSettings) -> None:
     try:
         TASKS[message["kind"]](message["payload"], emit, stop.is_set)
     except Exception as error:  # any failure becomes a message for the student; the server goes on
-        emit({"event": "failed", "message": _failure_message(error)})
+        from cnnlab.trainer import failure_message
+
+        emit({"event": "failed", "message": failure_message(error)})
     emit({"event": "done"})
     sys.stdout.flush()
     sys.stderr.flush()

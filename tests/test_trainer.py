@@ -48,3 +48,18 @@ def test_test_figures_agree_with_keras() -> None:
     assert np.trace(confusion) / 500 == pytest.approx(figures["test_accuracy"])
     assert figures["predicted"].dtype == np.uint8 and figures["confidence"].dtype == np.float32
     assert figures["confidence"][0] == 1.0
+
+
+def test_failure_messages_for_students() -> None:
+    import tensorflow as tf
+
+    from cnnlab.trainer import TrainingFailed, failure_message
+    from cnnlab.worker import OUT_OF_MEMORY_MESSAGE
+
+    assert failure_message(TrainingFailed("loss became NaN in epoch 2")) == "loss became NaN in epoch 2"
+    assert failure_message(tf.errors.ResourceExhaustedError(None, None, "OOM when allocating")) == (
+        OUT_OF_MEMORY_MESSAGE)
+    assert failure_message(MemoryError()) == OUT_OF_MEMORY_MESSAGE
+    message = failure_message(ValueError("first line\nsecond line"))
+    assert message == "training failed (ValueError: first line)"
+    assert failure_message(RuntimeError()) == "training failed (RuntimeError)"
