@@ -17,11 +17,9 @@ child before its target, so the worker would first execute a page of the app (in
 
 from __future__ import annotations
 
-import atexit
 import contextlib
 import signal
 import subprocess
-import sys
 import threading
 from multiprocessing.connection import Connection
 from pathlib import Path
@@ -31,6 +29,7 @@ import numpy as np
 
 from cnnlab.inference_worker import ConvFilters, FeatureMaps, Op, Reply, Request
 from cnnlab.processes import ChildProcess
+from cnnlab.singletons import process_singleton
 
 __all__ = [
     "ConvFilters",
@@ -56,8 +55,6 @@ MAX_FILTERS = 64
 
 # The client lives on the `sys` module, not in a module global or st.cache_resource: Streamlit may re-import
 # our modules or clear its caches, and each fresh module-level client would start another TensorFlow worker.
-_SINGLETON_ATTR = "_cnnlab_inference_client"
-_SINGLETON_LOCK_ATTR = "_cnnlab_inference_client_lock"
 
 
 class InferenceError(RuntimeError):
@@ -258,14 +255,7 @@ def _exit_cause(exitcode: int | None) -> str:
 
 def get_client() -> InferenceClient:
     """The process-wide inference client, made on first use; it survives module reloads and cache clears."""
-    lock = sys.__dict__.setdefault(_SINGLETON_LOCK_ATTR, threading.Lock())
-    with lock:
-        client = getattr(sys, _SINGLETON_ATTR, None)
-        if client is None:
-            client = InferenceClient()
-            setattr(sys, _SINGLETON_ATTR, client)
-            atexit.register(client.close)
-        return client
+    return process_singleton("inference_client", InferenceClient, lambda client: client.close())
 
 
 def warm_up() -> None:

@@ -9,10 +9,8 @@ thread turns their events into snapshots.
 
 from __future__ import annotations
 
-import atexit
 import contextlib
 import math
-import sys
 import threading
 import time
 import traceback
@@ -25,6 +23,7 @@ from cnnlab.arithmetic import LayerReport, analyze, training_problems
 from cnnlab.hyper import TrainConfig, config_to_dict, parse_train_config
 from cnnlab.owners import is_owner_token
 from cnnlab.runner import LocalProcessRunner, Runner, TaskHandle, default_max_running, default_settings
+from cnnlab.singletons import process_singleton
 from cnnlab.spec import MAX_NAME_LENGTH, NetworkSpec, spec_to_dict
 from cnnlab.store import JobState, ModelFormat, RunRecord, RunResult, RunStore, is_run_id
 
@@ -35,8 +34,6 @@ QUEUED_STOP_MESSAGE = "stopped while waiting in the queue; nothing was trained"
 STOPPED_MESSAGE = "stopped early; the model trained so far was tested and saved"
 SHUTDOWN_MESSAGE = "the server was shut down while this run was waiting or training; run it again"
 _WAIT_S = 1.0  # the manager thread's longest sleep; news from a worker or a page wakes it earlier
-_SINGLETON = "_cnnlab_job_manager"
-_SINGLETON_LOCK = "_cnnlab_job_manager_lock"
 
 
 class JobRefused(Exception):
@@ -492,15 +489,7 @@ def _position(points: tuple[tuple, ...], steps_per_epoch: int) -> tuple[int, int
 def get_manager() -> JobManager:
     """The process-wide job manager, created on first use and shut down when the process exits.
 
-    It is kept as an attribute of the `sys` module, not in this module or `st.cache_resource`: "Clear cache"
-    in Streamlit's menu and a reload of this module (a changed source file) must hand back the very same
-    manager with its running jobs, never start a second one beside it.
+    Kept by `cnnlab.singletons`, so "Clear cache" and a reload of this module hand back the very same
+    manager with its running jobs.
     """
-    lock = sys.__dict__.setdefault(_SINGLETON_LOCK, threading.Lock())
-    with lock:
-        manager = getattr(sys, _SINGLETON, None)
-        if manager is None:
-            manager = JobManager()
-            setattr(sys, _SINGLETON, manager)
-            atexit.register(manager.shutdown)
-        return manager
+    return process_singleton("job_manager", JobManager, lambda manager: manager.shutdown())

@@ -17,6 +17,7 @@ import re
 import sys
 import tomllib
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -178,8 +179,10 @@ async def _clear_cache_while_a_job_trains(base_url: str) -> tuple[str, str, list
 
 @pytest.mark.keras
 def test_a_clear_cache_message_from_a_student_leaves_a_training_job_alone(tmp_path: Path) -> None:
-    with started_server(tmp_path) as server:
-        before, after, headings = asyncio.run(_clear_cache_while_a_job_trains(server.url))
+    # The client's event loop gets a thread of its own: the browser tests' Playwright keeps one running here.
+    with started_server(tmp_path) as server, ThreadPoolExecutor(max_workers=1) as pool:
+        student = pool.submit(asyncio.run, _clear_cache_while_a_job_trains(server.url))
+        before, after, headings = student.result()
     assert re.search(r"batch [1-9]", before), before
     assert "convnet: training" in headings
     done = lambda text: int(re.search(r"batch ([\d,]+)", text).group(1).replace(",", ""))  # noqa: E731

@@ -343,10 +343,15 @@ def test_get_manager_survives_a_module_reload(monkeypatch: pytest.MonkeyPatch) -
             """Nothing to stop."""
 
     monkeypatch.setattr(cnnlab.jobs, "JobManager", Recorder)
-    first = get_manager()
-    reloaded = importlib.reload(cnnlab.jobs)
-    assert reloaded.get_manager() is first and get_manager() is first
-    assert created == [first]
+    original = dict(cnnlab.jobs.__dict__)  # a reload rebinds JobRefused & co. in place: put them back after
+    try:
+        first = get_manager()
+        reloaded = importlib.reload(cnnlab.jobs)
+        assert reloaded.get_manager() is first and get_manager() is first
+        assert created == [first]
+    finally:
+        cnnlab.jobs.__dict__.clear()
+        cnnlab.jobs.__dict__.update(original)
 
 
 def test_a_job_whose_process_cannot_start_fails_and_the_next_one_runs(tmp_path: Path) -> None:

@@ -1,81 +1,35 @@
 """Browser-test fixtures: the app started exactly as the README starts it, and Debian's chromium driving it.
 
-`app_url` runs `make run PORT=<free port>` from the repository root with its own runs directory, waits for
+`app` runs `make run PORT=<free port>` from the repository root with its own runs directory, waits for
 `/_stcore/health`, and stops the whole process group at the end. `page` is a fresh chromium tab that accepts
 downloads. `StreamlitPage` waits the way Streamlit pages need: connected, and no script run in progress.
 """
 
 from __future__ import annotations
 
-import os
 import shutil
-import signal
-import socket
-import subprocess
-import time
-import urllib.request
+import sys
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 
-from cnnlab.paths import PROJECT_ROOT, RUNS_DIR_ENV
+from cnnlab.paths import PROJECT_ROOT
+
+sys.path.insert(0, str(PROJECT_ROOT / "bench"))
+from classroom_load import Server, started_server  # bench/ is not a package: on sys.path above
 
 SCREENSHOTS = PROJECT_ROOT / "docs" / "screenshots"
-STARTUP_TIMEOUT_S = 240  # the first `make run` on a fresh clone also installs the requirements
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _healthy(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
-            return response.status == 200
-    except OSError:
-        return False
-
-
-@dataclass(frozen=True)
-class RunningApp:
-    """The app under test: its base URL and the runs directory it writes to."""
-
-    url: str
-    runs_dir: Path
-
-
 @pytest.fixture(scope="session")
-def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningApp]:
-    """`make run PORT=…` with a private runs directory; stopped (process group) after the session."""
-    port = _free_port()
-    runs_dir = tmp_path_factory.mktemp("browser-runs")
-    log_path = runs_dir.parent / "server.log"
-    env = {**os.environ, RUNS_DIR_ENV: str(runs_dir)}
-    with log_path.open("wb") as log:
-        server = subprocess.Popen(["make", "run", f"PORT={port}"], cwd=PROJECT_ROOT, env=env, stdout=log,
-                                  stderr=subprocess.STDOUT, start_new_session=True)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + STARTUP_TIMEOUT_S
-        while not _healthy(url):
-            if server.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"`make run` did not come up; its output:\n{log_path.read_text()[-4000:]}")
-            time.sleep(0.5)
-        yield RunningApp(url, runs_dir)
-    finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(server.pid, signal.SIGKILL)
-            server.wait(timeout=20)
+def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """`make run PORT=…` with a private runs directory (see `bench/classroom_load.started_server`)."""
+    with started_server(tmp_path_factory.mktemp("browser-app")) as server:
+        yield server
 
 
 @pytest.fixture(scope="session")
@@ -142,6 +96,6 @@ class StreamlitPage:
 
 
 @pytest.fixture
-def st_page(page: Page, app: RunningApp) -> StreamlitPage:
+def st_page(page: Page, app: Server) -> StreamlitPage:
     """The tab wrapped with Streamlit waits, pointed at the running app."""
     return StreamlitPage(page, app.url)
