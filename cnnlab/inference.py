@@ -18,7 +18,6 @@ child before its target, so the worker would first execute a page of the app (in
 from __future__ import annotations
 
 import contextlib
-import signal
 import subprocess
 import threading
 from multiprocessing.connection import Connection
@@ -28,7 +27,7 @@ from typing import Any
 import numpy as np
 
 from cnnlab.inference_worker import ConvFilters, FeatureMaps, Op, Reply, Request
-from cnnlab.processes import ChildProcess
+from cnnlab.processes import ChildProcess, exit_cause
 from cnnlab.singletons import process_singleton
 
 __all__ = [
@@ -209,7 +208,7 @@ class InferenceClient:
         assert self._process is not None
         with contextlib.suppress(subprocess.TimeoutExpired):
             self._process.wait(timeout=2.0)
-        cause = _exit_cause(self._process.returncode)
+        cause = exit_cause(self._process.returncode)
         self._spawn()
         return InferenceError(
             f"The model worker stopped unexpectedly {when} ({cause}); it was restarted — try again."
@@ -239,18 +238,6 @@ class InferenceClient:
 def _absolute(model_path: str | Path) -> str:
     """The path as the worker must see it: absolute, since the worker runs in the project directory."""
     return str(Path(model_path).absolute())
-
-
-def _exit_cause(exitcode: int | None) -> str:
-    """A worker's exit code in words: -9 → "killed by SIGKILL, often out of memory"."""
-    if exitcode is None:
-        return "it stopped responding"
-    if exitcode < 0:
-        number = -exitcode
-        name = signal.Signals(number).name if number in signal.valid_signals() else f"signal {number}"
-        hint = ", often out of memory" if number == signal.SIGKILL else ""
-        return f"killed by {name}{hint}"
-    return f"exit code {exitcode}"
 
 
 def get_client() -> InferenceClient:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import importlib
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -71,6 +72,18 @@ class ChildProcess:
             self.process.kill()
         self.join()
         self.conn.close()
+
+
+def exit_cause(exitcode: int | None) -> str:
+    """A child's exit status in words: -9 → "killed by SIGKILL, often out of memory"; None → still running."""
+    if exitcode is None:
+        return "it stopped responding"
+    if exitcode < 0:
+        number = -exitcode
+        name = signal.Signals(number).name if number in signal.valid_signals() else f"signal {number}"
+        hint = ", often out of memory" if number == signal.SIGKILL else ""
+        return f"killed by {name}{hint}"
+    return f"exit code {exitcode}"
 
 
 def _child_main(target: str, fd: int) -> None:

@@ -17,7 +17,7 @@ from collections.abc import Iterable, Sequence
 from multiprocessing.connection import wait
 from typing import Protocol
 
-from cnnlab.processes import ChildProcess
+from cnnlab.processes import ChildProcess, exit_cause
 from cnnlab.worker import OUT_OF_MEMORY_MESSAGE, WorkerSettings
 
 
@@ -69,7 +69,7 @@ def crash_message(exitcode: int | None) -> str:
     if exitcode == -signal.SIGKILL:
         return OUT_OF_MEMORY_MESSAGE + " (the system ended it)"
     return (
-        f"the training process stopped unexpectedly (exit code {exitcode}); other jobs are not affected — "
+        f"the training process stopped unexpectedly ({exit_cause(exitcode)}); other jobs are not affected — "
         "start it again, and if it happens again use a smaller network or batch size"
     )
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from cnnlab.processes import ChildProcess
+from cnnlab.processes import ChildProcess, exit_cause
 
 
 @pytest.fixture
@@ -49,3 +49,10 @@ def test_a_dying_child_reads_as_end_of_file_and_reports_its_exit_code(page_as_ma
     assert child.exitcode == 3
     assert not child.is_alive()
     child.end()
+
+
+def test_exit_causes_read_as_words() -> None:
+    assert exit_cause(-9) == "killed by SIGKILL, often out of memory"
+    assert exit_cause(-15) == "killed by SIGTERM"
+    assert exit_cause(3) == "exit code 3"
+    assert exit_cause(None) == "it stopped responding"
