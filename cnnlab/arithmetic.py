@@ -203,15 +203,20 @@ def _window_problem(shape: Shape, window: Pair, what: str, key: str) -> str | No
             f'use {key} ≤ {limit} or padding="same"')
 
 
+def _window_output(shape: Shape, window: Pair, strides: Pair, padding: Padding) -> tuple[int, int]:
+    """(height, width) after a sliding window (kernel or pool) on an (h, w, c) input, per `output_length`."""
+    return (output_length(shape[0], window[0], strides[0], padding),
+            output_length(shape[1], window[1], strides[1], padding))
+
+
 def _conv(layer: Conv2D, shape: Shape, flat_by: _FlatBy | None) -> _Step:
     problem = _needs_image(shape, flat_by)
     if problem is None and layer.padding == Padding.valid:
         problem = _window_problem(shape, layer.kernel_size, "kernel", "kernel_size")
     if problem:
         return _Step(None, problem=problem)
-    height, width, channels = shape
-    out = (output_length(height, layer.kernel_size[0], layer.strides[0], layer.padding),
-           output_length(width, layer.kernel_size[1], layer.strides[1], layer.padding), layer.filters)
+    channels = shape[2]
+    out = (*_window_output(shape, layer.kernel_size, layer.strides, layer.padding), layer.filters)
     params, formula = conv_formula(layer.filters, layer.kernel_size, channels, layer.use_bias)
     macs = out[0] * out[1] * layer.filters * layer.kernel_size[0] * layer.kernel_size[1] * channels
     return _Step(out, params, 0, formula, window_shape_formula(shape, layer.kernel_size, layer.strides,
@@ -224,8 +229,7 @@ def _pool(layer: Pooling2D, shape: Shape, flat_by: _FlatBy | None) -> _Step:
         problem = _window_problem(shape, layer.pool_size, "pool", "pool_size")
     if problem:
         return _Step(None, problem=problem)
-    out = (output_length(shape[0], layer.pool_size[0], layer.strides[0], layer.padding),
-           output_length(shape[1], layer.pool_size[1], layer.strides[1], layer.padding), shape[2])
+    out = (*_window_output(shape, layer.pool_size, layer.strides, layer.padding), shape[2])
     formula = window_shape_formula(shape, layer.pool_size, layer.strides, layer.padding)
     return _Step(out, shape_formula=formula)
 

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from cnnlab.arithmetic import analyze, training_problems
 from cnnlab.hyper import Optimizer, config_to_dict, parse_train_config
-from cnnlab.paths import atomic_write_bytes
+from cnnlab.paths import atomic_write_bytes, file_stem
 from cnnlab.presets import PRESETS
 
 EXIT_TRAINING_FAILED = 1
@@ -54,7 +54,7 @@ def _output_path(text: str | None, name: str) -> Path:
     """The model file to write: checked before training so a typo does not cost the whole run."""
     from cnnlab.cli import UsageError
 
-    path = Path(text or f"{name or 'model'}.h5")
+    path = Path(text or f"{file_stem(name, 'model')}.h5")
     if path.suffix not in (".h5", ".keras"):
         raise UsageError(f"--out {text}: the model file name must end in .h5 or .keras")
     if path.is_dir():

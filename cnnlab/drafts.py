@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from cnnlab.owners import is_owner_token
-from cnnlab.paths import atomic_write_text, runs_root
+from cnnlab.paths import atomic_write_text, read_json, runs_root
 
 MAX_DRAFT_BYTES = 1_000_000  # far above any stack within the layer caps; a bigger file is not ours
 
@@ -34,11 +34,5 @@ def load_draft(owner: str) -> dict[str, Any] | None:
 
     Never raises for a missing, oversized or corrupt file: the page then simply starts a fresh stack.
     """
-    path = _draft_path(owner)
-    try:
-        if path.stat().st_size > MAX_DRAFT_BYTES:
-            return None
-        document = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError, RecursionError):
-        return None
+    document = read_json(_draft_path(owner), MAX_DRAFT_BYTES)
     return document if isinstance(document, dict) else None

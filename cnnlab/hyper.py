@@ -100,7 +100,10 @@ def _format(value: float) -> str:
 
 def _quote(value: object, limit: int = 40) -> str:
     """`repr(value)` cut to `limit` characters, so hostile input cannot flood a message."""
-    text = repr(value)
+    try:
+        text = repr(value)
+    except ValueError:  # an int beyond Python's 4,300-digit limit for str(): worded as `spec.show_value` does
+        text = "a huge number"
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 

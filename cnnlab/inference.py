@@ -18,7 +18,6 @@ child before its target, so the worker would first execute a page of the app (in
 from __future__ import annotations
 
 import contextlib
-import subprocess
 import threading
 from multiprocessing.connection import Connection
 from pathlib import Path
@@ -51,9 +50,7 @@ DEFAULT_MAP_CHANNELS = 16
 MAX_MAP_CHANNELS = 64  # caps what a page can ask for, whatever the layer's width
 DEFAULT_FILTERS = 32
 MAX_FILTERS = 64
-
-# The client lives on the `sys` module, not in a module global or st.cache_resource: Streamlit may re-import
-# our modules or clear its caches, and each fresh module-level client would start another TensorFlow worker.
+_REAP_S = 2.0  # longest wait for a worker to exit after a stop request or a signal
 
 
 class InferenceError(RuntimeError):
@@ -76,7 +73,7 @@ class InferenceClient:
         self.start_timeout = start_timeout
         self.request_timeout = request_timeout
         self._lock = threading.Lock()
-        self._process: subprocess.Popen | None = None
+        self._process: ChildProcess | None = None
         self._conn: Connection | None = None
         self._ready = False
 
@@ -172,7 +169,7 @@ class InferenceClient:
 
     def _alive(self) -> bool:
         """True while the current worker process exists (and reaps it once it has ended)."""
-        return self._process is not None and self._process.poll() is None
+        return self._process is not None and self._process.is_alive()
 
     def _spawn(self) -> None:
         """Start a fresh worker process (returns at once; `_await_ready` waits for its TensorFlow import)."""
@@ -184,7 +181,7 @@ class InferenceClient:
                 f"The model worker could not be started ({error.strerror or error}); the server may be short "
                 "of memory — try again in a minute."
             ) from None
-        self._process, self._conn, self._ready = child.process, child.conn, False
+        self._process, self._conn, self._ready = child, child.conn, False
 
     def _await_ready(self) -> None:
         """Wait (at most `start_timeout`) for the worker's "ready" after its TensorFlow import."""
@@ -206,9 +203,8 @@ class InferenceClient:
     def _crashed(self, when: str) -> InferenceError:
         """Reap a worker that died, start a new one, and say what happened."""
         assert self._process is not None
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            self._process.wait(timeout=2.0)
-        cause = exit_cause(self._process.returncode)
+        self._process.join(_REAP_S)
+        cause = exit_cause(self._process.exitcode)
         self._spawn()
         return InferenceError(
             f"The model worker stopped unexpectedly {when} ({cause}); it was restarted — try again."
@@ -222,17 +218,15 @@ class InferenceClient:
         if process is None:
             return
         if conn is not None:
-            if graceful and process.poll() is None:
+            if graceful and process.is_alive():
                 with contextlib.suppress(OSError, ValueError):
                     conn.send(Request(Op.STOP))
-                with contextlib.suppress(subprocess.TimeoutExpired):
-                    process.wait(timeout=2.0)
+                process.join(_REAP_S)
             conn.close()
-        for end in (process.terminate, process.kill) if graceful else (process.kill,):
-            if process.poll() is None:
+        for end in (process.process.terminate, process.process.kill) if graceful else (process.process.kill,):
+            if process.is_alive():
                 end()
-                with contextlib.suppress(subprocess.TimeoutExpired):
-                    process.wait(timeout=2.0)
+                process.join(_REAP_S)
 
 
 def _absolute(model_path: str | Path) -> str:

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import tempfile
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 RUNS_DIR_ENV = "CNNLAB_RUNS_DIR"
+_UNSAFE_FILE_CHARS = re.compile(r"[^A-Za-z0-9_.-]+")
 
 
 def runs_root() -> Path:
@@ -42,3 +45,25 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
 def atomic_write_text(path: Path, text: str) -> None:
     """Write UTF-8 `text` atomically (see `atomic_write_bytes`)."""
     atomic_write_bytes(path, text.encode("utf-8"))
+
+
+def read_json(path: Path, max_bytes: int | None = None) -> object:
+    """The JSON document in `path`, or None when it is missing, bigger than `max_bytes`, or not valid JSON.
+
+    Never raises for a bad file (unreadable, not UTF-8, corrupt, nested too deep): callers go on without it.
+    """
+    try:
+        if max_bytes is not None and path.stat().st_size > max_bytes:
+            return None
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError, RecursionError):  # ValueError covers JSONDecodeError and UnicodeDecodeError
+        return None
+
+
+def file_stem(name: str, fallback: str) -> str:
+    """A safe file-name stem from user text: letters, digits, '.', '_' and '-' only, at most 60 characters.
+
+    Example: file_stem("My net #2", "stack") == "My_net_2"; file_stem("../..", "stack") == "stack".
+    """
+    cleaned = _UNSAFE_FILE_CHARS.sub("_", name).strip("._-")[:60]
+    return cleaned or fallback

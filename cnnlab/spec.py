@@ -429,13 +429,18 @@ def _did_you_mean(word: str, choices: list[str]) -> str:
     return f"; did you mean {json.dumps(guess)}?" if guess else ""
 
 
+def whole_number(value: object) -> int | None:
+    """`value` as an int when it is a whole number, else None: 3 → 3, 3.0 → 3; true, 3.5, "3", NaN → None."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return None
+
+
 def _whole(value: object, key: str, low: int, high: int, example: str) -> int:
     """A whole number in [low, high]; 3.0 counts as 3, while true, 3.5, "3" and NaN are refused."""
-    number: int | None = None
-    if isinstance(value, int) and not isinstance(value, bool):
-        number = value
-    elif isinstance(value, float) and value.is_integer():
-        number = int(value)
+    number = whole_number(value)
     if number is None or not low <= number <= high:
         cap = f" (the cap is {high:,})" if number is not None and number > high else ""
         raise _Invalid(f"{key} must be a whole number from {low:,} to {high:,}, "

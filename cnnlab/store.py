@@ -31,7 +31,7 @@ from typing import IO
 import numpy as np
 
 from cnnlab.owners import is_owner_token
-from cnnlab.paths import atomic_write_bytes, atomic_write_text, runs_root
+from cnnlab.paths import atomic_write_bytes, atomic_write_text, read_json, runs_root
 
 _RUN_ID = re.compile(r"[0-9a-f]{16}")
 _INDEX = "index.sqlite3"
@@ -175,7 +175,7 @@ class RunStore:
 
     def acquire_lease(self) -> Lease:
         """Claim runs for a job manager: its lease file stays locked until released or its process dies."""
-        manager_id = secrets.token_hex(8)
+        manager_id = new_run_id()  # same shape as a run id, so `is_run_id` guards its path too
         handle = (self.root / _LEASES / f"{manager_id}.lock").open("w")
         fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         return Lease(manager_id, handle)
@@ -188,7 +188,7 @@ class RunStore:
     def _lease_is_live(self, manager_id: str) -> bool:
         """True while the manager that owns `manager_id` still holds its flock (in any process)."""
         path = self.root / _LEASES / f"{manager_id}.lock"
-        if not re.fullmatch(r"[0-9a-f]{16}", manager_id) or not path.exists():
+        if not is_run_id(manager_id) or not path.exists():
             return False
         with path.open("a") as probe:
             try:
@@ -324,10 +324,7 @@ class RunStore:
         """A JSON file of the owner's run, or None."""
         if self.get(run_id, owner) is None:
             return None
-        try:
-            return json.loads((self._dir(run_id) / filename).read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            return None  # not written yet (or unreadable): the page shows the run without it
+        return read_json(self._dir(run_id) / filename)  # None if not written yet: the run shows without it
 
 
 def _finite(value: float | None) -> float | None:

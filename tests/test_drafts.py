@@ -65,3 +65,4 @@ def test_a_value_that_is_not_an_owner_token_never_becomes_a_path(owner: str) -> 
         save_draft(owner, STACK)
     with pytest.raises(ValueError, match="owner token"):
         load_draft(owner)
+

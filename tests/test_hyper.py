@@ -79,6 +79,13 @@ def test_hostile_values_are_cut_short_in_messages() -> None:
     assert all(len(problem) < 300 for problem in problems)
 
 
+def test_an_integer_too_long_to_print_is_reported_not_raised() -> None:
+    config, problems = parse_train_config({"epochs": 10**5000})
+    assert config is None
+    assert problems == ("epochs must be a whole number from 1 to 50 (the cap keeps the class queue moving) "
+                        "(got a huge number)",)
+
+
 def test_not_a_mapping() -> None:
     message = "training settings must be an object of named values (got list)"
     assert parse_train_config([1, 2]) == (None, (message,))

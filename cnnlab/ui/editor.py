@@ -179,9 +179,14 @@ def render_name_and_input(owner: str, stack: Stack) -> None:
                             args=(owner,), help="MNIST digits are 28 × 28 × 1 (one grey channel).")
 
 
-def _open_preset(owner: str) -> None:
-    preset = PRESETS[st.session_state["build_preset"]]
+def open_preset(owner: str, name: str) -> None:
+    """Make the preset `name` (a key of `PRESETS`) the owner's stack, as `replace_stack` does."""
+    preset = PRESETS[name]
     replace_stack(owner, stack_from_spec(preset.spec), plain(f"Opened the preset {preset.title}."))
+
+
+def _open_chosen_preset(owner: str) -> None:
+    open_preset(owner, st.session_state["build_preset"])
 
 
 def _clear(owner: str) -> None:
@@ -193,8 +198,9 @@ def render_presets(owner: str) -> None:
     name = st.selectbox("Preset", list(PRESETS), key="build_preset", format_func=lambda n: PRESETS[n].title)
     st.caption(PRESETS[name].description)
     open_column, clear_column = st.columns(2)
-    open_column.button("Open this preset", key="build_open_preset", on_click=_open_preset, args=(owner,),
-                       icon=":material/file_open:", help="Replaces your stack (you can bring it back).")
+    open_column.button("Open this preset", key="build_open_preset", on_click=_open_chosen_preset,
+                       args=(owner,), icon=":material/file_open:",
+                       help="Replaces your stack (you can bring it back).")
     clear_column.button("Start an empty stack", key="build_clear", on_click=_clear, args=(owner,),
                         icon=":material/delete_sweep:")
 

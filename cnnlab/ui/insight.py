@@ -45,13 +45,13 @@ from cnnlab.mistakes import cell_examples, most_confused
 from cnnlab.store import ModelFormat
 from cnnlab.ui import session
 from cnnlab.ui.job_view import accuracy_text
+from cnnlab.ui.links import SPEC_PARAM  # /Build?spec=<…> opens an architecture
 from cnnlab.ui.text import plain
 
 PREDICT_PAGE = "pages/4_Predict.py"
 BUILD_PAGE = "pages/1_Build.py"
 TRAIN_PAGE = "pages/2_Train.py"
 RUN_PARAM = "run"  # /Predict?run=<id> opens that run
-SPEC_PARAM = "spec"  # /Build?spec=<…> opens an architecture (see cnnlab.ui.links)
 
 RUN_KEY = "predict_run"
 CANVAS_KEY = "predict_canvas"

@@ -9,9 +9,10 @@ from cnnlab.charts import training_figure
 from cnnlab.hyper import TrainConfig
 from cnnlab.jobs import JobManager, JobRefused, JobSnapshot, JobState
 from cnnlab.keras_bridge import keras_code
+from cnnlab.paths import file_stem
 from cnnlab.store import ModelFormat
 from cnnlab.ui.session import Level, flash
-from cnnlab.ui.text import file_stem, plain
+from cnnlab.ui.text import plain
 
 STATE_WORDS = {
     JobState.QUEUED: "waiting in the queue",

@@ -15,7 +15,7 @@ from enum import StrEnum
 
 from cnnlab import spec
 from cnnlab.keras_bridge import layer_arguments
-from cnnlab.spec import Activation, LayerType, Padding, parse_layer, show_value
+from cnnlab.spec import Activation, LayerType, Padding, parse_layer, show_value, whole_number
 
 Part = int | float | str | bool | None
 
@@ -142,11 +142,7 @@ _LARGEST_BOX_NUMBER = 2**53 - 1  # what a browser number box holds exactly
 
 def whole_or_none(value: object) -> int | None:
     """`value` as a whole number a number box can show (3.0 counts as 3), else None (so the box is empty)."""
-    number = None
-    if isinstance(value, int) and not isinstance(value, bool):
-        number = value
-    elif isinstance(value, float) and value.is_integer():
-        number = int(value)
+    number = whole_number(value)
     return number if number is not None and abs(number) <= _LARGEST_BOX_NUMBER else None
 
 

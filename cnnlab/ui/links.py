@@ -10,9 +10,9 @@ import streamlit as st
 
 from cnnlab.presets import PRESETS
 from cnnlab.spec import NetworkSpec, SpecError, decode_spec_from_url, encode_spec_for_url, show_value
-from cnnlab.ui.editor import replace_stack
+from cnnlab.ui.editor import open_preset, replace_stack
 from cnnlab.ui.session import Level, flash
-from cnnlab.ui.stack_doc import StackRefused, stack_from_json, stack_from_spec
+from cnnlab.ui.stack_doc import StackRefused, stack_from_json
 from cnnlab.ui.text import plain
 
 SPEC_PARAM = "spec"
@@ -32,12 +32,11 @@ def _open_spec(owner: str, text: str) -> None:
 
 
 def _open_preset(owner: str, name: str) -> None:
-    preset = PRESETS.get(name)
-    if preset is None:
+    if name not in PRESETS:
         flash(Level.error, plain(f"There is no preset called {show_value(name)}; the presets are "
                                  f"{', '.join(PRESETS)}. Your own stack is unchanged."))
         return
-    replace_stack(owner, stack_from_spec(preset.spec), plain(f"Opened the preset {preset.title}."))
+    open_preset(owner, name)
 
 
 def open_from_link(owner: str) -> None:

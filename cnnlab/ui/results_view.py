@@ -31,7 +31,6 @@ from cnnlab.ui.stack_view import stack_table
 from cnnlab.ui.text import plain
 
 RUN_KEY = "results_run"
-TRAIN_PAGE = "pages/2_Train.py"
 RERUNNABLE = (JobState.FAILED, JobState.INTERRUPTED, JobState.STOPPED)
 
 
@@ -74,7 +73,7 @@ def render_outcome(owner: str, snapshot: JobSnapshot) -> None:
     """Test figures, or why the run has none (with "Run again" for a failed, interrupted or stopped run)."""
     if not snapshot.state.is_final:
         st.info(f"This run is {STATE_WORDS[snapshot.state]}; watch it live on the Train page.")
-        st.page_link(TRAIN_PAGE, label="Go to Train", icon=":material/model_training:",
+        st.page_link(insight.TRAIN_PAGE, label="Go to Train", icon=":material/model_training:",
                      query_params={session.OWNER_PARAM: owner})
     elif snapshot.state in (JobState.FAILED, JobState.INTERRUPTED):
         st.error(plain(f"This run {STATE_WORDS[snapshot.state]}: {snapshot.message}"),
