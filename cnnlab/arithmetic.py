@@ -209,10 +209,17 @@ def _window_output(shape: Shape, window: Pair, strides: Pair, padding: Padding) 
             output_length(shape[1], window[1], strides[1], padding))
 
 
-def _conv(layer: Conv2D, shape: Shape, flat_by: _FlatBy | None) -> _Step:
+def _window_check(shape: Shape, flat_by: _FlatBy | None, window: Pair, padding: Padding, what: str,
+                  key: str) -> str | None:
+    """Why a kernel or pool cannot slide here: not an image, or bigger than it with valid padding."""
     problem = _needs_image(shape, flat_by)
-    if problem is None and layer.padding == Padding.valid:
-        problem = _window_problem(shape, layer.kernel_size, "kernel", "kernel_size")
+    if problem is None and padding == Padding.valid:
+        problem = _window_problem(shape, window, what, key)
+    return problem
+
+
+def _conv(layer: Conv2D, shape: Shape, flat_by: _FlatBy | None) -> _Step:
+    problem = _window_check(shape, flat_by, layer.kernel_size, layer.padding, "kernel", "kernel_size")
     if problem:
         return _Step(None, problem=problem)
     channels = shape[2]
@@ -224,9 +231,7 @@ def _conv(layer: Conv2D, shape: Shape, flat_by: _FlatBy | None) -> _Step:
 
 
 def _pool(layer: Pooling2D, shape: Shape, flat_by: _FlatBy | None) -> _Step:
-    problem = _needs_image(shape, flat_by)
-    if problem is None and layer.padding == Padding.valid:
-        problem = _window_problem(shape, layer.pool_size, "pool", "pool_size")
+    problem = _window_check(shape, flat_by, layer.pool_size, layer.padding, "pool", "pool_size")
     if problem:
         return _Step(None, problem=problem)
     out = (*_window_output(shape, layer.pool_size, layer.strides, layer.padding), shape[2])
