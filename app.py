@@ -8,7 +8,6 @@ from cnnlab.ui.editor import replace_stack
 from cnnlab.ui.stack_doc import empty_stack, stack_from_spec
 from cnnlab.ui.text import plain
 
-BUILD_PAGE = "pages/1_Build.py"
 STARTS = (("convnet", "Start from the convnet", ":material/grid_view:"),
           ("lenot", "Start from LeNot", ":material/history_edu:"))
 
@@ -36,12 +35,12 @@ for column, (name, label, icon) in zip(columns, STARTS, strict=False):
         st.caption(preset.description)
         if st.button(label, key=f"home_start_{name}", icon=icon, type="primary"):
             replace_stack(owner, stack_from_spec(preset.spec), plain(f"Opened the preset {preset.title}."))
-            session.go_to(BUILD_PAGE, owner)
+            session.go_to(session.Page.BUILD, owner)
 with columns[-1], st.container(border=True):
     st.markdown("**An empty stack**")
     st.caption("Start from the 28×28×1 input and add every layer yourself.")
     if st.button("Start empty", key="home_start_empty", icon=":material/add_box:"):
         replace_stack(owner, empty_stack(), "Started an empty stack.")
-        session.go_to(BUILD_PAGE, owner)
+        session.go_to(session.Page.BUILD, owner)
 
 st.caption("Your stack and your runs belong to this browser tab's address: bookmark it to find them again.")

@@ -41,5 +41,4 @@ with files_column:
     files.render_downloads(stack, analysis)
     files.render_upload(owner)
 
-st.page_link("pages/2_Train.py", label="Train this stack", icon=":material/arrow_forward:",
-             query_params={session.OWNER_PARAM: owner})
+session.link(session.Page.TRAIN, "Train this stack", ":material/arrow_forward:", owner)

@@ -18,8 +18,7 @@ st.caption("Train your stack on the MNIST handwritten digits. The job trains a c
 session.show_flashes()
 can_train = train_view.render_trainability(analysis)
 if not can_train:
-    st.page_link("pages/1_Build.py", label="Fix it on Build", icon=":material/build:",
-                 query_params={session.OWNER_PARAM: owner})
+    session.link(session.Page.BUILD, "Fix it on Build", ":material/build:", owner)
 train_view.render_form(manager, owner, can_train)
 
 live = train_view.live_job(snapshots)
@@ -29,5 +28,4 @@ elif snapshots:
     train_view.render_last_run(manager, owner, snapshots[0])
 
 if snapshots:
-    st.page_link("pages/3_Results.py", label="All your runs on Results", icon=":material/insights:",
-                 query_params={session.OWNER_PARAM: owner})
+    session.link(session.Page.RESULTS, "All your runs on Results", ":material/insights:", owner)

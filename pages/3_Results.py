@@ -12,8 +12,7 @@ st.title("Results")
 session.show_flashes()
 if not snapshots:
     st.info("No runs yet: train a stack and it will be listed here, newest first.")
-    st.page_link("pages/2_Train.py", label="Go to Train", icon=":material/model_training:",
-                 query_params={session.OWNER_PARAM: owner})
+    session.link(session.Page.TRAIN, "Go to Train", ":material/model_training:", owner)
     st.stop()
 
 st.table(results_view.runs_table(snapshots), hide_index=True)

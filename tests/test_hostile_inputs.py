@@ -306,15 +306,15 @@ def test_a_garbage_upload_gets_one_clear_message_and_changes_nothing(name: str, 
     assert not raw_markup(at.error[0].value)  # the file's name is shown as text, never as markup
 
 
-@pytest.mark.xfail(strict=True, reason="Streamlit's own file-name check raises inside the uploader widget "
-                                       "(StreamlitAPIException) before the page can answer; see CONTRACT.md")
-@pytest.mark.parametrize("name", ["program.exe", "spec\x00.json"])
-def test_a_file_name_the_uploader_refuses_gets_a_message(name: str) -> None:
-    """Only a forged request can send these (the browser filters types and cannot send a NUL)."""
+@pytest.mark.parametrize("name", ["program.exe", "spec\x00.json", "noextension"])
+def test_any_file_name_gets_our_message_not_streamlits(name: str) -> None:
+    """Another type of file, or a forged name with a NUL: read by content, refused with one message."""
     at = _page(BUILD, preset="convnet")
-    at.file_uploader[0].upload(name, b"{}")
+    at.file_uploader[0].upload(name, b"MZ\x90\x00 not a spec")
     at.run()
     assert not at.exception
+    errors = messages(at, "error")
+    assert len(errors) == 1 and "could not be opened" in errors[0], errors
     assert metric(at, "Parameters") == CONVNET_PARAMS
 
 

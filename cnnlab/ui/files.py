@@ -74,10 +74,15 @@ def _open_upload(owner: str, key: str) -> None:
 
 
 def render_upload(owner: str) -> None:
-    """Open a spec JSON, or a .h5 / .keras model file: its architecture is read, never its code."""
+    """Open a spec JSON, or a .h5 / .keras model file: its architecture is read, never its code.
+
+    No `type=` filter: Streamlit's own file-name check raises inside the widget, before this page could
+    answer, so any file is accepted here and `_read_upload` tells the formats apart by content, giving one
+    clear message for everything else.
+    """
     key = f"build_upload_{st.session_state.get(UPLOAD_ROUND, 0)}"
     st.file_uploader(
-        "Open a spec or model file", type=["json", "h5", "keras"], key=key, on_change=_open_upload,
+        "Open a spec (.json) or model file (.h5, .keras)", key=key, on_change=_open_upload,
         args=(owner, key), max_upload_size=MAX_UPLOAD_MB,
         help=(f"A stack saved as JSON (up to {MAX_SPEC_BYTES // 1_000_000} MB), or a Keras model file "
               f"(.h5 or .keras, up to {MAX_UPLOAD_MB} MB) from here or any Keras Sequential CNN. Only the "

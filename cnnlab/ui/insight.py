@@ -48,9 +48,6 @@ from cnnlab.ui.job_view import accuracy_text
 from cnnlab.ui.links import SPEC_PARAM  # /Build?spec=<…> opens an architecture
 from cnnlab.ui.text import plain
 
-PREDICT_PAGE = "pages/4_Predict.py"
-BUILD_PAGE = "pages/1_Build.py"
-TRAIN_PAGE = "pages/2_Train.py"
 RUN_PARAM = "run"  # /Predict?run=<id> opens that run
 
 RUN_KEY = "predict_run"
@@ -79,8 +76,7 @@ def render_no_runs(owner: str) -> None:
     """What a student with no trained model sees instead of the page, with the way to get one."""
     st.info("You have no trained model yet: train a stack (a quick demo on 6,000 images takes about a "
             "minute), then come back here.")
-    st.page_link(TRAIN_PAGE, label="Go to Train", icon=":material/model_training:",
-                 query_params={session.OWNER_PARAM: owner})
+    session.link(session.Page.TRAIN, "Go to Train", ":material/model_training:", owner)
 
 
 def pick_run(runs: list[JobSnapshot], labels: dict[str, str]) -> JobSnapshot:
@@ -243,8 +239,8 @@ def render_edit_links(owner: str, summaries: Sequence[RunSummary]) -> None:
         if spec_text is None:
             st.caption(plain(f"{summary.label}: its architecture can no longer be opened."))
             continue
-        st.page_link(BUILD_PAGE, label=plain(f"Edit {summary.label} on Build"), icon=":material/edit:",
-                     query_params={session.OWNER_PARAM: owner, SPEC_PARAM: spec_text})
+        session.link(session.Page.BUILD, plain(f"Edit {summary.label} on Build"), ":material/edit:", owner,
+                     **{SPEC_PARAM: spec_text})
 
 
 # ------------------------------------------------------------------------------------------- where it errs
@@ -290,5 +286,5 @@ def render_errors_section(owner: str, snapshot: JobSnapshot) -> None:
         st.plotly_chart(cell_images_figure(examples, mnist.x_test),
                         key=f"errors_cell_{snapshot.job_id}_{true_digit}_{predicted_digit}",
                         config={"displayModeBar": False})
-    st.page_link(PREDICT_PAGE, label="Try this model on your own digit", icon=":material/draw:",
-                 query_params={session.OWNER_PARAM: owner, RUN_PARAM: snapshot.job_id})
+    session.link(session.Page.PREDICT, "Try this model on your own digit", ":material/draw:", owner,
+                 **{RUN_PARAM: snapshot.job_id})

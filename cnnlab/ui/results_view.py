@@ -73,8 +73,7 @@ def render_outcome(owner: str, snapshot: JobSnapshot) -> None:
     """Test figures, or why the run has none (with "Run again" for a failed, interrupted or stopped run)."""
     if not snapshot.state.is_final:
         st.info(f"This run is {STATE_WORDS[snapshot.state]}; watch it live on the Train page.")
-        st.page_link(insight.TRAIN_PAGE, label="Go to Train", icon=":material/model_training:",
-                     query_params={session.OWNER_PARAM: owner})
+        session.link(session.Page.TRAIN, "Go to Train", ":material/model_training:", owner)
     elif snapshot.state in (JobState.FAILED, JobState.INTERRUPTED):
         st.error(plain(f"This run {STATE_WORDS[snapshot.state]}: {snapshot.message}"),
                  icon=":material/error:")

@@ -14,13 +14,26 @@ from cnnlab.owners import is_owner_token, new_owner_token
 
 OWNER_KEY = "owner"
 OWNER_PARAM = "u"
-PAGES = (  # (script, label, icon) of the sidebar navigation, in order
-    ("app.py", "Home", ":material/home:"),
-    ("pages/1_Build.py", "Build", ":material/stacks:"),
-    ("pages/2_Train.py", "Train", ":material/model_training:"),
-    ("pages/3_Results.py", "Results", ":material/insights:"),
-    ("pages/4_Predict.py", "Predict", ":material/draw:"),
-    ("pages/5_Compare.py", "Compare", ":material/compare_arrows:"),
+
+
+class Page(StrEnum):
+    """The app's pages, as the script paths `st.page_link` and `st.switch_page` take."""
+
+    HOME = "app.py"
+    BUILD = "pages/1_Build.py"
+    TRAIN = "pages/2_Train.py"
+    RESULTS = "pages/3_Results.py"
+    PREDICT = "pages/4_Predict.py"
+    COMPARE = "pages/5_Compare.py"
+
+
+PAGES = (  # (page, label, icon) of the sidebar navigation, in order
+    (Page.HOME, "Home", ":material/home:"),
+    (Page.BUILD, "Build", ":material/stacks:"),
+    (Page.TRAIN, "Train", ":material/model_training:"),
+    (Page.RESULTS, "Results", ":material/insights:"),
+    (Page.PREDICT, "Predict", ":material/draw:"),
+    (Page.COMPARE, "Compare", ":material/compare_arrows:"),
 )
 
 
@@ -45,16 +58,21 @@ def start_page(title: str) -> str:
     owner = current_owner()
     with st.sidebar:
         st.markdown("**CNN Lab**")
-        for path, label, icon in PAGES:
-            st.page_link(path, label=label, icon=icon, query_params={OWNER_PARAM: owner})
+        for page, label, icon in PAGES:
+            link(page, label, icon, owner)
         st.caption("Your work is tied to this page's address (the `u=` part). Bookmark it to come back to "
                    "your stack and your runs; don't share it — use Build's Share link instead.")
     return owner
 
 
-def go_to(path: str, owner: str) -> None:
+def link(page: Page, label: str, icon: str, owner: str, **params: str) -> None:
+    """A link to another page of the app that keeps the student's identity (and `params`) in its URL."""
+    st.page_link(page.value, label=label, icon=icon, query_params={OWNER_PARAM: owner, **params})
+
+
+def go_to(page: Page, owner: str) -> None:
     """Switch to another page of the app, keeping the student's identity in the URL."""
-    st.switch_page(path, query_params={OWNER_PARAM: owner})
+    st.switch_page(page.value, query_params={OWNER_PARAM: owner})
 
 
 
