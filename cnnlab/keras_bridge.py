@@ -89,7 +89,8 @@ def build_model(spec: NetworkSpec) -> keras.Sequential:
 def keras_code(spec: NetworkSpec) -> str:
     """A complete Python script that builds, summarises and compiles the same model (as in the reference).
 
-    Example line: `model.add(layers.Conv2D(filters=16, kernel_size=(3, 3), activation="relu"))`.
+    Example line: `model.add(layers.Conv2D(filters=16, kernel_size=(3, 3), activation="relu"))`. It compiles
+    with rmsprop as the reference did (our trainer steps as Keras 2's, see `cnnlab.optimizers`).
     """
     lines = [
         "import keras",

@@ -38,6 +38,7 @@ from cnnlab.arithmetic import analyze, training_problems
 from cnnlab.data import CLASSES, load_mnist
 from cnnlab.hyper import TrainConfig
 from cnnlab.keras_bridge import build_model
+from cnnlab.optimizers import make_optimizer, portable_optimizer
 from cnnlab.worker import OUT_OF_MEMORY_MESSAGE
 
 Emit = Callable[[dict], None]
@@ -46,6 +47,8 @@ CALL_BUDGET_S = 0.3  # aim: one compiled call takes at most this long, so Stop a
 SLOW_CPU_MACS_PER_S = 2e10  # training speed of a slow 2-core laptop (2.6e10 measured on ours)
 POINTS_PER_EPOCH = 50  # at most this many live batch points per epoch
 _EPSILON = 1e-7  # Keras's clip for probabilities in cross-entropy
+LOSS = "sparse_categorical_crossentropy"  # integer labels; same values as the reference's one-hot loss
+METRICS = ["accuracy"]
 
 
 class TrainingFailed(Exception):
@@ -123,10 +126,9 @@ def train(spec: dict, config: TrainConfig, emit: Emit, stop_requested: Callable[
     keras.utils.set_random_seed(config.seed)
     model = build_model(analysis.spec)
     model.compile(
-        optimizer=keras.optimizers.get({"class_name": str(config.optimizer),
-                                        "config": {"learning_rate": config.learning_rate}}),
-        loss="sparse_categorical_crossentropy",
-        metrics=["accuracy"],
+        optimizer=make_optimizer(config.optimizer, config.learning_rate),
+        loss=LOSS,
+        metrics=METRICS,
         steps_per_execution=steps_per_execution(config, analysis.macs),
     )
     mnist = load_mnist()
@@ -176,7 +178,12 @@ def test_figures(probabilities: np.ndarray, labels: np.ndarray) -> dict:
 
 
 def _model_files(model: keras.Model) -> dict[str, bytes]:
-    """The model saved as legacy HDF5 (`model.h5`) and Keras 3 zip (`model.keras`), as bytes."""
+    """The model saved as legacy HDF5 (`model.h5`) and Keras 3 zip (`model.keras`), as bytes.
+
+    Compiled with an optimizer plain Keras knows (`portable_optimizer`), so both files load anywhere.
+    """
+    model.compile(optimizer=portable_optimizer(model.optimizer, model.trainable_variables), loss=LOSS,
+                  metrics=METRICS)
     logging.getLogger("absl").setLevel(logging.ERROR)  # HDF5 is "legacy" to Keras 3 but is our promise
     with tempfile.TemporaryDirectory(prefix="cnnlab-model-") as folder:
         files = {}

@@ -16,7 +16,7 @@ from pathlib import Path
 import h5py
 import numpy as np
 import pytest
-from _engine_fixtures import shared_manager, small_run
+from _engine_fixtures import SMALL, shared_manager, small_run
 
 from cnnlab.arithmetic import analyze
 from cnnlab.data import load_mnist
@@ -37,6 +37,9 @@ for path in sys.argv[2:]:
         "layers": [[type(layer).__name__, list(layer.output.shape)] for layer in model.layers],
         "input": [list(model.inputs[0].shape), str(model.inputs[0].dtype)],
         "probabilities": probabilities.tolist(),
+        "optimizer": model.optimizer.get_config() if model.compiled else None,
+        "optimizer_class": type(model.optimizer).__name__ if model.compiled else None,
+        "optimizer_steps": int(model.optimizer.iterations.numpy()) if model.compiled else None,
     }
 try:
     import cnnlab
@@ -98,6 +101,17 @@ def test_same_predictions_as_the_model_in_memory(loaded: dict, fmt: ModelFormat)
     np.testing.assert_allclose(probabilities.max(axis=1), result.confidence, atol=1e-4)
     accuracy = (probabilities.argmax(axis=1) == load_mnist().y_test).mean()
     assert accuracy == pytest.approx(run.seen[-1].test_accuracy)
+
+
+@pytest.mark.keras
+@pytest.mark.parametrize("fmt", list(ModelFormat))
+def test_the_file_is_compiled_with_keras_own_rmsprop_as_trained(loaded: dict, fmt: ModelFormat) -> None:
+    """Compiled as the reference's file was: rmsprop, with the run's learning rate and step count."""
+    report, run = loaded[fmt], loaded["run"]
+    assert report["optimizer_class"] == "RMSprop"
+    assert report["optimizer"]["learning_rate"] == pytest.approx(SMALL.learning_rate)
+    assert report["optimizer"]["epsilon"] == pytest.approx(1e-7)
+    assert report["optimizer_steps"] == SMALL.epochs * run.seen[-1].steps_per_epoch
 
 
 @pytest.mark.keras

@@ -63,3 +63,4 @@ def test_failure_messages_for_students() -> None:
     message = failure_message(ValueError("first line\nsecond line"))
     assert message == "training failed (ValueError: first line)"
     assert failure_message(RuntimeError()) == "training failed (RuntimeError)"
+

@@ -69,7 +69,8 @@ def render_form(manager: JobManager, owner: str, can_train: bool) -> None:
                                                         f"{hyper.MAX_BATCH_SIZE:,}); the reference used 128.")
         optimizer.selectbox("Optimizer", [str(o) for o in hyper.Optimizer], key="train_optimizer",
                             index=list(hyper.Optimizer).index(DEFAULTS.optimizer),
-                            help="How the weights are updated; the reference used rmsprop.")
+                            help="How the weights are updated; the reference used rmsprop (here it steps as "
+                                 "the reference's Keras 2 did: epsilon added after the square root).")
         rate.number_input("Learning rate", 0.00001, hyper.MAX_LEARNING_RATE, DEFAULTS.learning_rate,
                           step=0.0001, format="%.5f", key="train_learning_rate",
                           help="Size of each update (Keras default 0.001).")
