@@ -17,8 +17,9 @@ show; `failure_message` words any other error for a student. This module imports
 processes and the command line import it, never the web server.
 
 Speed: uint8 images go through a `tf.data` pipeline that scales them to float32 x / 255 inside the graph and
-prefetches, and `steps_per_execution` runs up to 16 batches per call, which cuts Python overhead per batch;
-`jit_compile` stays off (it is slower on CPU).
+prefetches on one thread of its own (not competing with training for the cores), and `steps_per_execution`
+runs up to 16 batches per call, which cuts Python overhead per batch; `jit_compile` stays off (it is slower
+on CPU).
 """
 
 from __future__ import annotations
@@ -92,6 +93,10 @@ def _pipeline(
 
     Only image indices are shuffled (reshuffled every epoch); each batch is then gathered, cast and scaled
     in one vectorised step, which costs half the CPU of shuffling and batching 28×28 images one by one.
+    The pipeline runs on one private thread with two batches prefetched and no autotuning: a batch costs it
+    well under a millisecond, and tf.data's own autotuned thread pool fought the training threads for the
+    cores — on 2 cores it cost a third of the speed in about half the runs (14,500 instead of 19,000
+    samples/s on the convnet, steady state).
     """
     pixels = tf.constant(images[..., np.newaxis])  # (N, 28, 28, 1) uint8
     digits = tf.constant(labels.astype(np.int32))
@@ -99,10 +104,12 @@ def _pipeline(
     if shuffle_seed is not None:
         indices = indices.shuffle(len(images), seed=shuffle_seed, reshuffle_each_iteration=True)
     batches = indices.batch(batch_size).map(
-        lambda batch: (tf.cast(tf.gather(pixels, batch), tf.float32) / 255.0, tf.gather(digits, batch)),
-        num_parallel_calls=tf.data.AUTOTUNE,
+        lambda batch: (tf.cast(tf.gather(pixels, batch), tf.float32) / 255.0, tf.gather(digits, batch))
     )
-    return batches.prefetch(tf.data.AUTOTUNE)
+    options = tf.data.Options()
+    options.threading.private_threadpool_size = 1
+    options.autotune.enabled = False
+    return batches.prefetch(2).with_options(options)
 
 
 def _nan_message(epoch: int, config: TrainConfig) -> str:

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from cnnlab.paths import PROJECT_ROOT
 
@@ -21,6 +21,7 @@ sys.path.insert(0, str(PROJECT_ROOT / "bench"))
 from classroom_load import Server, started_server  # bench/ is not a package: on sys.path above
 
 SCREENSHOTS = PROJECT_ROOT / "docs" / "screenshots"
+expect.set_options(timeout=30_000)  # a busy 2-core CI machine can take more than the default 5 s to rerun
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
 
