@@ -13,6 +13,7 @@ import json
 import os
 import signal
 import sys
+import tempfile
 import threading
 from pathlib import Path
 
@@ -61,6 +62,11 @@ def _output_path(text: str | None, name: str) -> Path:
         raise UsageError(f"--out {text}: is a directory; give a file name such as {path / 'model.h5'}")
     if not path.parent.resolve().is_dir():
         raise UsageError(f"--out {text}: the folder {path.parent} does not exist")
+    try:  # the file is written as a temporary file in the same folder, then renamed: try exactly that
+        with tempfile.NamedTemporaryFile(dir=path.parent, prefix=".cnnlab-probe-"):
+            pass
+    except OSError as error:
+        raise UsageError(f"--out {text}: cannot write in {path.parent} ({error.strerror})") from None
     return path
 
 

@@ -73,6 +73,7 @@ def test_a_nan_loss_exits_1_with_advice(tmp_path: Path) -> None:
         (("--preset", "nope"), "unknown preset 'nope'; one of convnet, lenot"),
         (("--preset", "convnet", "--out", "model.txt"), "the model file name must end in .h5 or .keras"),
         (("--preset", "convnet", "--out", "/no/such/m.h5"), "the folder /no/such does not exist"),
+        (("--preset", "convnet", "--out", "/proc/m.h5"), "--out /proc/m.h5: cannot write in /proc ("),
         (("missing.json",), "missing.json: no such file"),
         (("--epochs", "2"), "one of the arguments SPEC.json --preset is required"),
     ],
