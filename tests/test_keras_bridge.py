@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import json
+import os
 import subprocess
 import sys
 
 import pytest
 
 from cnnlab.arithmetic import analyze
+from cnnlab.hyper import Optimizer, TrainConfig
 from cnnlab.keras_bridge import build_model, keras_code, layer_arguments, model_name
+from cnnlab.paths import PROJECT_ROOT
 from cnnlab.presets import PRESETS, preset_spec
 from cnnlab.spec import Activation, Conv2D, Dense, LayerType, NetworkSpec, Padding, Pooling2D, ZeroPadding2D
 
@@ -73,3 +77,44 @@ def test_importing_the_bridge_does_not_import_keras() -> None:
     code = "import sys, cnnlab.keras_bridge; print('keras' in sys.modules, 'tensorflow' in sys.modules)"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert result.stdout.split() == ["False", "False"]
+
+
+_OFFLINE_MNIST = """
+import keras
+from cnnlab.data import load_mnist
+
+_mnist = load_mnist()  # the script asks Keras to download MNIST; tests stay offline
+keras.datasets.mnist.load_data = lambda: ((_mnist.x_train, _mnist.y_train), (_mnist.x_test, _mnist.y_test))
+"""
+_REPORT = """
+import json
+optimizer = model.optimizer
+print("REPORT", json.dumps({"optimizer": type(optimizer).__name__, "steps": int(optimizer.iterations),
+                            "learning_rate": float(optimizer.learning_rate), "params": model.count_params(),
+                            "saved": keras.models.load_model("convnet.h5").count_params()}))
+"""
+
+
+def test_the_code_of_a_run_trains_as_that_run_did(tmp_path) -> None:
+    """Results' script uses the run's optimizer, learning rate, images, validation split, epochs, batch."""
+    run = TrainConfig(epochs=2, batch_size=32, optimizer=Optimizer.ADAM, learning_rate=0.002, train_size=600,
+                      validation_split=0.1, seed=3)
+    script = tmp_path / "run.py"
+    script.write_text(_OFFLINE_MNIST + keras_code(preset_spec("convnet"), run) + _REPORT)
+    result = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=300,
+                            cwd=tmp_path, env={**os.environ, "PYTHONPATH": str(PROJECT_ROOT)})
+    assert result.returncode == 0, result.stderr[-2000:]
+    report = json.loads(result.stdout.split("REPORT ", 1)[1])
+    assert report["optimizer"] == "Adam" and report["learning_rate"] == pytest.approx(0.002)
+    assert report["steps"] == run.epochs * run.steps_per_epoch == 2 * 17  # ⌈540 / 32⌉ per epoch
+    assert report["params"] == report["saved"] == 60874
+    assert "Test accuracy:" in result.stdout
+
+
+def test_every_optimizer_choice_is_written_as_a_keras_class() -> None:
+    import keras
+
+    for choice in Optimizer:
+        code = keras_code(preset_spec("tiny"), TrainConfig(optimizer=choice))
+        written = code.split("optimizer=keras.optimizers.", 1)[1].split("(", 1)[0]
+        assert getattr(keras.optimizers, written)().__class__.__name__.lower() == str(choice)

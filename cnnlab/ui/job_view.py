@@ -114,6 +114,6 @@ def render_downloads(manager: JobManager, owner: str, snapshot: JobSnapshot, key
                                    on_click="ignore", key=f"{key}_{fmt.value}", icon=":material/download:")
         spec = analyze(snapshot.spec).spec
         if spec is not None:
-            st.download_button("Download the Keras code (.py)", keras_code(spec),
+            st.download_button("Download the Keras code (.py)", keras_code(spec, snapshot.config),
                                file_name=f"{file_stem(snapshot.name, 'model')}.py", mime="text/x-python",
                                on_click="ignore", key=f"{key}_code", icon=":material/code:")
