@@ -438,6 +438,14 @@ def whole_number(value: object) -> int | None:
     return None
 
 
+def finite_number(value: object) -> float | None:
+    """A metric as a float, or None when missing or not finite (SQLite and JSON have no NaN or infinity)."""
+    if value is None:
+        return None
+    number = float(value)
+    return number if math.isfinite(number) else None
+
+
 def _whole(value: object, key: str, low: int, high: int, example: str) -> int:
     """A whole number in [low, high]; 3.0 counts as 3, while true, 3.5, "3" and NaN are refused."""
     number = whole_number(value)

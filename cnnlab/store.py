@@ -16,7 +16,6 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import json
-import math
 import re
 import secrets
 import shutil
@@ -32,6 +31,7 @@ import numpy as np
 
 from cnnlab.owners import is_owner_token
 from cnnlab.paths import atomic_write_bytes, atomic_write_text, read_json, runs_root
+from cnnlab.spec import finite_number
 
 _RUN_ID = re.compile(r"[0-9a-f]{16}")
 _INDEX = "index.sqlite3"
@@ -255,7 +255,7 @@ class RunStore:
         if unknown:
             raise ValueError(f"unknown run figures: {sorted(unknown)}")
         columns = ["state = ?", "message = ?", "updated_at = ?"] + [f"{name} = ?" for name in figures]
-        values = [state.value, message, time.time(), *(_finite(value) for value in figures.values())]
+        values = [state.value, message, time.time(), *(finite_number(value) for value in figures.values())]
         with self._db() as db:
             db.execute(f"UPDATE runs SET {', '.join(columns)} WHERE run_id = ?", (*values, run_id))
 
@@ -325,11 +325,6 @@ class RunStore:
         if self.get(run_id, owner) is None:
             return None
         return read_json(self._dir(run_id) / filename)  # None if not written yet: the run shows without it
-
-
-def _finite(value: float | None) -> float | None:
-    """`value` as a float, with NaN and ±inf stored as NULL (SQLite and JSON have no NaN)."""
-    return float(value) if value is not None and math.isfinite(value) else None
 
 
 def _record(row: sqlite3.Row) -> RunRecord:

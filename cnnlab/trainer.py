@@ -40,6 +40,7 @@ from cnnlab.data import CLASSES, load_mnist
 from cnnlab.hyper import TrainConfig
 from cnnlab.keras_bridge import build_model
 from cnnlab.optimizers import make_optimizer, portable_optimizer
+from cnnlab.spec import finite_number
 from cnnlab.worker import OUT_OF_MEMORY_MESSAGE
 
 Emit = Callable[[dict], None]
@@ -76,14 +77,6 @@ def steps_per_execution(config: TrainConfig, macs: int) -> int:
     """
     affordable = int(CALL_BUDGET_S * SLOW_CPU_MACS_PER_S / (3 * max(macs, 1) * config.batch_size))
     return max(1, min(MAX_STEPS_PER_EXECUTION, config.steps_per_epoch // 25, affordable))
-
-
-def _finite(value: object) -> float | None:
-    """A metric as a float, or None when missing or not finite."""
-    if value is None:
-        return None
-    number = float(value)
-    return number if math.isfinite(number) else None
 
 
 def _pipeline(
@@ -237,7 +230,7 @@ class _Reporter(keras.callbacks.Callback):
     def on_train_batch_end(self, batch: int, logs: dict | None = None) -> None:
         """After each compiled call: stop on NaN, emit a live point now and then, honour a stop request."""
         logs = logs or {}
-        loss = _finite(logs.get("loss"))
+        loss = finite_number(logs.get("loss"))
         if loss is None:
             self.nan_epoch = self.epoch + 1
             self.model.stop_training = True
@@ -248,7 +241,7 @@ class _Reporter(keras.callbacks.Callback):
             self.last_point_step = self.step
             elapsed = self.train_seconds + self.epoch_seconds
             self.emit({"event": "batch", "epoch": self.epoch, "step": self.step, "loss": loss,
-                       "accuracy": _finite(logs.get("accuracy")), "elapsed_s": elapsed,
+                       "accuracy": finite_number(logs.get("accuracy")), "elapsed_s": elapsed,
                        "samples_per_second": (self.samples_done + self._epoch_samples()) / elapsed})
         if self.stop_requested():
             self.stopped = True
@@ -261,7 +254,7 @@ class _Reporter(keras.callbacks.Callback):
         if self.nan_epoch is not None or self.step < self.config.steps_per_epoch:
             return  # a cut-off epoch is not an epoch of history
         logs = logs or {}
-        self.emit({"event": "epoch", "epoch": epoch + 1, "loss": _finite(logs.get("loss")),
-                   "accuracy": _finite(logs.get("accuracy")), "val_loss": _finite(logs.get("val_loss")),
-                   "val_accuracy": _finite(logs.get("val_accuracy")), "seconds": self.epoch_seconds,
+        names = ("loss", "accuracy", "val_loss", "val_accuracy")
+        metrics = {name: finite_number(logs.get(name)) for name in names}
+        self.emit({"event": "epoch", "epoch": epoch + 1, **metrics, "seconds": self.epoch_seconds,
                    "samples_per_second": self.config.fit_size / self.epoch_seconds})
