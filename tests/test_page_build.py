@@ -29,7 +29,7 @@ CONVNET_ROWS = [  # (#, type, output shape, params) as the reference's model.sum
 
 def summary(at) -> list[tuple[str, str, str, str]]:
     """(#, type, output shape, params) of each table row."""
-    return [(row[0], row[1], row[3], row[5]) for row in table_rows(at)]
+    return [(row[0], row[1], row[3], row[6]) for row in table_rows(at)]
 
 
 def add_layer(at, layer_type: str, **settings: object):
@@ -50,8 +50,10 @@ def test_preset_link_opens_the_convnet_with_the_reference_numbers() -> None:
     assert summary(at) == CONVNET_ROWS
     assert metric(at, "Parameters") == "60,874"
     assert metric(at, "Output shape") == "10"
-    assert table_rows(at)[3][6] == "32 × (3×3×16) + 32 = 4,640"
+    assert table_rows(at)[3][7] == "32 × (3×3×16) + 32 = 4,640"
     assert table_rows(at)[1][4] == "⌊(28 − 3) / 1⌋ + 1 = 26"
+    assert [row[5] for row in table_rows(at)] == ["1×1 px", "3×3 px", "4×4 px", "8×8 px", "10×10 px",
+                                                  "18×18 px", "18×18 px", "whole image", "whole image"]
     assert "preset" not in at.query_params and len(at.query_params["u"]) == 24
     assert not at.error and not at.warning
 
@@ -99,10 +101,10 @@ def test_an_invalid_layer_shows_its_message_and_every_other_layer_stays() -> Non
     assert messages(at, "error") == [expected]
     rows = table_rows(at)
     assert len(rows) == 9
-    assert rows[3][7].startswith("✗ kernel 15×15 is larger")
+    assert rows[3][8].startswith("✗ kernel 15×15 is larger")
     assert summary(at)[1:3] == CONVNET_ROWS[1:3]  # layers before it keep their numbers
     assert [row[1] for row in rows[4:]] == ["MaxPooling2D", "Conv2D", "Flatten", "Dense", "Dense"]
-    assert {row[7] for row in rows[4:]} == {"… its input is known once the layer above is fixed"}
+    assert {row[8] for row in rows[4:]} == {"… its input is known once the layer above is fixed"}
     assert metric(at, "Parameters so far") == "160"
     assert at.number_input(key="build_edit_kernel_size_0").value == 15
     at.selectbox(key="build_edit_padding_0").set_value("same").run()

@@ -7,11 +7,15 @@ import streamlit as st
 
 from cnnlab.arithmetic import Analysis, LayerReport, format_shape, training_problems
 from cnnlab.charts import stack_figure
+from cnnlab.receptive_field import receptive_fields
 from cnnlab.ui.layer_fields import settings_text
 from cnnlab.ui.text import plain
 
-TABLE_COLUMNS = ("No.", "Layer", "Settings", "Output shape", "Shape arithmetic", "Params",
+TABLE_COLUMNS = ("No.", "Layer", "Settings", "Output shape", "Shape arithmetic", "Receptive field", "Params",
                  "Parameter arithmetic", "Check")
+RECEPTIVE_FIELD_NOTE = ("Receptive field: the patch of the input image that one value of the layer's output "
+                        "depends on. A pooling layer widens the step between neighbouring values (2×2 "
+                        "pooling doubles it), so every layer after it sees much more of the digit.")
 
 
 def _check(report: LayerReport) -> str:
@@ -27,13 +31,14 @@ def _check(report: LayerReport) -> str:
 def stack_table(analysis: Analysis, raw_layers: list[object]) -> pd.DataFrame:
     """One row for the input and one per layer, every cell already text (Markdown-escaped)."""
     input_shape = format_shape(analysis.input_shape) if analysis.input_shape else "?"
-    rows = [("", "Input", f"input_shape={input_shape}", input_shape, "the image", "0", "", "✓")]
-    for report in analysis.layers:
+    rows = [("", "Input", f"input_shape={input_shape}", input_shape, "the image", "1×1 px", "0", "", "✓")]
+    for report, view in zip(analysis.layers, receptive_fields(analysis), strict=True):
         raw = raw_layers[report.position - 1] if report.position <= len(raw_layers) else {}
         rows.append((
             str(report.position), report.type or "?", settings_text(raw, report.position),
             format_shape(report.output_shape) if report.output_shape else "?", report.shape_formula,
-            f"{report.params:,}" if report.output_shape else "?", report.formula, _check(report),
+            view.text() if view else "?", f"{report.params:,}" if report.output_shape else "?",
+            report.formula, _check(report),
         ))
     return pd.DataFrame([[plain(cell) for cell in row] for row in rows], columns=list(TABLE_COLUMNS))
 
@@ -73,6 +78,7 @@ def render_problems(analysis: Analysis) -> None:
 def render_stack(analysis: Analysis, raw_layers: list[object]) -> None:
     """The table, totals and problems of the stack."""
     st.table(stack_table(analysis, raw_layers), hide_index=True)
+    st.caption(RECEPTIVE_FIELD_NOTE)
     render_totals(analysis)
     render_problems(analysis)
 

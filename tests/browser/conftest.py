@@ -13,7 +13,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Locator, Page, expect, sync_playwright
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from cnnlab.paths import PROJECT_ROOT
 
@@ -68,8 +69,13 @@ class StreamlitPage:
         self.base_url = base_url
 
     def goto(self, path: str) -> None:
-        """Open `path` (e.g. "/Build?preset=convnet") and wait until the script has finished."""
+        """Open `path` (e.g. "/Build?preset=convnet") and wait until the page's script has run.
+
+        The script state reads "notRunning" before the first run has even started, so first wait for the
+        page's title (every page has one), which only that run can draw.
+        """
         self.page.goto(f"{self.base_url}{path}")
+        self.page.get_by_test_id("stHeading").first.wait_for()
         self.wait_idle()
 
     def wait_idle(self, timeout_ms: float = 30_000) -> None:
@@ -79,6 +85,21 @@ class StreamlitPage:
         self.page.locator("[data-testid=stApp][data-test-script-state=notRunning]").wait_for(timeout=timeout_ms)
         self.page.wait_for_timeout(300)
         self.page.locator("[data-testid=stApp][data-test-script-state=notRunning]").wait_for(timeout=timeout_ms)
+
+    def choose(self, selectbox: Locator, option: str, attempts: int = 5) -> None:
+        """Pick `option` in a Streamlit selectbox, opening it again if a rerun closed it too early."""
+        choice = self.page.get_by_role("option", name=option)
+        for _ in range(attempts):
+            self.wait_idle()
+            selectbox.click()
+            try:
+                choice.wait_for(timeout=3_000)
+            except PlaywrightTimeout:
+                continue
+            choice.click()
+            self.wait_idle()
+            return
+        raise AssertionError(f"the option {option!r} never showed in {attempts} attempts")
 
     def screenshot(self, name: str) -> Path:
         """Save the whole page as docs/screenshots/<name>.png for the README.

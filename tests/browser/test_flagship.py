@@ -65,7 +65,7 @@ def test_build_train_reload_and_download_the_h5(st_page, tmp_path: Path) -> None
     expect(filters).to_have_value("16")
     filters.fill("32")
     filters.press("Enter")
-    expect(stack_row(page, 1).locator("td").nth(5)).to_have_text("320")
+    expect(stack_row(page, 1).locator("td").nth(6)).to_have_text("320")
     expect(metric_value(page, "Parameters")).to_have_text("65,642")
     st_page.wait_idle()
     st_page.screenshot("build")
@@ -118,9 +118,7 @@ def test_a_wrong_setting_is_flagged_at_its_layer_and_a_bad_link_explained(st_pag
     page = st_page.page
     st_page.goto("/Build?preset=convnet")
     edit = page.locator(".st-key-build_edit_section")
-    edit.get_by_test_id("stSelectbox").first.click()
-    page.get_by_role("option", name="3 · Conv2D").click()
-    st_page.wait_idle()
+    st_page.choose(edit.get_by_test_id("stSelectbox").first, "3 · Conv2D")
     for box in ("kernel_size · rows", "kernel_size · cols"):
         field = edit.get_by_role("spinbutton", name=box, exact=True)
         field.fill("15")
@@ -129,8 +127,8 @@ def test_a_wrong_setting_is_flagged_at_its_layer_and_a_bad_link_explained(st_pag
     message = ('layer 3 (Conv2D): kernel 15×15 is larger than its 13×13×16 input; use kernel_size ≤ 13 or '
                'padding="same"')
     expect(page.get_by_test_id("stAlertContentError")).to_contain_text(message)
-    expect(stack_row(page, 3).locator("td").nth(7)).to_contain_text("✗ kernel 15×15 is larger")
-    expect(stack_row(page, 1).locator("td").nth(5)).to_have_text("160")  # the other layers stay
+    expect(stack_row(page, 3).locator("td").nth(8)).to_contain_text("✗ kernel 15×15 is larger")
+    expect(stack_row(page, 1).locator("td").nth(6)).to_have_text("160")  # the other layers stay
     expect(page.get_by_test_id("stException")).to_have_count(0)
     st_page.screenshot("build-problem")
 
