@@ -17,6 +17,7 @@ from pathlib import Path
 from cnnlab.arithmetic import analysis_to_json, analyze
 from cnnlab.cli_train import add_train_arguments, run_train
 from cnnlab.presets import PRESETS
+from cnnlab.receptive_field import receptive_fields
 from cnnlab.spec import MAX_SPEC_BYTES, SpecError, decode_spec_json
 from cnnlab.summary_table import render_summary
 
@@ -79,7 +80,10 @@ def run_summary(args: argparse.Namespace) -> int:
     raw = PRESETS[args.preset].spec if args.preset is not None else read_spec_file(args.spec)
     analysis = analyze(raw)
     if args.json:
-        print(json.dumps(analysis_to_json(analysis), ensure_ascii=False, indent=2))
+        document = analysis_to_json(analysis)
+        for layer, view in zip(document["layers"], receptive_fields(analysis), strict=True):
+            layer["receptive_field"] = view.to_json() if view else None
+        print(json.dumps(document, ensure_ascii=False, indent=2))
     elif analysis.ok:
         print(render_summary(analysis), end="")
     for problem in analysis.problems:

@@ -32,6 +32,10 @@ class View:
     jump_cols: int  # … and across
     whole: bool = False  # it depends on every pixel (after Dense on flat input or global pooling)
 
+    def to_json(self) -> dict:
+        """For `cnnlab summary --json`: {"rows": 18, "cols": 18, "whole_image": false}."""
+        return {"rows": self.rows, "cols": self.cols, "whole_image": self.whole}
+
     def text(self) -> str:
         """For the Build table: "5×5 px", or "whole image"."""
         return "whole image" if self.whole else f"{self.rows}×{self.cols} px"

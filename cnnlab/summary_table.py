@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from cnnlab.arithmetic import Analysis, LayerReport
+from cnnlab.receptive_field import receptive_fields
 from cnnlab.spec import layer_names
 
-HEADERS = ("Layer (type)", "Output Shape", "Param #", "Param formula", "Shape formula")
+HEADERS = ("Layer (type)", "Output Shape", "Param #", "Param formula", "Shape formula", "Receptive field")
 
 
 def format_bytes(count: int) -> str:
@@ -27,15 +28,17 @@ def _shape(report: LayerReport) -> str:
 def _rows(analysis: Analysis) -> list[tuple[str, ...]]:
     names = layer_names(analysis.spec.layers) if analysis.spec else tuple(
         f"layer_{r.position}" for r in analysis.layers)
+    views = receptive_fields(analysis)
     return [(f"{name} ({r.type or '?'})", _shape(r), f"{r.params:,}" if r.output_shape else "?", r.formula,
-             r.shape_formula) for name, r in zip(names, analysis.layers, strict=True)]
+             r.shape_formula, view.text() if view else "?")
+            for name, r, view in zip(names, analysis.layers, views, strict=True)]
 
 
 def render_summary(analysis: Analysis) -> str:
     """A table like Keras's `model.summary()` with the parameter and shape formulas, totals and problems.
 
-    Example row:
-    "conv2d_1 (Conv2D) │ (None, 26, 26, 16) │ 160 │ 16 × (3×3×1) + 16 = 160 │ ⌊(28 − 3) / 1⌋ + 1 = 26".
+    Example row: "conv2d_1 (Conv2D) │ (None, 26, 26, 16) │ 160 │ 16 × (3×3×1) + 16 = 160 │
+    ⌊(28 − 3) / 1⌋ + 1 = 26 │ 3×3 px" (on one line).
     """
     rows = _rows(analysis)
     widths = [max([len(h), *(len(row[i]) for row in rows)]) for i, h in enumerate(HEADERS)]

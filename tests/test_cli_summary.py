@@ -28,7 +28,7 @@ def test_text_table_for_convnet(capsys: pytest.CaptureFixture[str]) -> None:
     row = next(line for line in lines if line.startswith("conv2d_2 (Conv2D)"))
     assert [cell.strip() for cell in row.split("│")] == [
         "conv2d_2 (Conv2D)", "(None, 11, 11, 32)", "4,640", "32 × (3×3×16) + 32 = 4,640",
-        "⌊(13 − 3) / 1⌋ + 1 = 11"]
+        "⌊(13 − 3) / 1⌋ + 1 = 11", "8×8 px"]
     assert " Total params: 60,874 (237.79 KB)" in lines
     assert " Non-trainable params: 0" in lines
 
@@ -46,6 +46,8 @@ def test_json_matches_the_issue(capsys: pytest.CaptureFixture[str]) -> None:
         assert {"type", "output_shape", "params", "trainable_params", "formula", "shape_formula",
                 "macs"} <= set(layer)
     assert [layer["params"] for layer in data["layers"]] == [160, 0, 4640, 0, 18496, 0, 36928, 650]
+    assert data["layers"][4]["receptive_field"] == {"rows": 18, "cols": 18, "whole_image": False}
+    assert data["layers"][6]["receptive_field"] == {"rows": 28, "cols": 28, "whole_image": True}
 
 
 def test_spec_file_and_stdin(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
