@@ -23,7 +23,7 @@ MAX_SEED = 2**31 - 1
 
 
 class Optimizer(StrEnum):
-    """Optimizers a student can pick; the values are the names `keras.optimizers.get` accepts."""
+    """Optimizers a student can pick, by the names Keras accepts ("rmsprop"); `keras_class` is the class."""
 
     SGD = "sgd"
     RMSPROP = "rmsprop"
@@ -33,6 +33,18 @@ class Optimizer(StrEnum):
     ADAMAX = "adamax"
     ADAGRAD = "adagrad"
     ADADELTA = "adadelta"
+
+    @property
+    def keras_class(self) -> str:
+        """Its class in `keras.optimizers`: rmsprop → "RMSprop"."""
+        return _KERAS_CLASSES[self]
+
+
+_KERAS_CLASSES = {
+    Optimizer.SGD: "SGD", Optimizer.RMSPROP: "RMSprop", Optimizer.ADAM: "Adam", Optimizer.ADAMW: "AdamW",
+    Optimizer.NADAM: "Nadam", Optimizer.ADAMAX: "Adamax", Optimizer.ADAGRAD: "Adagrad",
+    Optimizer.ADADELTA: "Adadelta",
+}
 
 
 @dataclass(frozen=True)

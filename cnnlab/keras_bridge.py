@@ -114,16 +114,9 @@ def keras_code(spec: NetworkSpec, run: TrainConfig | None = None) -> str:
     return "\n".join([*lines, ""])
 
 
-_OPTIMIZER_CLASSES = {
-    Optimizer.SGD: "SGD", Optimizer.RMSPROP: "RMSprop", Optimizer.ADAM: "Adam", Optimizer.ADAMW: "AdamW",
-    Optimizer.NADAM: "Nadam", Optimizer.ADAMAX: "Adamax", Optimizer.ADAGRAD: "Adagrad",
-    Optimizer.ADADELTA: "Adadelta",
-}
-
-
 def _training_lines(run: TrainConfig, name: str) -> list[str]:
     """The reference's training code with a run's settings (MNIST as Keras downloads it, integer labels)."""
-    optimizer = f"keras.optimizers.{_OPTIMIZER_CLASSES[run.optimizer]}(learning_rate={run.learning_rate!r})"
+    optimizer = f"keras.optimizers.{run.optimizer.keras_class}(learning_rate={run.learning_rate!r})"
     held_out = f"{run.validation_split:.0%} held out to validate" if run.validation_split else "none held out"
     lines = [
         f"# As trained in CNN Lab: {run.epochs} epoch(s) on {run.train_size:,} MNIST training images",

@@ -35,7 +35,7 @@ def make_optimizer(choice: Optimizer, learning_rate: float) -> keras.optimizers.
     """A fresh optimizer for one training job: `Keras2RMSprop` for rmsprop, Keras's own class otherwise."""
     if choice is Optimizer.RMSPROP:
         return Keras2RMSprop(learning_rate=learning_rate)
-    return keras.optimizers.get({"class_name": str(choice), "config": {"learning_rate": learning_rate}})
+    return getattr(keras.optimizers, choice.keras_class)(learning_rate=learning_rate)
 
 
 def portable_optimizer(

@@ -41,6 +41,9 @@ class View:
         return "whole image" if self.whole else f"{self.rows}×{self.cols} px"
 
 
+INPUT_VIEW = View(1, 1, 1, 1)  # each pixel of the input image sees itself
+
+
 def _next(view: View, report: LayerReport, image: tuple[int, int]) -> View:
     """The view after `report`'s layer, given the view of its input."""
     kind = report.type
@@ -65,7 +68,7 @@ def receptive_fields(analysis: Analysis) -> tuple[View | None, ...]:
     if analysis.input_shape is None or len(analysis.input_shape) != 3:
         return tuple(None for _ in analysis.layers)
     image = (analysis.input_shape[0], analysis.input_shape[1])
-    view: View | None = View(1, 1, 1, 1)
+    view: View | None = INPUT_VIEW
     views: list[View | None] = []
     for report in analysis.layers:
         view = _next(view, report, image) if view is not None and report.output_shape is not None else None

@@ -7,7 +7,7 @@ import streamlit as st
 
 from cnnlab.arithmetic import Analysis, LayerReport, format_shape, training_problems
 from cnnlab.charts import stack_figure
-from cnnlab.receptive_field import receptive_fields
+from cnnlab.receptive_field import INPUT_VIEW, receptive_fields
 from cnnlab.ui.layer_fields import settings_text
 from cnnlab.ui.text import plain
 
@@ -31,7 +31,8 @@ def _check(report: LayerReport) -> str:
 def stack_table(analysis: Analysis, raw_layers: list[object]) -> pd.DataFrame:
     """One row for the input and one per layer, every cell already text (Markdown-escaped)."""
     input_shape = format_shape(analysis.input_shape) if analysis.input_shape else "?"
-    rows = [("", "Input", f"input_shape={input_shape}", input_shape, "the image", "1×1 px", "0", "", "✓")]
+    rows = [("", "Input", f"input_shape={input_shape}", input_shape, "the image", INPUT_VIEW.text(), "0", "",
+             "✓")]
     for report, view in zip(analysis.layers, receptive_fields(analysis), strict=True):
         raw = raw_layers[report.position - 1] if report.position <= len(raw_layers) else {}
         rows.append((
