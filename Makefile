@@ -3,7 +3,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PORT ?= 8501
 
-.PHONY: run test lint bench chromium
+.PHONY: run test test-fast lint screenshots bench chromium
 
 $(VENV)/.runtime: requirements.txt
 	python3 -m venv $(VENV)
@@ -23,11 +23,22 @@ chromium:
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium >/dev/null; \
 	  else echo "The browser tests need Debian's chromium: sudo apt-get install -y chromium" >&2; exit 1; fi; }
 
+# ruff, then the import contracts of pyproject.toml (the layers: ui | cli → insight → engine → bridge → core).
 lint: $(VENV)/.dev
 	$(PY) -m ruff check .
+	$(VENV)/bin/lint-imports
 
+# Everything: lint, unit, page, training and browser tests. Leaves the work tree as it found it.
 test: $(VENV)/.dev chromium lint
 	$(PY) -m pytest
+
+# For development: no browser, no TensorFlow training.
+test-fast: $(VENV)/.dev lint
+	$(PY) -m pytest -m "not browser and not keras" -q
+
+# The README's pictures: the browser tests, saving their screenshots into docs/screenshots.
+screenshots: $(VENV)/.dev chromium
+	CNNLAB_SCREENSHOTS=$(CURDIR)/docs/screenshots $(PY) -m pytest tests/browser -q
 
 bench: $(VENV)/.runtime
 	$(PY) bench/train_throughput.py

@@ -2,11 +2,11 @@
 
 import streamlit as st
 
-from cnnlab.presets import PRESETS
+from cnnlab.core.presets import PRESETS
+from cnnlab.core.stack_doc import empty_stack, stack_from_spec
+from cnnlab.core.text import plain
 from cnnlab.ui import session
 from cnnlab.ui.editor import replace_stack
-from cnnlab.ui.stack_doc import empty_stack, stack_from_spec
-from cnnlab.ui.text import plain
 
 STARTS = (("convnet", "Start from the convnet", ":material/grid_view:"),
           ("lenot", "Start from LeNot", ":material/history_edu:"))

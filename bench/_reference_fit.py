@@ -30,9 +30,9 @@ def _fit(run: ReferenceRun, results: multiprocessing.Queue) -> None:
     os.nice(run.niceness)
     import keras
 
-    from cnnlab.data import load_mnist
-    from cnnlab.keras_bridge import build_model
-    from cnnlab.presets import preset_spec
+    from cnnlab.bridge.model import build_model
+    from cnnlab.core.presets import preset_spec
+    from cnnlab.engine.data import load_mnist
 
     mnist = load_mnist()
     keras.utils.set_random_seed(run.seed)

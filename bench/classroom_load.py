@@ -15,7 +15,7 @@ when every submitted job has ended (or after `--max-s`).
 
 Measured: the latency of every Build change from the request to the new total ("Parameters") arriving — the
 moment a browser could show it — during training (`p50_ms`, `p95_ms`) and in the baseline phase of the same
-run; every answer is checked against `cnnlab.arithmetic.analyze` of the student's stack. `errors` counts
+run; every answer is checked against `cnnlab.core.arithmetic.analyze` of the student's stack. `errors` counts
 wrong totals, error messages, tracebacks, timeouts and lost connections. The runs index is read at the end:
 `jobs_finished` (finished, with a model file), `jobs_lost` (submitted but not finished) and `jobs_in_order`
 (jobs started in the order they were submitted: the queue is FIFO). `server_peak_rss_mb` is the peak resident
@@ -35,44 +35,33 @@ import asyncio
 import json
 import os
 import random
-import re
 import shutil
 import signal
-import socket
-import subprocess
 import sys
 import tempfile
-import threading
 import time
-import urllib.request
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run as a script from anywhere
 
-from _streamlit_client import ProtocolError, Run, StreamlitSession
 from streamlit.proto.Alert_pb2 import Alert
 
-from cnnlab.arithmetic import analyze
-from cnnlab.owners import new_owner_token
-from cnnlab.paths import PROJECT_ROOT, RUNS_DIR_ENV
-from cnnlab.presets import preset_spec
-from cnnlab.store import JobState, ModelFormat, RunStore
-from cnnlab.ui.stack_doc import Stack, delete_layer, insert_layer, set_setting, stack_from_spec
+from cnnlab.core.arithmetic import analyze
+from cnnlab.core.presets import preset_spec
+from cnnlab.core.stack_doc import Stack, delete_layer, insert_layer, set_setting, stack_from_spec
+from cnnlab.engine.owners import new_owner_token
+from cnnlab.engine.store import JobState, ModelFormat, RunStore
+from cnnlab.testing.apptest import shown
+from cnnlab.testing.server import MemorySampler, cpu_seconds, started_server, streamlit_pid
+from cnnlab.testing.streamlit_client import ProtocolError, Run, StreamlitSession
 
-STARTUP_TIMEOUT_S = 240  # a first `make run` also installs the requirements
 GOAL_P95_MS = 1000
 MAX_USERS = 200
 FILTERS = (8, 16, 24, 32, 48, 64)
 UNITS = (16, 32, 48, 64, 128)
 DENSE_POSITION = 8  # before the convnet's last Dense(10): the stack stays trainable
-
-
-def shown(markdown: str) -> str:
-    """Text as the browser shows it: Markdown backslash escapes removed ("Last run\\: a" → "Last run: a")."""
-    return re.sub(r"\\(.)", r"\1", markdown)
 
 
 def percentile(values: list[float], fraction: float) -> float | None:
@@ -81,147 +70,6 @@ def percentile(values: list[float], fraction: float) -> float | None:
         return None
     ordered = sorted(values)
     return ordered[max(0, min(len(ordered) - 1, round(fraction * len(ordered) + 0.5) - 1))]
-
-
-# ------------------------------------------------------------------------------------------- the server
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _healthy(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
-            return response.status == 200
-    except OSError:
-        return False
-
-
-@dataclass(frozen=True)
-class Server:
-    """The app under test: its URL, runs directory, log, and the process group of `make run`."""
-
-    url: str
-    runs_dir: Path
-    log: Path
-    process: subprocess.Popen
-
-
-@contextmanager
-def started_server(work_dir: Path, extra_env: dict[str, str] | None = None) -> Iterator[Server]:
-    """`make run PORT=…` as the README starts it, on 127.0.0.1, with a private runs directory (and
-    `extra_env`, e.g. a Streamlit option as STREAMLIT_RUNNER_POST_SCRIPT_GC=false); the whole process group
-    (server and training workers) is terminated on the way out, whatever happened."""
-    port = _free_port()
-    runs_dir, log = work_dir / "runs", work_dir / "server.log"
-    env = {**os.environ, **(extra_env or {}), RUNS_DIR_ENV: str(runs_dir),
-           "STREAMLIT_SERVER_ADDRESS": "127.0.0.1"}
-    with log.open("wb") as log_file:
-        process = subprocess.Popen(["make", "run", f"PORT={port}"], cwd=PROJECT_ROOT, env=env,
-                                   stdout=log_file, stderr=subprocess.STDOUT, start_new_session=True)
-    server = Server(f"http://127.0.0.1:{port}", runs_dir, log, process)
-    try:
-        deadline = time.monotonic() + STARTUP_TIMEOUT_S
-        while not _healthy(server.url):
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"`make run` did not come up; its output:\n{log.read_text()[-3000:]}")
-            time.sleep(0.25)
-        yield server
-    finally:
-        _stop_group(process)
-
-
-def _stop_group(process: subprocess.Popen) -> None:
-    """SIGTERM to the whole process group (make, server, workers); SIGKILL what is left after 20 s."""
-    for sig in (signal.SIGTERM, signal.SIGKILL):
-        try:
-            os.killpg(process.pid, sig)
-        except ProcessLookupError:
-            return
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline:
-            process.poll()  # reap `make` so that it does not linger in the group as a zombie
-            if not _group_alive(process.pid):
-                return
-            time.sleep(0.2)
-
-
-def _group_alive(session_id: int) -> bool:
-    """True while a process of the session is still running (zombies awaiting their reaper do not count)."""
-    return any(fields[0] != "Z" for _, fields in _session_processes(session_id))
-
-
-# ------------------------------------------------------------------------------------------- memory
-
-
-def _session_processes(session_id: int) -> Iterator[tuple[int, list[str]]]:
-    """(pid, /proc/<pid>/stat fields after the command name) of every process in session `session_id`."""
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-        except OSError:
-            continue
-        fields = stat[stat.rfind(")") + 2:].split()  # fields[0] is field 3 (state) of proc(5)
-        if int(fields[3]) == session_id:
-            yield int(entry.name), fields
-
-
-class MemorySampler:
-    """Samples the resident memory of a process group (the server and every worker it spawned)."""
-
-    def __init__(self, session_id: int, main_pid: Callable[[], int | None], period_s: float = 0.5) -> None:
-        """Watch every process in session `session_id`; `main_pid()` names the web server among them."""
-        self.session_id, self.main_pid, self.period_s = session_id, main_pid, period_s
-        self.peak_total_mb = 0.0
-        self.peak_main_mb = 0.0
-        self.worker_nice: set[int] = set()
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._loop, daemon=True, name="rss-sampler")
-
-    def __enter__(self) -> MemorySampler:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self._stop.set()
-        self._thread.join()
-
-    def _loop(self) -> None:
-        page_mb = os.sysconf("SC_PAGE_SIZE") / 2**20
-        while not self._stop.wait(self.period_s):
-            main = self.main_pid()
-            total = 0.0
-            for pid, fields in _session_processes(self.session_id):
-                rss_mb = int(fields[21]) * page_mb  # field 24, rss in pages
-                total += rss_mb
-                if pid == main:
-                    self.peak_main_mb = max(self.peak_main_mb, rss_mb)
-                elif int(fields[16]) != 0:  # field 19, nice: the training workers lower their priority
-                    self.worker_nice.add(int(fields[16]))
-            self.peak_total_mb = max(self.peak_total_mb, total)
-
-
-def cpu_seconds(pid: int | None) -> float:
-    """User + system CPU time a process has used so far (0 if it is gone)."""
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except (OSError, TypeError):
-        return 0.0
-    fields = stat[stat.rfind(")") + 2:].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # fields 14 and 15
-
-
-def _streamlit_pid(make_pid: int) -> int | None:
-    """The `streamlit run` process: the child of `make`."""
-    for pid, fields in _session_processes(make_pid):
-        if int(fields[1]) == make_pid:
-            return pid
-    return None
 
 
 # ------------------------------------------------------------------------------------------- the class
@@ -511,7 +359,7 @@ def measure(args: argparse.Namespace) -> dict[str, object]:
     started, load_before = time.monotonic(), os.getloadavg()[0]
     try:
         with started_server(work_dir, dict(args.server_env)) as server:
-            main_pid = _streamlit_pid(server.process.pid)
+            main_pid = streamlit_pid(server.process.pid)
             with MemorySampler(server.process.pid, lambda: main_pid) as memory:
                 room = Classroom(think_s=args.think_s, deadline=time.monotonic() + args.max_s,
                                  server_pid=main_pid)

@@ -4,7 +4,7 @@
 
 Builds the reference convnet (random weights are enough for timing), saves it as .h5, and measures in the same
 run: a direct `model(x, training=False)` call in this process (the baseline: no process hop, no pickling),
-a prediction for one image through `cnnlab.inference` (what the Predict page waits for), and the feature maps
+a prediction for one image through `insight.inference` (what the Predict page waits for), and the feature maps
 of every Conv2D/pooling layer for one image. Prints medians in milliseconds and each ratio to the baseline,
 and the cold start (spawn + TensorFlow import + model load) once. The promise to check: a warm answer for one
 image well within a second.
@@ -25,9 +25,9 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run as a script from anywhere
 
-from cnnlab.inference import InferenceClient
-from cnnlab.keras_bridge import build_model
-from cnnlab.presets import preset_spec
+from cnnlab.bridge.model import build_model
+from cnnlab.core.presets import preset_spec
+from cnnlab.insight.inference import InferenceClient
 
 
 def _median_ms(call: Callable[[], object], repeats: int) -> float:

@@ -23,11 +23,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from _reference_fit import ReferenceRun, reference_fit
 
-from cnnlab.hyper import TrainConfig
-from cnnlab.jobs import JobLimits, JobManager, JobState
-from cnnlab.owners import new_owner_token
-from cnnlab.presets import preset_spec
-from cnnlab.store import RunStore
+from cnnlab.core.hyper import TrainConfig
+from cnnlab.core.presets import preset_spec
+from cnnlab.engine.jobs import JobLimits, JobManager, JobState
+from cnnlab.engine.owners import new_owner_token
+from cnnlab.engine.store import RunStore
 
 REFERENCE = {"convnet": (5, 0.989), "lenot": (10, 0.991)}  # epochs, the accuracy the reference reports
 

@@ -21,11 +21,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from cnnlab.hyper import TrainConfig
-from cnnlab.jobs import JobLimits, JobManager, JobState
-from cnnlab.owners import new_owner_token
-from cnnlab.presets import preset_spec
-from cnnlab.store import RunStore
+from cnnlab.core.hyper import TrainConfig
+from cnnlab.core.presets import preset_spec
+from cnnlab.engine.jobs import JobLimits, JobManager, JobState
+from cnnlab.engine.owners import new_owner_token
+from cnnlab.engine.store import RunStore
 
 SMALL_JOB = TrainConfig(epochs=1, batch_size=64, train_size=1000, validation_split=0.1)
 GROWTH_LIMIT = 0.10

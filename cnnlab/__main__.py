@@ -2,7 +2,7 @@
 
 import sys
 
-from cnnlab.cli import main
+from cnnlab.cli.main import main
 
 if __name__ == "__main__":
     sys.exit(main())

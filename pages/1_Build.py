@@ -2,10 +2,11 @@
 
 import streamlit as st
 
-from cnnlab.arithmetic import analyze
-from cnnlab.spec import MAX_FILTERS, MAX_LAYERS, MAX_PARAMS, MAX_UNITS
+from cnnlab.core.arithmetic import analyze
+from cnnlab.core.layers import MAX_FILTERS, MAX_LAYERS, MAX_PARAMS, MAX_UNITS
+from cnnlab.core.stack_doc import layers_of
+from cnnlab.engine.drafts import current_stack
 from cnnlab.ui import editor, files, links, session, stack_view
-from cnnlab.ui.stack_doc import current_stack, layers_of
 
 owner = session.start_page("Build")
 links.open_from_link(owner)

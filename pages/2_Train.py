@@ -2,10 +2,10 @@
 
 import streamlit as st
 
-from cnnlab import jobs
-from cnnlab.arithmetic import analyze
+from cnnlab.core.arithmetic import analyze
+from cnnlab.engine import jobs
+from cnnlab.engine.drafts import current_stack
 from cnnlab.ui import session, train_view
-from cnnlab.ui.stack_doc import current_stack
 
 owner = session.start_page("Train")
 manager = jobs.get_manager()

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from cnnlab import jobs
+from cnnlab.engine import jobs
 from cnnlab.ui import results_view, session
 
 owner = session.start_page("Results")

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from cnnlab import inference
+from cnnlab.insight import inference
 from cnnlab.ui import insight, session
 
 owner = session.start_page("Predict")

@@ -1,16 +1,35 @@
-"""Shared test setup: every test writes runs to its own temporary directory and never reaches the internet."""
+"""Shared test setup: every test writes runs to its own temporary directory and never reaches the internet;
+the fixtures of the page, insight and browser tests (trained runs and a manager that serves them).
+
+Helpers shared with the benchmarks live in `cnnlab.testing`. Markers come from the folder: tests under
+`browser/` are `browser`; tests that build or train Keras models mark themselves `keras`.
+"""
 
 from __future__ import annotations
 
 import ipaddress
 import socket
+import sys
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
-from cnnlab.paths import RUNS_DIR_ENV
+from cnnlab.engine.jobs import JobManager
+from cnnlab.engine.owners import new_owner_token
+from cnnlab.engine.paths import RUNS_DIR_ENV
+from cnnlab.engine.store import RunStore
+from cnnlab.testing.models import IdleRunner, TrainedModel, trained_models
 
+_BROWSER_TESTS = Path(__file__).parent / "browser"
 _real_connect = socket.socket.connect
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark by folder: everything under tests/browser/ is `browser` (`make test-fast` leaves it out)."""
+    for item in items:
+        if item.path.is_relative_to(_BROWSER_TESTS):
+            item.add_marker(pytest.mark.browser)
 
 
 def _loopback_only_connect(sock: socket.socket, address: object) -> None:
@@ -38,3 +57,35 @@ def _private_runs_dir(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pyt
     """Each test gets an empty runs directory unless it sets `CNNLAB_RUNS_DIR` itself."""
     monkeypatch.setenv(RUNS_DIR_ENV, str(tmp_path_factory.mktemp("runs")))
 
+
+
+@pytest.fixture
+def trained() -> dict[str, TrainedModel]:
+    """The small convnet and the small MLP, trained on MNIST (once per test process)."""
+    return trained_models()
+
+
+@pytest.fixture
+def store() -> RunStore:
+    """The store in this test's private runs directory."""
+    return RunStore()
+
+
+@pytest.fixture
+def owner() -> str:
+    """A fresh student's owner token."""
+    return new_owner_token()
+
+
+@pytest.fixture
+def manager(store: RunStore, monkeypatch: pytest.MonkeyPatch) -> Iterator[JobManager]:
+    """The process-wide job manager, for this test only, over this test's runs directory, training nothing.
+
+    Also puts back this process's `__main__` afterwards: AppTest leaves the app script there, and
+    multiprocessing's spawn would run that script again in every later child process of the test session.
+    """
+    job_manager = JobManager(store=store, runner=IdleRunner())
+    monkeypatch.setattr(sys, "_cnnlab_job_manager", job_manager, raising=False)
+    monkeypatch.setitem(sys.modules, "__main__", sys.modules["__main__"])
+    yield job_manager
+    job_manager.shutdown()

@@ -1,4 +1,1 @@
-"""Shared Streamlit page helpers: identity, navigation, the stack editor and job views.
-
-The only package in cnnlab that imports streamlit; the pages in app.py and pages/ stay short scripts over it.
-"""
+"""The only Streamlit code in cnnlab: page pieces; uses every layer below, imported only by pages."""

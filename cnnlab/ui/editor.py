@@ -12,10 +12,7 @@ from typing import Any
 
 import streamlit as st
 
-from cnnlab.drafts import save_draft
-from cnnlab.presets import PRESETS
-from cnnlab.spec import MAX_NAME_LENGTH, LayerType
-from cnnlab.ui.layer_fields import (
+from cnnlab.core.layer_fields import (
     FIELDS,
     LAYER_HELP,
     PART_LABELS,
@@ -28,11 +25,11 @@ from cnnlab.ui.layer_fields import (
     raw_from_parts,
     whole_or_none,
 )
-from cnnlab.ui.session import Level, flash
-from cnnlab.ui.stack_doc import (
+from cnnlab.core.layers import MAX_NAME_LENGTH, LayerType
+from cnnlab.core.presets import PRESETS
+from cnnlab.core.stack_doc import (
     Stack,
     StackRefused,
-    current_stack,
     delete_layer,
     empty_stack,
     insert_layer,
@@ -42,7 +39,9 @@ from cnnlab.ui.stack_doc import (
     set_setting,
     stack_from_spec,
 )
-from cnnlab.ui.text import plain
+from cnnlab.core.text import plain
+from cnnlab.engine.drafts import current_stack, save_draft
+from cnnlab.ui.session import Level, flash
 
 ADD = "build_add"
 EDIT = "build_edit"

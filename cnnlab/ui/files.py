@@ -6,16 +6,18 @@ import json
 
 import streamlit as st
 
-from cnnlab.arithmetic import Analysis
-from cnnlab.keras_bridge import keras_code
-from cnnlab.modelfile import HDF5_SIGNATURE, ZIP_SIGNATURE, read_model_file
-from cnnlab.paths import file_stem
-from cnnlab.spec import MAX_SPEC_BYTES, SpecError, decode_spec_json, show_value
+from cnnlab.bridge.code import keras_code
+from cnnlab.bridge.modelfile import HDF5_SIGNATURE, ZIP_SIGNATURE, read_model_file
+from cnnlab.core.arithmetic import Analysis
+from cnnlab.core.layers import MAX_SPEC_BYTES
+from cnnlab.core.messages import SpecError, show_value
+from cnnlab.core.spec_json import decode_spec_json
+from cnnlab.core.stack_doc import Stack, StackRefused, stack_from_json
+from cnnlab.core.text import plain
+from cnnlab.engine.paths import file_stem
 from cnnlab.ui.editor import replace_stack
 from cnnlab.ui.links import share_link
 from cnnlab.ui.session import Level, flash
-from cnnlab.ui.stack_doc import Stack, StackRefused, stack_from_json
-from cnnlab.ui.text import plain
 
 MAX_UPLOAD_MB = 25
 MODEL_SUFFIXES = (".h5", ".keras")

@@ -1,7 +1,7 @@
 """Page parts for seeing what a trained network learned: draw-a-digit prediction and the layers inside
 (Predict), several runs side by side (Compare), and "Where it errs" for one run (a tab on Results).
 
-Every model question goes to the inference worker (`cnnlab.inference`); its failures arrive as
+Every model question goes to the inference worker (`cnnlab.insight.inference`); its failures arrive as
 `InferenceError` messages and are shown with `st.error`, never raised. Only the student's own runs are listed.
 """
 
@@ -15,8 +15,14 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from cnnlab import inference, jobs
-from cnnlab.compare import (
+from cnnlab.core.mnist import TEST_IMAGES
+from cnnlab.core.text import plain
+from cnnlab.engine import jobs
+from cnnlab.engine.data import load_mnist
+from cnnlab.engine.jobs import JobSnapshot
+from cnnlab.engine.store import ModelFormat
+from cnnlab.insight import inference
+from cnnlab.insight.compare import (
     MAX_COMPARED,
     RunSummary,
     build_link_spec,
@@ -25,10 +31,9 @@ from cnnlab.compare import (
     run_labels,
     summarize,
 )
-from cnnlab.data import TEST_IMAGES, load_mnist
-from cnnlab.digit import canvas_to_mnist, scale_pixels
-from cnnlab.inference import DEFAULT_MAP_CHANNELS, MAX_MAP_CHANNELS, InferenceError
-from cnnlab.insight_charts import (
+from cnnlab.insight.digit import canvas_to_mnist, scale_pixels
+from cnnlab.insight.inference import DEFAULT_MAP_CHANNELS, MAX_MAP_CHANNELS, InferenceError
+from cnnlab.insight.insight_charts import (
     cell_images_figure,
     class_accuracy_figure,
     compare_curves_figure,
@@ -40,13 +45,10 @@ from cnnlab.insight_charts import (
     probability_figure,
     selected_cells,
 )
-from cnnlab.jobs import JobSnapshot
-from cnnlab.mistakes import cell_examples, most_confused
-from cnnlab.store import ModelFormat
+from cnnlab.insight.mistakes import cell_examples, most_confused
 from cnnlab.ui import session
 from cnnlab.ui.job_view import accuracy_text
 from cnnlab.ui.links import SPEC_PARAM  # /Build?spec=<…> opens an architecture
-from cnnlab.ui.text import plain
 
 RUN_PARAM = "run"  # /Predict?run=<id> opens that run
 

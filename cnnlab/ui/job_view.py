@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import streamlit as st
 
-from cnnlab.arithmetic import analyze
-from cnnlab.charts import training_figure
-from cnnlab.hyper import TrainConfig
-from cnnlab.jobs import JobManager, JobRefused, JobSnapshot, JobState
-from cnnlab.keras_bridge import keras_code
-from cnnlab.paths import file_stem
-from cnnlab.store import ModelFormat
+from cnnlab.bridge.code import keras_code
+from cnnlab.core.arithmetic import analyze
+from cnnlab.core.hyper import TrainConfig
+from cnnlab.core.text import plain
+from cnnlab.engine.jobs import JobManager, JobRefused, JobSnapshot, JobState
+from cnnlab.engine.paths import file_stem
+from cnnlab.engine.store import ModelFormat
+from cnnlab.insight.charts import training_figure
 from cnnlab.ui.session import Level, flash
-from cnnlab.ui.text import plain
 
 STATE_WORDS = {
     JobState.QUEUED: "waiting in the queue",

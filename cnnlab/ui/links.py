@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import streamlit as st
 
-from cnnlab.presets import PRESETS
-from cnnlab.spec import NetworkSpec, SpecError, decode_spec_from_url, encode_spec_for_url, show_value
+from cnnlab.core.layers import NetworkSpec
+from cnnlab.core.messages import SpecError, show_value
+from cnnlab.core.presets import PRESETS
+from cnnlab.core.spec_json import decode_spec_from_url, encode_spec_for_url
+from cnnlab.core.stack_doc import StackRefused, stack_from_json
+from cnnlab.core.text import plain
 from cnnlab.ui.editor import open_preset, replace_stack
 from cnnlab.ui.session import Level, flash
-from cnnlab.ui.stack_doc import StackRefused, stack_from_json
-from cnnlab.ui.text import plain
 
 SPEC_PARAM = "spec"
 PRESET_PARAM = "preset"

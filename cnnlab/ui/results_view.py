@@ -12,10 +12,11 @@ from collections.abc import Callable
 import pandas as pd
 import streamlit as st
 
-from cnnlab import jobs
-from cnnlab.arithmetic import analyze
-from cnnlab.hyper import config_to_dict
-from cnnlab.jobs import JobSnapshot, JobState
+from cnnlab.core.arithmetic import analyze
+from cnnlab.core.hyper import config_to_dict
+from cnnlab.core.text import plain
+from cnnlab.engine import jobs
+from cnnlab.engine.jobs import JobSnapshot, JobState
 from cnnlab.ui import insight, session
 from cnnlab.ui.job_view import (
     STATE_WORDS,
@@ -28,7 +29,6 @@ from cnnlab.ui.job_view import (
 )
 from cnnlab.ui.session import Level, flash
 from cnnlab.ui.stack_view import stack_table
-from cnnlab.ui.text import plain
 
 RUN_KEY = "results_run"
 RERUNNABLE = (JobState.FAILED, JobState.INTERRUPTED, JobState.STOPPED)

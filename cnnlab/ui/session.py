@@ -10,7 +10,7 @@ from enum import StrEnum
 
 import streamlit as st
 
-from cnnlab.owners import is_owner_token, new_owner_token
+from cnnlab.engine.owners import is_owner_token, new_owner_token
 
 OWNER_KEY = "owner"
 OWNER_PARAM = "u"

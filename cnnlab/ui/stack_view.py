@@ -5,11 +5,11 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from cnnlab.arithmetic import Analysis, LayerReport, format_shape, training_problems
-from cnnlab.charts import stack_figure
-from cnnlab.receptive_field import INPUT_VIEW, receptive_fields
-from cnnlab.ui.layer_fields import settings_text
-from cnnlab.ui.text import plain
+from cnnlab.core.arithmetic import Analysis, LayerReport, format_shape, training_problems
+from cnnlab.core.layer_fields import settings_text
+from cnnlab.core.receptive_field import INPUT_VIEW, receptive_fields
+from cnnlab.core.text import plain
+from cnnlab.insight.charts import stack_figure
 
 TABLE_COLUMNS = ("No.", "Layer", "Settings", "Output shape", "Shape arithmetic", "Receptive field", "Params",
                  "Parameter arithmetic", "Check")

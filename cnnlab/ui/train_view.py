@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import streamlit as st
 
-from cnnlab import hyper, jobs
-from cnnlab.arithmetic import Analysis, analyze, training_problems
-from cnnlab.hyper import TrainConfig, parse_train_config
-from cnnlab.jobs import JobManager, JobSnapshot, JobState
+from cnnlab.core import hyper
+from cnnlab.core.arithmetic import Analysis, analyze, training_problems
+from cnnlab.core.hyper import TrainConfig, parse_train_config
+from cnnlab.core.text import plain
+from cnnlab.engine import jobs
+from cnnlab.engine.drafts import current_stack
+from cnnlab.engine.jobs import JobManager, JobSnapshot, JobState
 from cnnlab.ui.job_view import (
     STATE_WORDS,
     accuracy_text,
@@ -19,8 +22,6 @@ from cnnlab.ui.job_view import (
     submit_job,
 )
 from cnnlab.ui.session import Level, flash
-from cnnlab.ui.stack_doc import current_stack
-from cnnlab.ui.text import plain
 
 QUICK_DEMO_TRAIN_SIZE = 6_000  # about a tenth of MNIST: one epoch of the convnet in seconds, ~95 % accuracy
 DEFAULTS = TrainConfig(train_size=QUICK_DEMO_TRAIN_SIZE)

@@ -7,8 +7,9 @@ downloads. `StreamlitPage` waits the way Streamlit pages need: connected, and no
 
 from __future__ import annotations
 
+import os
 import shutil
-import sys
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,12 +17,9 @@ import pytest
 from playwright.sync_api import Browser, Locator, Page, expect, sync_playwright
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
-from cnnlab.paths import PROJECT_ROOT
+from cnnlab.testing.server import Server, started_server
 
-sys.path.insert(0, str(PROJECT_ROOT / "bench"))
-from classroom_load import Server, started_server  # bench/ is not a package: on sys.path above
-
-SCREENSHOTS = PROJECT_ROOT / "docs" / "screenshots"
+SCREENSHOTS_ENV = "CNNLAB_SCREENSHOTS"  # `make screenshots` points it at docs/screenshots
 expect.set_options(timeout=30_000)  # a busy 2-core CI machine can take more than the default 5 s to rerun
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
@@ -102,12 +100,15 @@ class StreamlitPage:
         raise AssertionError(f"the option {option!r} never showed in {attempts} attempts")
 
     def screenshot(self, name: str) -> Path:
-        """Save the whole page as docs/screenshots/<name>.png for the README.
+        """Save the whole page as <name>.png: in $CNNLAB_SCREENSHOTS (`make screenshots` sets it to the
+        README's docs/screenshots), else in a temporary folder, so `make test` leaves the work tree clean.
 
         Streamlit scrolls inside its main container, so the window is made as tall as the content first.
         """
-        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        path = SCREENSHOTS / f"{name}.png"
+        chosen = os.environ.get(SCREENSHOTS_ENV)
+        folder = Path(chosen) if chosen else Path(tempfile.gettempdir()) / "cnnlab-screenshots"
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / f"{name}.png"
         viewport = self.page.viewport_size
         height = self.page.evaluate(_CONTENT_HEIGHT_JS)
         self.page.set_viewport_size({"width": viewport["width"], "height": max(viewport["height"], height)})

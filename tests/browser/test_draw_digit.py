@@ -5,16 +5,14 @@ Build. Saves docs/screenshots/predict.png, errors.png and compare.png for the RE
 
 from __future__ import annotations
 
-import _insight_fixtures as fixtures
 import pytest
-from _insight_fixtures import register_run
 from playwright.sync_api import expect
 
-from cnnlab.owners import new_owner_token
-from cnnlab.store import RunStore
+from cnnlab.engine.owners import new_owner_token
+from cnnlab.engine.store import RunStore
+from cnnlab.testing.models import register_run
 
-pytestmark = [pytest.mark.browser, pytest.mark.keras]
-trained = fixtures.trained
+pytestmark = pytest.mark.keras
 ANSWER_TIMEOUT_MS = 120_000  # the first answer waits for the inference worker to import TensorFlow
 
 

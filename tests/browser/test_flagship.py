@@ -12,10 +12,7 @@ import re
 import time
 from pathlib import Path
 
-import pytest
 from playwright.sync_api import Locator, expect
-
-pytestmark = pytest.mark.browser
 
 TRAIN_IMAGES = "24000"  # one epoch of the 32-filter convnet lasts long enough to reload mid-training
 BATCH_SIZE = "8"

@@ -1,0 +1,1 @@
+"""`python -m cnnlab …`: one module per command, shared input helpers in `inputs`; uses all but ui."""

@@ -1,0 +1,1 @@
+"""Plain-Python layer core: specs, parsing, links, arithmetic, presets, settings; imports only the stdlib."""

@@ -1,0 +1,177 @@
+"""Training hyperparameters: one frozen `TrainConfig`, its caps, and the single validator for user input.
+
+Defaults are the reference's convnet settings (rmsprop, batch 128, 5 epochs, learning rate 0.001).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, fields
+from enum import StrEnum
+
+from cnnlab.core.mnist import TRAIN_IMAGES
+
+MAX_EPOCHS = 50
+MIN_BATCH_SIZE = 8
+MAX_BATCH_SIZE = 2048
+MIN_TRAIN_SIZE = 100
+MAX_TRAIN_SIZE = TRAIN_IMAGES
+MAX_LEARNING_RATE = 10.0
+MAX_VALIDATION_SPLIT = 0.5
+MAX_SEED = 2**31 - 1
+
+
+class Optimizer(StrEnum):
+    """Optimizers a student can pick, by the names Keras accepts ("rmsprop"); `keras_class` is the class."""
+
+    SGD = "sgd"
+    RMSPROP = "rmsprop"
+    ADAM = "adam"
+    ADAMW = "adamw"
+    NADAM = "nadam"
+    ADAMAX = "adamax"
+    ADAGRAD = "adagrad"
+    ADADELTA = "adadelta"
+
+    @property
+    def keras_class(self) -> str:
+        """Its class in `keras.optimizers`: rmsprop → "RMSprop"."""
+        return _KERAS_CLASSES[self]
+
+
+_KERAS_CLASSES = {
+    Optimizer.SGD: "SGD", Optimizer.RMSPROP: "RMSprop", Optimizer.ADAM: "Adam", Optimizer.ADAMW: "AdamW",
+    Optimizer.NADAM: "Nadam", Optimizer.ADAMAX: "Adamax", Optimizer.ADAGRAD: "Adagrad",
+    Optimizer.ADADELTA: "Adadelta",
+}
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """How to train one stack on MNIST."""
+
+    epochs: int = 5  # passes over the training images
+    batch_size: int = 128  # images per gradient step
+    optimizer: Optimizer = Optimizer.RMSPROP
+    learning_rate: float = 0.001
+    train_size: int = TRAIN_IMAGES  # images taken from the 60,000, validation images included
+    validation_split: float = 0.1  # fraction of train_size held out to watch overfitting
+    seed: int = 0  # weights, shuffling: same seed, same run
+
+    @property
+    def validation_size(self) -> int:
+        """Images held out for validation: `TrainConfig(train_size=6000, validation_split=0.1)` → 600."""
+        return int(self.train_size * self.validation_split)
+
+    @property
+    def fit_size(self) -> int:
+        """Images the weights learn from: train_size − validation_size (6000 − 600 = 5400)."""
+        return self.train_size - self.validation_size
+
+    @property
+    def steps_per_epoch(self) -> int:
+        """Gradient steps per epoch, the last batch possibly short: ⌈54000 / 128⌉ = 422."""
+        return math.ceil(self.fit_size / self.batch_size)
+
+
+@dataclass(frozen=True)
+class _Rule:
+    """The range a number must lie in; `whole` for counts."""
+
+    low: float
+    high: float
+    whole: bool
+    low_open: bool = False
+    note: str = ""
+
+    def describe(self) -> str:
+        """The rule in words, e.g. 'a whole number from 1 to 50'."""
+        kind = "a whole number" if self.whole else "a number"
+        low = _format(self.low)
+        span = f"above {low} and at most" if self.low_open else f"from {low} to"
+        return f"{kind} {span} {_format(self.high)}{self.note}"
+
+
+_RULES: dict[str, _Rule] = {
+    "epochs": _Rule(1, MAX_EPOCHS, whole=True, note=" (the cap keeps the class queue moving)"),
+    "batch_size": _Rule(MIN_BATCH_SIZE, MAX_BATCH_SIZE, whole=True),
+    "learning_rate": _Rule(0, MAX_LEARNING_RATE, whole=False, low_open=True),
+    "train_size": _Rule(
+        MIN_TRAIN_SIZE, MAX_TRAIN_SIZE, whole=True, note=" (MNIST has 60,000 training images)"
+    ),
+    "validation_split": _Rule(0, MAX_VALIDATION_SPLIT, whole=False),
+    "seed": _Rule(0, MAX_SEED, whole=True),
+}
+
+
+def _format(value: float) -> str:
+    """A bound as people write it: 60000 → '60,000', 0.5 → '0.5'."""
+    return f"{int(value):,}" if float(value).is_integer() else f"{value:g}"
+
+
+def _quote(value: object, limit: int = 40) -> str:
+    """`repr(value)` cut to `limit` characters, so hostile input cannot flood a message."""
+    try:
+        text = repr(value)
+    except ValueError:  # an int beyond Python's 4,300-digit limit for str(): worded as `spec.show_value` does
+        text = "a huge number"
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _number(name: str, value: object, rule: _Rule) -> tuple[float | int | None, str | None]:
+    """`value` checked against `rule`: (number, None), or (None, a message naming field, rule and value)."""
+    problem = f"{name} must be {rule.describe()} (got {_quote(value)})"
+    if isinstance(value, str):
+        try:
+            value = float(value.strip())
+        except ValueError:
+            return None, problem
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None, problem
+    if isinstance(value, float):
+        if not math.isfinite(value) or (rule.whole and not value.is_integer()):
+            return None, problem
+        value = int(value) if rule.whole else value
+    elif not rule.whole:
+        value = float(value)
+    too_low = value <= rule.low if rule.low_open else value < rule.low
+    if too_low or value > rule.high:
+        return None, problem
+    return value, None
+
+
+def parse_train_config(raw: Mapping) -> tuple[TrainConfig | None, tuple[str, ...]]:
+    """Check user settings (form, JSON, CLI) against the caps: (config, ()) or (None, a message per problem).
+
+    Missing fields take the defaults; numeric strings are accepted; each message names the field, the rule and
+    the received value, e.g. "epochs must be a whole number from 1 to 50 (the cap keeps the class queue
+    moving) (got 80)".
+    """
+    if not isinstance(raw, Mapping):
+        return None, (f"training settings must be an object of named values (got {type(raw).__name__})",)
+    known = {field.name for field in fields(TrainConfig)}
+    unknown = [_quote(key) for key in raw if key not in known]
+    problems = [f"unknown training setting {', '.join(unknown[:5])}; known: {', '.join(sorted(known))}"]
+    problems = problems if unknown else []
+    values: dict[str, object] = {}
+    for name, rule in _RULES.items():
+        if name in raw:
+            values[name], problem = _number(name, raw[name], rule)
+            if problem:
+                problems.append(problem)
+    if "optimizer" in raw:
+        choice = str(raw["optimizer"]).strip().lower()
+        if choice in set(Optimizer):
+            values["optimizer"] = Optimizer(choice)
+        else:
+            choices = ", ".join(Optimizer)
+            problems.append(f"optimizer must be one of {choices} (got {_quote(raw['optimizer'])})")
+    if problems:
+        return None, tuple(problems)
+    return TrainConfig(**values), ()
+
+
+def config_to_dict(config: TrainConfig) -> dict:
+    """The config as JSON-able values (`parse_train_config` reads it back unchanged)."""
+    return {**asdict(config), "optimizer": str(config.optimizer)}

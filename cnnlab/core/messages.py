@@ -1,0 +1,70 @@
+"""What a student reads when a spec is wrong: problems at their layer, and any value shown safely."""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with a spec; `str()` gives the message a student sees.
+
+    Layer problems carry the 1-based `position` and the type as written: "layer 3 (Conv2D): kernel …".
+    Spec-level problems have no position and their message starts with the field: "input_shape: …".
+    """
+
+    position: int | None
+    layer_type: str | None
+    message: str
+
+    def __str__(self) -> str:
+        if self.position is None:
+            return self.message
+        if self.layer_type:
+            return f"layer {self.position} ({self.layer_type}): {self.message}"
+        return f"layer {self.position}: {self.message}"
+
+
+class SpecError(ValueError):
+    """A whole document cannot be read as a spec: not JSON, too big, too deeply nested, not base64."""
+
+
+def show_value(value: object, depth: int = 0) -> str:
+    """A short, safe rendering of any user value for messages: "sixteen", 3.5, true, [[1, 2], 3], a list of 9
+    items (never recursing more than two levels, so a hostile value cannot make it slow or deep)."""
+    if isinstance(value, bool) or value is None:
+        return json.dumps(value)
+    if isinstance(value, int):
+        return f"{value:,}" if abs(value) < 10**30 else "a huge number"
+    if isinstance(value, float):
+        return repr(value) if math.isfinite(value) else str(value)
+    if isinstance(value, str):
+        return json.dumps(value if len(value) <= 30 else value[:30] + "…", ensure_ascii=False)
+    if isinstance(value, list | tuple):
+        if len(value) <= 4 and depth < 2:
+            return "[" + ", ".join(show_value(x, depth + 1) for x in value) + "]"
+        return f"a list of {len(value)} items"
+    if isinstance(value, Mapping):
+        return f"an object with {len(value)} key{'' if len(value) == 1 else 's'}"
+    return f"a {type(value).__name__}"
+
+
+def whole_number(value: object) -> int | None:
+    """`value` as an int when it is a whole number, else None: 3 → 3, 3.0 → 3; true, 3.5, "3", NaN → None."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return None
+
+
+def finite_number(value: object) -> float | None:
+    """A metric as a float, or None when missing or not finite (SQLite and JSON have no NaN or infinity)."""
+    if value is None:
+        return None
+    number = float(value)
+    return number if math.isfinite(number) else None
+

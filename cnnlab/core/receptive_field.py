@@ -1,0 +1,76 @@
+"""How much of the input image one output value of each layer depends on: its receptive field.
+
+The reference says pooling "allows filters in the next layer to 'see' more of the image at once"; this
+puts a number on it. Along each axis a layer with window k and stride s turns the field r and the jump j
+(input pixels between neighbouring output values) of its input into r + (k − 1)·j and j·s: Conv2D and
+pooling do that; ZeroPadding2D, BatchNormalization, Dropout and Flatten keep them (a flattened value is
+still one position); a Dense on flat input and GlobalAveragePooling2D mix every position, so they see the
+whole image. Plain Python, from the analysed layers (settings as `spec.layer_to_dict` writes them).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from cnnlab.core.arithmetic import Analysis, LayerReport
+from cnnlab.core.layers import LayerType
+
+_WINDOWS = {  # layer type → (key of its window, key of its strides)
+    LayerType.Conv2D: ("kernel_size", "strides"),
+    LayerType.MaxPooling2D: ("pool_size", "strides"),
+    LayerType.AveragePooling2D: ("pool_size", "strides"),
+}
+
+
+@dataclass(frozen=True)
+class View:
+    """What one output value of a layer sees of the input image."""
+
+    rows: int  # input rows between the first and the last pixel it depends on (whole image: its height)
+    cols: int
+    jump_rows: int  # input pixels between neighbouring output values, down
+    jump_cols: int  # … and across
+    whole: bool = False  # it depends on every pixel (after Dense on flat input or global pooling)
+
+    def to_json(self) -> dict:
+        """For `cnnlab summary --json`: {"rows": 18, "cols": 18, "whole_image": false}."""
+        return {"rows": self.rows, "cols": self.cols, "whole_image": self.whole}
+
+    def text(self) -> str:
+        """For the Build table: "5×5 px", or "whole image"."""
+        return "whole image" if self.whole else f"{self.rows}×{self.cols} px"
+
+
+INPUT_VIEW = View(1, 1, 1, 1)  # each pixel of the input image sees itself
+
+
+def _next(view: View, report: LayerReport, image: tuple[int, int]) -> View:
+    """The view after `report`'s layer, given the view of its input."""
+    kind = report.type
+    if kind in _WINDOWS:
+        window_key, strides_key = _WINDOWS[LayerType(kind)]
+        (k_rows, k_cols), (s_rows, s_cols) = report.config[window_key], report.config[strides_key]
+        return View(view.rows + (k_rows - 1) * view.jump_rows, view.cols + (k_cols - 1) * view.jump_cols,
+                    view.jump_rows * s_rows, view.jump_cols * s_cols, view.whole)
+    mixes_positions = kind == LayerType.GlobalAveragePooling2D or (
+        kind == LayerType.Dense and report.input_shape is not None and len(report.input_shape) == 1)
+    if mixes_positions and not view.whole:
+        return View(image[0], image[1], view.jump_rows, view.jump_cols, whole=True)
+    return view
+
+
+def receptive_fields(analysis: Analysis) -> tuple[View | None, ...]:
+    """One view per layer of `analysis`; None from the first layer whose output is unknown on.
+
+    Convnet of the reference: 3×3, 4×4, 8×8, 10×10, 18×18 px, then 18×18 for Flatten and the whole image for
+    both Dense layers.
+    """
+    if analysis.input_shape is None or len(analysis.input_shape) != 3:
+        return tuple(None for _ in analysis.layers)
+    image = (analysis.input_shape[0], analysis.input_shape[1])
+    view: View | None = INPUT_VIEW
+    views: list[View | None] = []
+    for report in analysis.layers:
+        view = _next(view, report, image) if view is not None and report.output_shape is not None else None
+        views.append(view)
+    return tuple(views)

@@ -1,0 +1,1 @@
+"""Training engine: jobs, runners, worker processes, trainer, runs store, data; uses bridge and core."""

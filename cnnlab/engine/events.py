@@ -1,0 +1,105 @@
+"""What a task tells the job manager while it runs: one typed event per message, plain dicts on the wire.
+
+A worker process (or the command line, or another runner) sends these, picklable, through a pipe; the job
+manager reads them. `TypedDict`s keep the wire form a dict while letting a reader and a type checker see every
+field. The order of a training task: ready (the worker is warm) → started → batch… / epoch… → testing →
+finished, or failed at any point → done (the worker has nothing more to say).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Literal, TypedDict
+
+OUT_OF_MEMORY_MESSAGE = (
+    "the training process ran out of memory — use a smaller batch size, fewer filters or units, "
+    "or a pooling layer earlier in the stack"
+)
+
+
+class Ready(TypedDict):
+    """The worker has imported TensorFlow and waits for its task."""
+
+    event: Literal["ready"]
+
+
+class Started(TypedDict):
+    """The model is built and compiled; training begins."""
+
+    event: Literal["started"]
+    epochs: int
+    steps_per_epoch: int
+    fit_size: int
+    validation_size: int
+    params: int
+
+
+class Batch(TypedDict):
+    """A live point every few batches: the running loss and accuracy of the epoch so far."""
+
+    event: Literal["batch"]
+    epoch: int  # 0-based
+    step: int  # 1-based, within the epoch
+    loss: float
+    accuracy: float | None
+    elapsed_s: float
+    samples_per_second: float
+
+
+class Epoch(TypedDict):
+    """A complete epoch's figures (a cut-off epoch sends none)."""
+
+    event: Literal["epoch"]
+    epoch: int  # 1-based
+    loss: float | None
+    accuracy: float | None
+    val_loss: float | None
+    val_accuracy: float | None
+    seconds: float
+    samples_per_second: float
+
+
+class Testing(TypedDict):
+    """Training is over; the model is being scored on the test set."""
+
+    event: Literal["testing"]
+
+
+class Finished(TypedDict):
+    """The result: test figures, speed, and both model files as bytes."""
+
+    event: Literal["finished"]
+    stopped: bool
+    test_loss: float | None
+    test_accuracy: float | None
+    confusion: list[list[int]]
+    predicted: list[int]
+    confidence: list[float]
+    seconds: float
+    samples_per_second: float | None
+    h5: bytes
+    keras: bytes
+
+
+class Failed(TypedDict):
+    """The task failed; `message` is written for a student."""
+
+    event: Literal["failed"]
+    message: str
+
+
+class Done(TypedDict):
+    """The worker has nothing more to say (it exits, or its process ended)."""
+
+    event: Literal["done"]
+
+
+Event = Ready | Started | Batch | Epoch | Testing | Finished | Failed | Done
+
+Emit = Callable[[Event], None]  # how a task reports: one call per event
+
+
+def failed(message: str) -> Failed:
+    """The failed event for `message`."""
+    return {"event": "failed", "message": message}
+

@@ -1,0 +1,497 @@
+"""The job manager: one per server process, it queues training jobs, runs them through a `Runner`, keeps each
+job's live snapshot current and persists every run in the `RunStore`.
+
+Pages call `get_manager()` and then only `submit`, `snapshot`, `jobs`, `stop`, `result`, `model_file`. Every
+call takes the owner token; another owner's job behaves exactly like a job that does not exist. TensorFlow is
+never imported here: training happens in worker processes (`runner`, `worker`), and a background
+thread turns their events into snapshots.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import threading
+import time
+import traceback
+from collections import deque
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from cnnlab.core.arithmetic import LayerReport, analyze, training_problems
+from cnnlab.core.hyper import TrainConfig, config_to_dict, parse_train_config
+from cnnlab.core.layers import MAX_NAME_LENGTH, NetworkSpec
+from cnnlab.core.spec_json import spec_to_dict
+from cnnlab.engine.events import Event, Finished
+from cnnlab.engine.owners import is_owner_token
+from cnnlab.engine.runner import LocalProcessRunner, Runner, TaskHandle, default_max_running, default_settings
+from cnnlab.engine.singletons import process_singleton
+from cnnlab.engine.store import JobState, ModelFormat, RunRecord, RunResult, RunStore, is_run_id
+
+__all__ = ["EpochRecord", "JobLimits", "JobManager", "JobRefused", "JobSnapshot", "JobState", "get_manager"]
+
+TESTING_MESSAGE = "testing the model on the 10,000 test images"
+QUEUED_STOP_MESSAGE = "stopped while waiting in the queue; nothing was trained"
+STOPPED_MESSAGE = "stopped early; the model trained so far was tested and saved"
+SHUTDOWN_MESSAGE = "the server was shut down while this run was waiting or training; run it again"
+_WAIT_S = 1.0  # the manager thread's longest sleep; news from a worker or a page wakes it earlier
+
+
+class JobRefused(Exception):
+    """A job that will not be queued; `str(error)` tells the student why and, for a cap, what the cap is."""
+
+
+@dataclass(frozen=True)
+class JobLimits:
+    """Caps that keep one server fair to a whole class (hyperparameter caps live in `cnnlab.core.hyper`)."""
+
+    max_running: int = field(default_factory=default_max_running)  # jobs training at once
+    max_queued_per_owner: int = 1  # jobs one student may have waiting, so everyone gets a turn
+    max_queued: int = 60  # jobs waiting in all
+    max_params: int = 5_000_000  # weights a job may train on this CPU
+    max_activation_bytes: int = 2 * 1024**3  # estimated memory of one batch's activations (see `submit`)
+
+
+@dataclass(frozen=True)
+class EpochRecord:
+    """Figures at the end of one complete epoch (validation figures are None without a validation split)."""
+
+    epoch: int  # 1-based
+    loss: float | None
+    accuracy: float | None
+    val_loss: float | None
+    val_accuracy: float | None
+    seconds: float  # training time of this epoch, validation excluded
+    samples_per_second: float
+
+
+@dataclass(frozen=True)
+class JobSnapshot:
+    """Everything a page shows about one job, as it was at one instant."""
+
+    job_id: str
+    owner: str
+    name: str
+    state: JobState
+    queue_position: int | None  # 1 = next to start; None unless queued
+    epoch: int  # current epoch, 1-based; 0 before training starts
+    epochs: int
+    step: int  # batches done in the current epoch
+    steps_per_epoch: int
+    batch_points: tuple[tuple[float, float, float | None], ...]  # (epoch as a float, loss, accuracy)
+    epochs_history: tuple[EpochRecord, ...]
+    samples_per_second: float | None
+    elapsed_s: float  # since the job started training (0 while queued)
+    eta_s: float | None  # until training ends, while it trains
+    message: str
+    test_loss: float | None
+    test_accuracy: float | None
+    params: int
+    created_at: float  # seconds since the epoch
+    config: TrainConfig
+    spec: dict  # spec_to_dict form: enough to run it again
+
+
+_EPOCH_FIELDS = tuple(EpochRecord.__dataclass_fields__)
+
+
+class _Job:
+    """A live job's mutable state; only touched under the manager's lock."""
+
+    def __init__(self, run_id: str, owner: str, name: str, spec: dict, config: TrainConfig, params: int,
+                 created_at: float) -> None:
+        self.run_id, self.owner, self.name = run_id, owner, name
+        self.spec, self.config, self.params = spec, config, params
+        self.created_at = created_at
+        self.state = JobState.QUEUED
+        self.message = ""
+        self.handle: TaskHandle | None = None
+        self.started: float | None = None  # time.monotonic() when handed to the runner
+        self.ended: float | None = None  # time.monotonic() when it reached a final state
+        self.stop_sent = False
+        self.epoch = 0  # 0-based epoch of the last batch point
+        self.step = 0
+        self.steps_per_epoch = config.steps_per_epoch
+        self.batch_points: list[tuple[float, float, float | None]] = []
+        self.epochs: list[EpochRecord] = []
+        self.samples_per_second: float | None = None
+        self.train_elapsed = 0.0
+        self.test_loss: float | None = None
+        self.test_accuracy: float | None = None
+
+    def metrics(self) -> dict:
+        """The metric history as stored in metrics.json."""
+        return {
+            "steps_per_epoch": self.steps_per_epoch,
+            "batch_points": [list(point) for point in self.batch_points],
+            "epochs": [asdict(record) for record in self.epochs],
+        }
+
+    def elapsed(self) -> float:
+        """Seconds from the start of training to its end, or to now while it runs (0 while queued)."""
+        if self.started is None:
+            return 0.0
+        return (self.ended or time.monotonic()) - self.started
+
+    def end(self, state: JobState, message: str) -> None:
+        """Enter a final state; the clock stops."""
+        self.state, self.message, self.ended = state, message, time.monotonic()
+
+    def eta(self) -> float | None:
+        """Seconds of training left, from the pace so far; None until there is a pace."""
+        if self.state != JobState.RUNNING or not self.train_elapsed:
+            return None
+        done = self.epoch * self.steps_per_epoch + self.step
+        total = self.config.epochs * self.steps_per_epoch
+        return max(0.0, (total - done) * self.train_elapsed / done) if done else None
+
+
+def _clean_name(name: object, spec: NetworkSpec) -> str:
+    """The job's display name: the given text (one line, capped) or the spec's own name, else "run"."""
+    text = " ".join(str(name).split()) if isinstance(name, str) else ""
+    return (text or spec.name or "run")[:MAX_NAME_LENGTH]
+
+
+class JobManager:
+    """Queues, runs, watches and persists training jobs (see the module docstring)."""
+
+    def __init__(self, store: RunStore | None = None, runner: Runner | None = None,
+                 limits: JobLimits | None = None) -> None:
+        """Open the store, mark runs cut off by a dead server as interrupted, and start the manager thread."""
+        self.store = store or RunStore()
+        self.limits = limits or JobLimits()
+        self.runner = runner or LocalProcessRunner(default_settings(self.limits.max_running))
+        self._lease = self.store.acquire_lease()
+        self.recovered = self.store.recover()
+        self._lock = threading.Lock()
+        self._jobs: dict[str, _Job] = {}  # live jobs only: queued, running, stopping
+        self._queue: deque[str] = deque()
+        self._closed = False
+        self._thread = threading.Thread(target=self._loop, daemon=True, name="cnnlab-job-manager")
+        self._thread.start()
+
+    # ---- what pages call -------------------------------------------------------------------------------
+
+    def submit(self, owner: str, spec: object, config: TrainConfig | Mapping, name: object = "") -> str:
+        """Queue a training job and return its id at once; raise `JobRefused` saying why if it cannot be.
+
+        `spec` is a NetworkSpec or any JSON value (checked with `analyze`); `config` a TrainConfig or a
+        mapping of settings (checked with `parse_train_config`).
+        """
+        if not is_owner_token(owner):
+            raise JobRefused("this browser session has no valid owner token; reload the page")
+        analysis = analyze(spec)
+        problems = analysis.problems or training_problems(analysis)
+        if problems or analysis.spec is None:
+            raise JobRefused("; ".join(str(problem) for problem in problems[:3]) or "the stack is not valid")
+        if analysis.total_params > self.limits.max_params:
+            raise JobRefused(
+                f"this stack has {analysis.total_params:,} parameters; training here is capped at "
+                f"{self.limits.max_params:,} — use fewer filters or units, or pool before Flatten"
+            )
+        if not isinstance(config, TrainConfig):
+            config, config_problems = parse_train_config(config)
+            if config is None:
+                raise JobRefused("; ".join(config_problems))
+        needed = activation_bytes(analysis.layers, config.batch_size)
+        if needed > self.limits.max_activation_bytes:
+            raise JobRefused(
+                f"training this stack with batches of {config.batch_size} needs about "
+                f"{needed / 1024**3:.1f} GB of memory; the cap here is "
+                f"{self.limits.max_activation_bytes / 1024**3:.0f} GB — use a smaller batch size, fewer "
+                "filters, or a pooling layer earlier"
+            )
+        job_name = _clean_name(name, analysis.spec)
+        spec_dict = spec_to_dict(analysis.spec)
+        with self._lock:
+            if self._closed:
+                raise JobRefused("the server is shutting down; start the job again in a moment")
+            self._check_queue_caps(owner)
+            created_at = time.time()
+            run_id = self.store.create(owner, job_name, spec_dict, config_to_dict(config),
+                                       analysis.total_params, self._lease, created_at)
+            self._jobs[run_id] = _Job(run_id, owner, job_name, spec_dict, config, analysis.total_params,
+                                      created_at)
+            self._queue.append(run_id)
+        self.runner.wake()
+        return run_id
+
+    def _check_queue_caps(self, owner: str) -> None:
+        """Refuse a job that would wait beyond the per-owner or whole-queue cap (called under the lock).
+
+        Jobs that are queued only until the manager thread's next turn starts them (a slot is free) do not
+        count as waiting, so a job submitted right after another into an idle server is not refused.
+        """
+        free = max(0, self.limits.max_running - self._busy())
+        if len(self._queue) < free:
+            return  # this job starts at once
+        waiting = [self._jobs[run_id] for run_id in list(self._queue)[free:]]
+        mine = sum(job.owner == owner for job in waiting)
+        if mine >= self.limits.max_queued_per_owner:
+            cap = self.limits.max_queued_per_owner
+            raise JobRefused(
+                f"you already have {mine} job{'s' * (mine != 1)} waiting in the queue; the cap is {cap} "
+                f"waiting job{'s' * (cap != 1)} per student so that everyone gets a turn — wait for it to "
+                "start, or stop it"
+            )
+        if len(waiting) >= self.limits.max_queued:
+            raise JobRefused(
+                f"the queue is full ({self.limits.max_queued} jobs waiting, the server's cap); "
+                "try again when some have started"
+            )
+
+    def snapshot(self, job_id: object, owner: object) -> JobSnapshot | None:
+        """The job as it is now, or None if there is no such job for this owner."""
+        if not is_run_id(job_id) or not is_owner_token(owner):
+            return None
+        with self._lock:
+            job = self._jobs.get(job_id)
+            if job is not None:
+                return self._live_snapshot(job) if job.owner == owner else None
+        record = self.store.get(job_id, owner)
+        return self._stored_snapshot(record) if record else None
+
+    def jobs(self, owner: object) -> list[JobSnapshot]:
+        """All of the owner's jobs, live and stored, newest first."""
+        records = self.store.runs(owner)
+        with self._lock:
+            live = {job.run_id: self._live_snapshot(job) for job in self._jobs.values() if job.owner == owner}
+        return [live.get(record.run_id) or self._stored_snapshot(record) for record in records]
+
+    def stop(self, job_id: object, owner: object) -> bool:
+        """Stop the owner's job: a queued one never starts, a running one ends at its next batch and keeps the
+        model trained so far. True if a stop was started, False for an unknown, foreign or finished job."""
+        if not is_run_id(job_id) or not is_owner_token(owner):
+            return False
+        with self._lock:
+            job = self._jobs.get(job_id)
+            if job is None or job.owner != owner or job.state not in (JobState.QUEUED, JobState.RUNNING):
+                return False
+            if job.state == JobState.QUEUED:
+                self._queue.remove(job_id)
+                del self._jobs[job_id]
+                self.store.set_state(job_id, JobState.STOPPED, QUEUED_STOP_MESSAGE)
+            else:
+                job.state = JobState.STOPPING
+                job.message = "stopping at the next batch; the model trained so far is kept"
+                self.store.set_state(job_id, job.state, job.message)
+        self.runner.wake()
+        return True
+
+    def result(self, job_id: object, owner: object) -> RunResult | None:
+        """The finished (or stopped) run's test result: confusion matrix and per-image predictions."""
+        return self.store.result(job_id, owner)
+
+    def model_file(self, job_id: object, owner: object, fmt: ModelFormat = ModelFormat.H5) -> Path | None:
+        """Path of the trained model file (.h5 by default) for download, or None."""
+        return self.store.model_file(job_id, owner, fmt)
+
+    def shutdown(self) -> None:
+        """Stop the manager thread and every worker; unfinished jobs are recorded as interrupted."""
+        with self._lock:
+            if self._closed:
+                return
+            self._closed = True
+            cut_off = list(self._jobs)
+            self._jobs.clear()
+            self._queue.clear()
+        self.runner.wake()
+        self._thread.join(timeout=10)
+        self.runner.shutdown()
+        for run_id in cut_off:
+            self.store.set_state(run_id, JobState.INTERRUPTED, SHUTDOWN_MESSAGE)
+        self.store.release_lease(self._lease)
+
+    # ---- snapshots -------------------------------------------------------------------------------------
+
+    def _live_snapshot(self, job: _Job) -> JobSnapshot:
+        """A snapshot of a live job (called under the lock)."""
+        position = self._queue.index(job.run_id) + 1 if job.state == JobState.QUEUED else None
+        return JobSnapshot(
+            job_id=job.run_id, owner=job.owner, name=job.name, state=job.state, queue_position=position,
+            epoch=job.epoch + 1 if job.started is not None else 0, epochs=job.config.epochs, step=job.step,
+            steps_per_epoch=job.steps_per_epoch, batch_points=tuple(job.batch_points),
+            epochs_history=tuple(job.epochs), samples_per_second=job.samples_per_second,
+            elapsed_s=job.elapsed(), eta_s=job.eta(), message=job.message, test_loss=job.test_loss,
+            test_accuracy=job.test_accuracy, params=job.params, created_at=job.created_at, config=job.config,
+            spec=job.spec,
+        )
+
+    def _stored_snapshot(self, record: RunRecord) -> JobSnapshot:
+        """A snapshot of a run that is no longer live, from the index and its metrics.json."""
+        metrics = self.store.metrics(record.run_id, record.owner) or {}
+        config, _ = parse_train_config(record.config)
+        config = config or TrainConfig()
+        history = tuple(EpochRecord(**entry) for entry in metrics.get("epochs", []))
+        points = tuple(tuple(point) for point in metrics.get("batch_points", []))
+        steps_per_epoch = metrics.get("steps_per_epoch", config.steps_per_epoch)
+        last_epoch, step = _position(points, steps_per_epoch)
+        return JobSnapshot(
+            job_id=record.run_id, owner=record.owner, name=record.name, state=record.state,
+            queue_position=None, epoch=last_epoch, epochs=config.epochs, step=step,
+            steps_per_epoch=steps_per_epoch,
+            batch_points=points, epochs_history=history, samples_per_second=record.samples_per_second,
+            elapsed_s=record.elapsed_s or 0.0, eta_s=None, message=record.message, test_loss=record.test_loss,
+            test_accuracy=record.test_accuracy, params=record.params, created_at=record.created_at,
+            config=config, spec=record.spec,
+        )
+
+    # ---- the manager thread ----------------------------------------------------------------------------
+
+    def _loop(self) -> None:
+        """Run `_tick` until shutdown; an unexpected error is printed and the loop goes on serving all."""
+        while not self._closed:
+            try:
+                self._tick()
+            except Exception:
+                traceback.print_exc()
+                time.sleep(_WAIT_S)
+
+    def _tick(self) -> None:
+        """Wait for news, apply worker events, deliver stop requests, start queued jobs, keep a spare warm."""
+        with self._lock:
+            if self._closed:
+                return
+            running = [job for job in self._jobs.values() if job.handle is not None]
+        self.runner.wait([job.handle for job in running], _WAIT_S)
+        for job in running:
+            try:
+                for event in job.handle.events():
+                    self._apply(job, event)
+            except Exception as error:  # one job's bad news must not end the thread that serves them all
+                self._abandon(job, f"the server could not record this run ({type(error).__name__})")
+        with self._lock:
+            if self._closed:
+                return
+            self._deliver_stops()
+            self._start_queued()
+            spares = 1 if self._busy() < self.limits.max_running or self._queue else 0
+        self.runner.prewarm(spares)
+
+    def _abandon(self, job: _Job, message: str) -> None:
+        """Give up on a job whose events could not be handled: fail it, end its worker, free its slot."""
+        job.handle.kill()
+        with self._lock:
+            self._jobs.pop(job.run_id, None)
+        with contextlib.suppress(OSError):  # the store itself is failing: nothing more to record
+            self._fail(job, message)
+
+    def _deliver_stops(self) -> None:
+        """Pass stop requests to the running tasks (under the lock)."""
+        for job in self._jobs.values():
+            if job.state == JobState.STOPPING and job.handle is not None and not job.stop_sent:
+                job.handle.request_stop()
+                job.stop_sent = True
+
+    def _busy(self) -> int:
+        """Jobs holding a worker right now (under the lock)."""
+        return sum(job.handle is not None for job in self._jobs.values())
+
+    def _start_queued(self) -> None:
+        """Start queued jobs, oldest first, while fewer than `max_running` train (under the lock)."""
+        while self._queue and self._busy() < self.limits.max_running:
+            job = self._jobs[self._queue.popleft()]
+            payload = {"spec": job.spec, "config": config_to_dict(job.config)}
+            try:
+                job.handle = self.runner.start("train", payload)
+            except Exception as error:  # e.g. no memory left to start a process: this job fails, others go on
+                job.end(JobState.FAILED, f"the server could not start a training process "
+                                         f"({type(error).__name__}); try again in a minute")
+                del self._jobs[job.run_id]
+                self.store.set_state(job.run_id, job.state, job.message)
+                continue
+            job.started = time.monotonic()
+            job.state = JobState.RUNNING
+            job.message = "starting"
+            self.store.set_state(job.run_id, job.state, job.message)
+
+    def _apply(self, job: _Job, event: Event) -> None:
+        """Fold one worker event into the job's state; persist what must survive a restart."""
+        kind = event["event"]
+        if kind == "finished":
+            self._finish(job, event)
+            return
+        if kind == "failed":
+            self._fail(job, event["message"])
+            return
+        with self._lock:
+            if kind == "started":
+                job.steps_per_epoch = event["steps_per_epoch"]
+                job.message = ""
+            elif kind == "batch":
+                job.epoch, job.step = event["epoch"], event["step"]
+                job.batch_points.append((event["epoch"] + event["step"] / job.steps_per_epoch,
+                                         event["loss"], event["accuracy"]))
+                job.samples_per_second = event["samples_per_second"]
+                job.train_elapsed = event["elapsed_s"]
+            elif kind == "epoch":
+                job.epochs.append(EpochRecord(**{key: event[key] for key in _EPOCH_FIELDS}))
+                metrics = job.metrics()
+            elif kind == "testing":
+                job.message = TESTING_MESSAGE
+            elif kind == "done":
+                self._jobs.pop(job.run_id, None)
+                if not job.state.is_final:
+                    job.end(JobState.FAILED, "the training process ended without a result; start it again")
+                    self.store.set_state(job.run_id, job.state, job.message, elapsed_s=job.elapsed())
+        if kind == "epoch":
+            self.store.save_metrics(job.run_id, metrics)
+
+    def _finish(self, job: _Job, event: Finished) -> None:
+        """Persist the trained model, test result and history, then mark the run finished or stopped."""
+        store = self.store
+        store.save_model(job.run_id, ModelFormat.H5, event["h5"])
+        store.save_model(job.run_id, ModelFormat.KERAS, event["keras"])
+        store.save_result(job.run_id, RunResult(
+            test_loss=event["test_loss"], test_accuracy=event["test_accuracy"],
+            confusion=tuple(tuple(row) for row in event["confusion"]),
+            predicted=event["predicted"], confidence=event["confidence"],
+        ))
+        with self._lock:
+            metrics = job.metrics()
+            if event["stopped"]:
+                job.end(JobState.STOPPED, STOPPED_MESSAGE)
+            else:
+                job.end(JobState.FINISHED, "")
+            job.test_loss, job.test_accuracy = event["test_loss"], event["test_accuracy"]
+            job.samples_per_second = event["samples_per_second"] or job.samples_per_second
+        store.save_metrics(job.run_id, metrics)
+        store.set_state(job.run_id, job.state, job.message, test_loss=job.test_loss,
+                        test_accuracy=job.test_accuracy, samples_per_second=job.samples_per_second,
+                        elapsed_s=job.elapsed())
+
+    def _fail(self, job: _Job, message: str) -> None:
+        """Mark the job failed with a message for the student, keeping the curves it produced."""
+        with self._lock:
+            job.end(JobState.FAILED, message)
+            metrics = job.metrics()
+        self.store.save_metrics(job.run_id, metrics)
+        self.store.set_state(job.run_id, JobState.FAILED, message, elapsed_s=job.elapsed())
+
+
+def activation_bytes(layers: Sequence[LayerReport], batch_size: int) -> int:
+    """Rough memory of one training batch: every layer's output as float32, kept for the backward pass and
+    matched by its gradient, plus a third for temporaries.
+
+    Convnet (10,816 + 2,704 + … values per image, 19,418 in all) at batch 128: 19,418 × 128 × 4 B × 3 ≈ 30 MB.
+    """
+    return sum(layer.output_size for layer in layers) * batch_size * 4 * 3
+
+
+def _position(points: tuple[tuple, ...], steps_per_epoch: int) -> tuple[int, int]:
+    """(1-based epoch, step) of the last batch point: 2.5 epochs at 100 steps per epoch → (3, 50)."""
+    if not points:
+        return 0, 0
+    done = round(points[-1][0] * steps_per_epoch)
+    epoch = max(1, math.ceil(done / steps_per_epoch))
+    return epoch, done - (epoch - 1) * steps_per_epoch
+
+
+def get_manager() -> JobManager:
+    """The process-wide job manager, created on first use and shut down when the process exits.
+
+    Kept by `cnnlab.engine.singletons`, so "Clear cache" and a reload of this module hand back the very same
+    manager with its running jobs.
+    """
+    return process_singleton("job_manager", JobManager, lambda manager: manager.shutdown())

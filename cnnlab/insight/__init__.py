@@ -1,0 +1,1 @@
+"""Looking into trained models: inference, digits, mistakes, comparisons, figures; uses engine and below."""

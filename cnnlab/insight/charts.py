@@ -1,0 +1,127 @@
+"""Plotly figures for the pages: the stack picture, the training curves, the confusion matrix.
+
+Figure builders only (plotly, no Streamlit), so they are tested on their data. Text that came from a
+student (layer type names) is HTML-escaped, since Plotly renders a subset of HTML in labels.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from cnnlab.core.arithmetic import Analysis, format_shape
+
+if TYPE_CHECKING:
+    from cnnlab.engine.jobs import EpochRecord
+
+LAYER_COLOURS = {
+    "Conv2D": "#4C78A8",
+    "MaxPooling2D": "#72B7B2",
+    "AveragePooling2D": "#72B7B2",
+    "ZeroPadding2D": "#B7B7B7",
+    "Flatten": "#EECA3B",
+    "GlobalAveragePooling2D": "#EECA3B",
+    "Dense": "#F58518",
+    "Dropout": "#B7B7B7",
+    "BatchNormalization": "#B279A2",
+}
+INPUT_COLOUR = "#54A24B"
+UNKNOWN_COLOUR = "#E45756"
+TRAIN_COLOUR = "#4C78A8"
+VALIDATION_COLOUR = "#F58518"
+
+
+def stack_figure(analysis: Analysis) -> go.Figure:
+    """The tensor flowing through the stack: values per sample after each layer (log scale, labelled with
+    the shape) above, and each layer's parameters below. A layer whose shape is unknown shows a red "?".
+
+    Example: for the convnet the top row reads 28×28×1, 26×26×16, 13×13×16, … 10 and the bottom row
+    0, 160, 0, 4,640, 0, 18,496, 0, 36,928, 650.
+    """
+    labels = ["input"] + [f"{r.position} {html.escape(r.type or '?')}" for r in analysis.layers]
+    shapes = [analysis.input_shape] + [r.output_shape for r in analysis.layers]
+    sizes = [math.prod(s) if s else 0 for s in shapes]
+    colours = [INPUT_COLOUR] + [LAYER_COLOURS.get(r.type, UNKNOWN_COLOUR) if r.output_shape
+                                else UNKNOWN_COLOUR for r in analysis.layers]
+    params = [0] + [r.params for r in analysis.layers]
+    formulas = ["the image"] + [html.escape(r.formula or "no weights") for r in analysis.layers]
+    figure = make_subplots(rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.08, row_heights=[0.6, 0.4],
+                           subplot_titles=("Values per image after each layer (log scale)",
+                                           "Parameters per layer"))
+    figure.add_trace(go.Bar(
+        x=labels, y=[size or None for size in sizes], marker_color=colours, name="output",
+        text=[format_shape(s) if s else "?" for s in shapes], textposition="outside", cliponaxis=False,
+        hovertemplate="%{x}<br>output %{text}<br>%{y:,} values<extra></extra>",
+    ), row=1, col=1)
+    figure.add_trace(go.Bar(
+        x=labels, y=params, marker_color=colours, name="parameters", customdata=formulas,
+        text=[f"{p:,}" if p else "" for p in params], textposition="outside", cliponaxis=False,
+        hovertemplate="%{x}<br>%{customdata}<extra></extra>",
+    ), row=2, col=1)
+    figure.update_yaxes(type="log", showticklabels=False, row=1, col=1)
+    figure.update_yaxes(showticklabels=False, rangemode="tozero", row=2, col=1)
+    figure.update_layout(showlegend=False, height=460, margin={"l": 10, "r": 10, "t": 40, "b": 10},
+                         bargap=0.25, uniformtext_minsize=9)
+    return figure
+
+
+def training_figure(batch_points: Sequence[tuple[float, float, float | None]], epochs: Sequence[EpochRecord],
+                    planned_epochs: int) -> go.Figure:
+    """Loss (left) and accuracy (right) against epochs: a thin line of batch points (x = fractional epoch,
+    running averages within the epoch, as Keras reports them) and a marker per finished epoch for training
+    and validation. The x axis spans all `planned_epochs`, so the curve visibly grows towards the end; the
+    accuracy axis spans 0–100 %. Missing figures (None) leave gaps.
+
+    Example: batch_points [(0.5, 0.9, 0.7), (1.0, 0.5, 0.85)] and one epoch record (loss 0.5, accuracy 0.85,
+    val_loss 0.3, val_accuracy 0.91) give a two-point batch line and, at epoch 1, one training and one
+    validation marker in each panel.
+    """
+    figure = make_subplots(rows=1, cols=2, subplot_titles=("Loss", "Accuracy"), horizontal_spacing=0.1)
+    batch_x = [p[0] for p in batch_points]
+    for col, index in ((1, 1), (2, 2)):
+        figure.add_trace(go.Scatter(
+            x=batch_x, y=[p[index] for p in batch_points], mode="lines", name="training, batch by batch",
+            line={"color": TRAIN_COLOUR, "width": 1}, opacity=0.6, legendgroup="batches", showlegend=col == 1,
+        ), row=1, col=col)
+        figure.add_trace(go.Scatter(
+            x=[e.epoch for e in epochs], y=[e.loss if col == 1 else e.accuracy for e in epochs],
+            mode="markers+lines", name="training, end of epoch", marker={"color": TRAIN_COLOUR, "size": 9},
+            line={"color": TRAIN_COLOUR, "dash": "dot"}, legendgroup="train", showlegend=col == 1,
+        ), row=1, col=col)
+        validated = [e for e in epochs if e.val_loss is not None]
+        figure.add_trace(go.Scatter(
+            x=[e.epoch for e in validated], y=[e.val_loss if col == 1 else e.val_accuracy for e in validated],
+            mode="markers+lines", name="validation, end of epoch",
+            marker={"color": VALIDATION_COLOUR, "size": 9},
+            line={"color": VALIDATION_COLOUR, "dash": "dot"}, legendgroup="validation", showlegend=col == 1,
+        ), row=1, col=col)
+    last_x = max([planned_epochs, *batch_x])
+    figure.update_xaxes(title_text="epoch", range=[0, last_x * 1.02], dtick=max(1, round(last_x / 10)))
+    figure.update_yaxes(rangemode="tozero", row=1, col=1)
+    figure.update_yaxes(tickformat=".0%", range=[0, 1.02], row=1, col=2)
+    figure.update_layout(height=340, margin={"l": 10, "r": 10, "t": 40, "b": 10},
+                         legend={"orientation": "h", "y": -0.25})
+    return figure
+
+
+def confusion_figure(matrix: Sequence[Sequence[int]]) -> go.Figure:
+    """The confusion matrix as a heatmap: rows are the true digit, columns the predicted one, counts shown.
+
+    Example: matrix[3][5] == 7 means seven test images of a 3 were read as 5 (cell at y=3, x=5).
+    """
+    digits = [str(d) for d in range(len(matrix))]
+    figure = go.Figure(go.Heatmap(
+        z=[list(row) for row in matrix], x=digits, y=digits, colorscale="Blues", showscale=False,
+        text=[[f"{count:,}" for count in row] for row in matrix], texttemplate="%{text}",
+        hovertemplate="true %{y}, predicted %{x}: %{z:,} images<extra></extra>",
+    ))
+    figure.update_xaxes(title_text="predicted digit", side="top", type="category")
+    figure.update_yaxes(title_text="true digit", autorange="reversed", type="category")
+    figure.update_layout(height=440, margin={"l": 10, "r": 10, "t": 60, "b": 10})
+    return figure
+

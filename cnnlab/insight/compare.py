@@ -1,0 +1,77 @@
+"""Several of a student's runs side by side: what did doubling the filters buy?
+
+Plain Python over the runs as the job manager reports them (`JobSnapshot`, read from the store's records and
+metric histories): which runs have a tested model, a short unique label for each, one summary per run
+(architecture, parameters, MACs, epochs, seconds, test accuracy, curves), and the `/Build?spec=` value that
+opens a run's architecture again for a variation.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+from cnnlab.core.arithmetic import analyze
+from cnnlab.core.spec_json import encode_spec_for_url
+from cnnlab.engine.jobs import EpochRecord, JobSnapshot, JobState
+
+TESTED_STATES = (JobState.FINISHED, JobState.STOPPED)  # a stopped run keeps (and tests) what it learned
+MAX_COMPARED = 10  # runs overlaid at once; more lines than this are unreadable
+
+
+@dataclass(frozen=True)
+class RunSummary:
+    """One run as the Compare page shows it."""
+
+    run_id: str
+    label: str  # e.g. "#3 convnet", unique among the owner's runs
+    name: str
+    params: int
+    macs: int
+    epochs: int  # complete epochs trained (fewer than planned for a stopped run)
+    seconds: float  # training time
+    test_accuracy: float | None
+    history: tuple[EpochRecord, ...]
+    spec: dict
+
+
+def comparable_runs(runs: Iterable[JobSnapshot]) -> list[JobSnapshot]:
+    """The runs with a trained, tested model (finished or stopped early), in the order given."""
+    return [run for run in runs if run.state in TESTED_STATES and run.test_accuracy is not None]
+
+
+def run_labels(runs: Iterable[JobSnapshot]) -> dict[str, str]:
+    """A short label per run, numbered by age among all the owner's runs: the first run ever is "#1 …".
+
+    Example: two runs both named "convnet" → {first_id: "#1 convnet", second_id: "#2 convnet"}.
+    """
+    oldest_first = sorted(runs, key=lambda run: (run.created_at, run.job_id))
+    return {run.job_id: f"#{number} {run.name}" for number, run in enumerate(oldest_first, start=1)}
+
+
+def summarize(run: JobSnapshot, label: str) -> RunSummary:
+    """A run's summary; MACs come from the architecture (`analyze`), so they agree with Build to the digit."""
+    return RunSummary(
+        run_id=run.job_id, label=label, name=run.name, params=run.params, macs=analyze(run.spec).macs,
+        epochs=len(run.epochs_history), seconds=run.elapsed_s, test_accuracy=run.test_accuracy,
+        history=run.epochs_history, spec=run.spec,
+    )
+
+
+def comparison_table(runs: Sequence[RunSummary]) -> list[dict[str, object]]:
+    """One row per run, columns as the page shows them (numbers left as numbers for sorting).
+
+    Example row: {"run": "#1 convnet", "architecture": "convnet", "parameters": 60874, "MACs": 3_434_000,
+    "epochs": 5, "seconds": 41.2, "test accuracy": 0.9891}.
+    """
+    return [
+        {"run": run.label, "architecture": run.name, "parameters": run.params, "MACs": run.macs,
+         "epochs": run.epochs, "seconds": run.seconds, "test accuracy": run.test_accuracy}
+        for run in runs
+    ]
+
+
+def build_link_spec(spec: Mapping) -> str | None:
+    """The `?spec=` value that opens this architecture on Build (None if it is somehow no longer valid)."""
+    analysis = analyze(dict(spec))
+    return encode_spec_for_url(analysis.spec) if analysis.spec is not None else None

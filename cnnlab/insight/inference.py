@@ -1,0 +1,263 @@
+"""Ask trained models questions without TensorFlow in the web server: one long-lived inference worker process.
+
+The server keeps no Keras: Streamlit resets Keras's global state after every script run whenever
+`keras` is imported, and TensorFlow is neither fork-safe nor thread-safe for model building. So one
+worker process, spawned as a fresh interpreter, imports TensorFlow once, keeps the last few models
+loaded, and answers over a socket pair: a prediction for one image takes milliseconds once warm. Every
+wait has a timeout; a worker that crashes, hangs or grows too large is replaced, and the caller gets an
+`InferenceError` with a message a student can act on — never a hang.
+
+The worker is a `cnnlab.engine.processes.ChildProcess`, not a `multiprocessing` child: under Streamlit
+`sys.modules["__main__"]` is the app's script, and multiprocessing's spawn runs `__main__` again in every
+child before its target, so the worker would first execute a page of the app (in bare mode).
+
+    probabilities = predict("runs/…/model.h5", pixels[None])      # (1, 10)
+    layers = feature_maps("runs/…/model.h5", pixels, max_channels=16)
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+from multiprocessing.connection import Connection
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from cnnlab.engine.processes import ChildProcess, exit_cause
+from cnnlab.engine.singletons import process_singleton
+from cnnlab.insight.inference_worker import ConvFilters, FeatureMaps, Op, Reply, Request
+
+INFERENCE_WORKER_TARGET = "cnnlab.insight.inference_worker:serve"  # "module:function" the worker runs
+
+__all__ = [
+    "ConvFilters",
+    "FeatureMaps",
+    "InferenceClient",
+    "InferenceError",
+    "feature_maps",
+    "first_conv_filters",
+    "get_client",
+    "predict",
+    "warm_up",
+]
+
+CACHE_SIZE = 4  # models kept loaded in the worker (a class switches between a few runs)
+RSS_LIMIT_BYTES = 1536 * 2**20  # a worker above this is replaced after answering (TensorFlow alone: ~0.5 GB)
+START_TIMEOUT_S = 120.0  # importing TensorFlow on a busy 2-core machine can take tens of seconds
+REQUEST_TIMEOUT_S = 30.0  # loading a model and answering 10,000 images stays far below this
+MAX_IMAGES = 10_000  # one request at most: the whole MNIST test set
+DEFAULT_MAP_CHANNELS = 16
+MAX_MAP_CHANNELS = 64  # caps what a page can ask for, whatever the layer's width
+DEFAULT_FILTERS = 32
+MAX_FILTERS = 64
+_REAP_S = 2.0  # longest wait for a worker to exit after a stop request or a signal
+
+
+class InferenceError(RuntimeError):
+    """A question the model could not answer; `str(error)` is a message for the student."""
+
+
+class InferenceClient:
+    """The server's handle on one inference worker process; thread-safe, one request at a time."""
+
+    def __init__(
+        self,
+        *,
+        cache_size: int = CACHE_SIZE,
+        rss_limit_bytes: int = RSS_LIMIT_BYTES,
+        start_timeout: float = START_TIMEOUT_S,
+        request_timeout: float = REQUEST_TIMEOUT_S,
+    ) -> None:
+        self.cache_size = cache_size
+        self.rss_limit_bytes = rss_limit_bytes
+        self.start_timeout = start_timeout
+        self.request_timeout = request_timeout
+        self._lock = threading.Lock()
+        self._process: ChildProcess | None = None
+        self._conn: Connection | None = None
+        self._ready = False
+
+    @property
+    def pid(self) -> int | None:
+        """The worker's process id (None before the first start)."""
+        return self._process.pid if self._process is not None else None
+
+    def start(self) -> None:
+        """Start the worker if it is not running, without waiting for its TensorFlow import (call early).
+
+        Never blocks and never raises: while another request holds the worker it is running already, and a
+        worker that cannot start now is reported by the next request.
+        """
+        if not self._lock.acquire(blocking=False):
+            return
+        try:
+            if not self._alive():
+                self._spawn()
+        except InferenceError:
+            pass
+        finally:
+            self._lock.release()
+
+    def predict(
+        self, model_path: str | Path, images: np.ndarray, *, timeout: float | None = None
+    ) -> np.ndarray:
+        """The model's 10 probabilities per image: images (N, 28, 28[, 1]) float32 in [0, 1] → (N, 10)."""
+        images = np.asarray(images, dtype=np.float32)
+        if images.ndim == 0 or not 1 <= images.shape[0] <= MAX_IMAGES:
+            raise InferenceError(f"Predictions take 1 to {MAX_IMAGES:,} images at a time.")
+        return self._call(Request(Op.PREDICT, _absolute(model_path), {"images": images}), timeout)
+
+    def feature_maps(
+        self,
+        model_path: str | Path,
+        image: np.ndarray,
+        max_channels: int = DEFAULT_MAP_CHANNELS,
+        *,
+        timeout: float | None = None,
+    ) -> list[FeatureMaps]:
+        """Each Conv2D and pooling layer's output for one 28×28 image: its first `max_channels` (≤ 64)."""
+        shown = max(1, min(int(max_channels), MAX_MAP_CHANNELS))
+        args = {"image": np.asarray(image, dtype=np.float32), "max_channels": shown}
+        return self._call(Request(Op.FEATURE_MAPS, _absolute(model_path), args), timeout)
+
+    def first_conv_filters(
+        self, model_path: str | Path, max_filters: int = DEFAULT_FILTERS, *, timeout: float | None = None
+    ) -> ConvFilters | None:
+        """The first Conv2D's learned kernels (the first `max_filters` ≤ 64), or None without a Conv2D."""
+        shown = max(1, min(int(max_filters), MAX_FILTERS))
+        request = Request(Op.FIRST_CONV_FILTERS, _absolute(model_path), {"max_filters": shown})
+        return self._call(request, timeout)
+
+    def close(self) -> None:
+        """Stop the worker politely, then firmly; the next request starts a new one."""
+        with self._lock:
+            self._stop_worker()
+
+    def _call(self, request: Request, timeout: float | None) -> Any:
+        """Send one request, wait for the reply; replace the worker on a crash, a hang or too much memory."""
+        timeout = self.request_timeout if timeout is None else timeout
+        if not self._lock.acquire(timeout=self.start_timeout + timeout):
+            raise InferenceError("The model is busy answering other requests — try again in a moment.")
+        try:
+            if not self._alive():
+                self._spawn()  # first use, or a worker that died while idle: start afresh, nothing was lost
+            self._await_ready()
+            assert self._conn is not None
+            try:
+                self._conn.send(request)
+            except (OSError, ValueError):
+                raise self._crashed("before it could take the request") from None
+            if not self._conn.poll(timeout):
+                self._stop_worker(graceful=False)  # it is stuck: asking politely would only wait longer
+                self._spawn()
+                raise InferenceError(
+                    f"The model took longer than {timeout:g} s to answer, so it was restarted — try again "
+                    "(a busy machine can be slow for a moment)."
+                )
+            try:
+                reply: Reply = self._conn.recv()
+            except (EOFError, OSError):
+                raise self._crashed("while answering") from None
+            if reply.rss_bytes > self.rss_limit_bytes:
+                self._stop_worker()
+                self._spawn()
+            if not reply.ok:
+                raise InferenceError(reply.message)
+            return reply.value
+        finally:
+            self._lock.release()
+
+    def _alive(self) -> bool:
+        """True while the current worker process exists (and reaps it once it has ended)."""
+        return self._process is not None and self._process.is_alive()
+
+    def _spawn(self) -> None:
+        """Start a fresh worker process (returns at once; `_await_ready` waits for its TensorFlow import)."""
+        self._stop_worker()
+        try:
+            child = ChildProcess(INFERENCE_WORKER_TARGET, (self.cache_size,), name="cnnlab-inference")
+        except OSError as error:  # no memory or no process slots left for a new process
+            raise InferenceError(
+                f"The model worker could not be started ({error.strerror or error}); the server may be short "
+                "of memory — try again in a minute."
+            ) from None
+        self._process, self._conn, self._ready = child, child.conn, False
+
+    def _await_ready(self) -> None:
+        """Wait (at most `start_timeout`) for the worker's "ready" after its TensorFlow import."""
+        if self._ready:
+            return
+        assert self._conn is not None
+        if not self._conn.poll(self.start_timeout):
+            self._stop_worker()
+            raise InferenceError(
+                f"The model worker did not start within {self.start_timeout:g} s — the machine may be "
+                "overloaded; try again in a minute."
+            )
+        try:
+            self._conn.recv()
+        except (EOFError, OSError):
+            raise self._crashed("while starting") from None
+        self._ready = True
+
+    def _crashed(self, when: str) -> InferenceError:
+        """Reap a worker that died, start a new one, and say what happened."""
+        assert self._process is not None
+        self._process.join(_REAP_S)
+        cause = exit_cause(self._process.exitcode)
+        self._spawn()
+        return InferenceError(
+            f"The model worker stopped unexpectedly {when} ({cause}); it was restarted — try again."
+        )
+
+    def _stop_worker(self, *, graceful: bool = True) -> None:
+        """End the current worker, if any: ask it to stop, then terminate, then kill; never wait long."""
+        process, conn = self._process, self._conn
+        graceful = graceful and self._ready  # a worker still importing TensorFlow cannot hear "stop" yet
+        self._process, self._conn, self._ready = None, None, False
+        if process is None:
+            return
+        if conn is not None:
+            if graceful and process.is_alive():
+                with contextlib.suppress(OSError, ValueError):
+                    conn.send(Request(Op.STOP))
+                process.join(_REAP_S)
+            conn.close()
+        for end in (process.process.terminate, process.process.kill) if graceful else (process.process.kill,):
+            if process.is_alive():
+                end()
+                process.join(_REAP_S)
+
+
+def _absolute(model_path: str | Path) -> str:
+    """The path as the worker must see it: absolute, since the worker runs in the project directory."""
+    return str(Path(model_path).absolute())
+
+
+def get_client() -> InferenceClient:
+    """The process-wide inference client, made on first use; it survives module reloads and cache clears."""
+    return process_singleton("inference_client", InferenceClient, lambda client: client.close())
+
+
+def warm_up() -> None:
+    """Start the shared worker now so TensorFlow is loaded by the time a student asks (returns at once)."""
+    get_client().start()
+
+
+def predict(model_path: str | Path, images: np.ndarray) -> np.ndarray:
+    """`InferenceClient.predict` on the shared worker: (N, 28, 28[, 1]) in [0, 1] → (N, 10) probabilities."""
+    return get_client().predict(model_path, images)
+
+
+def feature_maps(
+    model_path: str | Path, image: np.ndarray, max_channels: int = DEFAULT_MAP_CHANNELS
+) -> list[FeatureMaps]:
+    """`InferenceClient.feature_maps` on the shared worker."""
+    return get_client().feature_maps(model_path, image, max_channels)
+
+
+def first_conv_filters(model_path: str | Path, max_filters: int = DEFAULT_FILTERS) -> ConvFilters | None:
+    """`InferenceClient.first_conv_filters` on the shared worker."""
+    return get_client().first_conv_filters(model_path, max_filters)

@@ -1,0 +1,132 @@
+"""The Keras bridge: the model it builds, the script it writes (run for real), and its lazy import."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from cnnlab.bridge.code import keras_code
+from cnnlab.bridge.model import build_model
+from cnnlab.core.arithmetic import analyze
+from cnnlab.core.hyper import Optimizer, TrainConfig
+from cnnlab.core.keras_args import layer_arguments, model_name
+from cnnlab.core.layers import (
+    Activation,
+    Conv2D,
+    Dense,
+    LayerType,
+    NetworkSpec,
+    Padding,
+    Pooling2D,
+    ZeroPadding2D,
+)
+from cnnlab.core.presets import PRESETS, preset_spec
+from cnnlab.engine.paths import PROJECT_ROOT
+
+pytestmark = pytest.mark.keras
+
+
+def test_layer_arguments_keep_keras_names_and_skip_defaults() -> None:
+    conv = Conv2D(8, (3, 5), (2, 1), Padding.same, Activation.relu, False)
+    assert layer_arguments(conv) == {"filters": 8, "kernel_size": (3, 5), "strides": (2, 1),
+                                     "padding": "same", "activation": "relu", "use_bias": False}
+    assert layer_arguments(Pooling2D(LayerType.MaxPooling2D, (2, 2), (2, 2))) == {"pool_size": (2, 2)}
+    assert layer_arguments(Pooling2D(LayerType.AveragePooling2D, (3, 3), (1, 1))) == {"pool_size": (3, 3),
+                                                                                      "strides": (1, 1)}
+    assert layer_arguments(ZeroPadding2D(((2, 2), (2, 2)))) == {"padding": 2}
+    assert layer_arguments(ZeroPadding2D(((1, 1), (3, 3)))) == {"padding": (1, 3)}
+    assert layer_arguments(ZeroPadding2D(((0, 1), (3, 3)))) == {"padding": ((0, 1), (3, 3))}
+    assert layer_arguments(Dense(10)) == {"units": 10}
+
+
+def test_model_names() -> None:
+    assert model_name(NetworkSpec(name="My net #2")) == "My_net_2"
+    assert model_name(NetworkSpec()) == "sequential"
+
+
+def test_build_model_names_layers_like_the_reference() -> None:
+    model = build_model(preset_spec("convnet"))
+    assert [layer.name for layer in model.layers] == ["conv2d_1", "max_pooling2d_1", "conv2d_2",
+                                                      "max_pooling2d_2", "conv2d_3", "flatten_1", "dense_1",
+                                                      "dense_2"]
+    assert model.count_params() == 60874
+    assert model.layers[0].get_config()["activation"] == "relu"
+
+
+def test_keras_code_for_lenot_reads_like_the_reference() -> None:
+    code = keras_code(preset_spec("lenot"))
+    assert 'model.add(layers.ZeroPadding2D(padding=2))' in code
+    assert 'model.add(layers.Conv2D(filters=6, kernel_size=(5, 5), activation="relu"))' in code
+    assert 'model.compile(optimizer="rmsprop", loss="categorical_crossentropy", metrics=["accuracy"])' in code
+    assert "model.summary()" in code
+
+
+def test_keras_code_runs_and_builds_the_same_model(tmp_path) -> None:
+    specs = [PRESETS[name].spec for name in PRESETS]
+    specs.append(analyze({"name": "odd \"quotes\"", "input_shape": [17, 9, 2], "layers": [
+        {"type": "ZeroPadding2D", "padding": [[0, 3], [2, 1]]},
+        {"type": "Conv2D", "filters": 5, "kernel_size": [4, 2], "strides": [3, 1], "padding": "same",
+         "use_bias": False},
+        {"type": "AveragePooling2D", "pool_size": [2, 3], "strides": 1},
+        {"type": "Dense", "units": 3, "activation": "gelu"}, {"type": "BatchNormalization"},
+        {"type": "Flatten"}, {"type": "Dropout", "rate": 0.3}, {"type": "Dense", "units": 4}]}).spec)
+    script = "\n".join(
+        f"{keras_code(spec)}\nprint('COUNT', model.count_params(), model.name)\n" for spec in specs)
+    path = tmp_path / "notebook.py"
+    path.write_text(script)
+    result = subprocess.run([sys.executable, str(path)], capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-2000:]
+    counts = [line.split()[1:] for line in result.stdout.splitlines() if line.startswith("COUNT ")]
+    assert counts == [[str(analyze(spec).total_params), model_name(spec)] for spec in specs]
+
+
+def test_importing_the_bridge_does_not_import_keras() -> None:
+    code = ("import sys, cnnlab.bridge.model, cnnlab.bridge.code; "
+            "print('keras' in sys.modules, 'tensorflow' in sys.modules)")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert result.stdout.split() == ["False", "False"]
+
+
+_OFFLINE_MNIST = """
+import keras
+from cnnlab.engine.data import load_mnist
+
+_mnist = load_mnist()  # the script asks Keras to download MNIST; tests stay offline
+keras.datasets.mnist.load_data = lambda: ((_mnist.x_train, _mnist.y_train), (_mnist.x_test, _mnist.y_test))
+"""
+_REPORT = """
+import json
+optimizer = model.optimizer
+print("REPORT", json.dumps({"optimizer": type(optimizer).__name__, "steps": int(optimizer.iterations),
+                            "learning_rate": float(optimizer.learning_rate), "params": model.count_params(),
+                            "saved": keras.models.load_model("convnet.h5").count_params()}))
+"""
+
+
+def test_the_code_of_a_run_trains_as_that_run_did(tmp_path) -> None:
+    """Results' script uses the run's optimizer, learning rate, images, validation split, epochs, batch."""
+    run = TrainConfig(epochs=2, batch_size=32, optimizer=Optimizer.ADAM, learning_rate=0.002, train_size=600,
+                      validation_split=0.1, seed=3)
+    script = tmp_path / "run.py"
+    script.write_text(_OFFLINE_MNIST + keras_code(preset_spec("convnet"), run) + _REPORT)
+    result = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=300,
+                            cwd=tmp_path, env={**os.environ, "PYTHONPATH": str(PROJECT_ROOT)})
+    assert result.returncode == 0, result.stderr[-2000:]
+    report = json.loads(result.stdout.split("REPORT ", 1)[1])
+    assert report["optimizer"] == "Adam" and report["learning_rate"] == pytest.approx(0.002)
+    assert report["steps"] == run.epochs * run.steps_per_epoch == 2 * 17  # ⌈540 / 32⌉ per epoch
+    assert report["params"] == report["saved"] == 60874
+    assert "Test accuracy:" in result.stdout
+
+
+def test_every_optimizer_choice_is_written_as_a_keras_class() -> None:
+    import keras
+
+    for choice in Optimizer:
+        code = keras_code(preset_spec("tiny"), TrainConfig(optimizer=choice))
+        written = code.split("optimizer=keras.optimizers.", 1)[1].split("(", 1)[0]
+        assert getattr(keras.optimizers, written)().__class__.__name__.lower() == str(choice)

@@ -1,0 +1,91 @@
+"""Training settings: defaults are the reference's, every cap is enforced and named in its message."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from cnnlab.core.hyper import Optimizer, TrainConfig, config_to_dict, parse_train_config
+
+
+def test_defaults_are_the_reference_settings() -> None:
+    config, problems = parse_train_config({})
+    assert problems == ()
+    assert config == TrainConfig(epochs=5, batch_size=128, optimizer=Optimizer.RMSPROP, learning_rate=0.001,
+                                 train_size=60000, validation_split=0.1, seed=0)
+
+
+def test_derived_sizes() -> None:
+    config = TrainConfig(train_size=6000, validation_split=0.1, batch_size=128)
+    assert (config.validation_size, config.fit_size, config.steps_per_epoch) == (600, 5400, 43)
+    assert TrainConfig(validation_split=0.0).steps_per_epoch == 469  # ⌈60000 / 128⌉
+
+
+def test_round_trip_through_json_values() -> None:
+    config = TrainConfig(epochs=3, batch_size=64, optimizer=Optimizer.SGD, learning_rate=0.1, train_size=512,
+                         validation_split=0.0, seed=7)
+    assert config_to_dict(config)["optimizer"] == "sgd"
+    assert parse_train_config(config_to_dict(config)) == (config, ())
+
+
+def test_lenient_about_form_values() -> None:
+    config, problems = parse_train_config({"epochs": "7", "batch_size": 64.0, "optimizer": " Adam ",
+                                           "learning_rate": 1, "validation_split": 0})
+    assert problems == ()
+    assert (config.epochs, config.batch_size, config.optimizer) == (7, 64, Optimizer.ADAM)
+    assert config.learning_rate == 1.0
+    assert isinstance(config.learning_rate, float) and isinstance(config.batch_size, int)
+
+
+@pytest.mark.parametrize(
+    ("raw", "message"),
+    [
+        ({"epochs": 51},
+         "epochs must be a whole number from 1 to 50 (the cap keeps the class queue moving) (got 51)"),
+        ({"epochs": 0}, "epochs must be a whole number from 1 to 50"),
+        ({"epochs": 2.5}, "(got 2.5)"),
+        ({"epochs": True}, "(got True)"),
+        ({"epochs": None}, "(got None)"),
+        ({"batch_size": 4096}, "batch_size must be a whole number from 8 to 2,048 (got 4096)"),
+        ({"learning_rate": 0}, "learning_rate must be a number above 0 and at most 10 (got 0)"),
+        ({"learning_rate": math.nan}, "learning_rate must be a number above 0 and at most 10 (got nan)"),
+        ({"learning_rate": "inf"}, "(got 'inf')"),
+        ({"learning_rate": "fast"}, "(got 'fast')"),
+        ({"train_size": 60001}, "train_size must be a whole number from 100 to 60,000 (MNIST has 60,000"),
+        ({"validation_split": 0.9}, "validation_split must be a number from 0 to 0.5 (got 0.9)"),
+        ({"seed": -1}, "seed must be a whole number from 0 to 2,147,483,647 (got -1)"),
+        ({"optimizer": "lbfgs"},
+         "optimizer must be one of sgd, rmsprop, adam, adamw, nadam, adamax, adagrad, adadelta "
+         "(got 'lbfgs')"),
+        ({"epoch": 3}, "unknown training setting 'epoch'; known: batch_size, epochs, learning_rate"),
+    ],
+)
+def test_each_bad_value_gets_a_message_naming_field_rule_and_value(raw: dict, message: str) -> None:
+    config, problems = parse_train_config(raw)
+    assert config is None
+    assert len(problems) == 1 and message in problems[0]
+
+
+def test_all_problems_are_reported_at_once() -> None:
+    config, problems = parse_train_config({"epochs": 0, "batch_size": 0, "optimizer": "x"})
+    assert config is None
+    assert [problem.split()[0] for problem in problems] == ["epochs", "batch_size", "optimizer"]
+
+
+def test_hostile_values_are_cut_short_in_messages() -> None:
+    config, problems = parse_train_config({"epochs": 10**400, "x" * 10_000: 1})
+    assert config is None
+    assert all(len(problem) < 300 for problem in problems)
+
+
+def test_an_integer_too_long_to_print_is_reported_not_raised() -> None:
+    config, problems = parse_train_config({"epochs": 10**5000})
+    assert config is None
+    assert problems == ("epochs must be a whole number from 1 to 50 (the cap keeps the class queue moving) "
+                        "(got a huge number)",)
+
+
+def test_not_a_mapping() -> None:
+    message = "training settings must be an object of named values (got list)"
+    assert parse_train_config([1, 2]) == (None, (message,))

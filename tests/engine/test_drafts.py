@@ -1,0 +1,68 @@
+"""Drafts: a student's stack survives a refresh because it lives on the server, one atomic file per owner."""
+
+from __future__ import annotations
+
+import pytest
+
+from cnnlab.engine.drafts import MAX_DRAFT_BYTES, load_draft, save_draft
+from cnnlab.engine.owners import new_owner_token
+from cnnlab.engine.paths import runs_root
+
+STACK = {
+    "name": "mine",
+    "input_shape": [28, 28, 1],
+    "layers": [{"type": "Conv2D", "filters": 16, "kernel_size": [3, 3]}, {"type": "Flatten"}],
+}
+
+
+def test_a_saved_draft_is_loaded_back_unchanged() -> None:
+    owner = new_owner_token()
+    save_draft(owner, STACK)
+    assert load_draft(owner) == STACK
+
+
+def test_saving_again_replaces_the_draft_and_leaves_no_temporary_file() -> None:
+    owner = new_owner_token()
+    save_draft(owner, STACK)
+    save_draft(owner, {**STACK, "name": "renamed"})
+    assert load_draft(owner)["name"] == "renamed"
+    assert [p.name for p in (runs_root() / "drafts").iterdir()] == [f"{owner}.json"]
+
+
+def test_owners_do_not_share_drafts() -> None:
+    alice, bob = new_owner_token(), new_owner_token()
+    save_draft(alice, STACK)
+    assert load_draft(bob) is None
+
+
+def test_an_invalid_stack_is_kept_as_it_is() -> None:
+    owner = new_owner_token()
+    broken = {"input_shape": [28, 28, 1], "layers": [{"type": "Conv2D", "filters": -3, "kernel_size": "big"}]}
+    save_draft(owner, broken)
+    assert load_draft(owner) == broken
+
+
+@pytest.mark.parametrize("content", [b"{not json", b"\xff\xfe\x00", b"[1, 2, 3]", b"[" * 100_000])
+def test_a_corrupt_draft_file_reads_as_no_draft(content: bytes) -> None:
+    owner = new_owner_token()
+    path = runs_root() / "drafts" / f"{owner}.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(content)
+    assert load_draft(owner) is None
+
+
+def test_an_oversized_draft_file_is_not_read() -> None:
+    owner = new_owner_token()
+    path = runs_root() / "drafts" / f"{owner}.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text('{"name": "' + "x" * MAX_DRAFT_BYTES + '"}')
+    assert load_draft(owner) is None
+
+
+@pytest.mark.parametrize("owner", ["../../etc/passwd", "", "short", "a" * 23 + "/"])
+def test_a_value_that_is_not_an_owner_token_never_becomes_a_path(owner: str) -> None:
+    with pytest.raises(ValueError, match="owner token"):
+        save_draft(owner, STACK)
+    with pytest.raises(ValueError, match="owner token"):
+        load_draft(owner)
+

@@ -1,0 +1,129 @@
+"""The Train page in AppTest, with a real job manager training real (small) jobs in worker processes."""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from cnnlab.core.presets import preset_spec
+from cnnlab.engine.jobs import JobLimits, JobManager
+from cnnlab.testing.apptest import BUILD, TRAIN, manager_on, messages, open_page, plotly_figures, quick_config
+
+JOB_TIMEOUT_S = 180
+
+
+@pytest.fixture
+def manager(tmp_path: Path) -> Iterator[JobManager]:
+    with manager_on(tmp_path / "runs", JobLimits(max_running=1)) as job_manager:
+        yield job_manager
+
+
+def train_page_after_build(**query: str) -> AppTest:
+    """Open Build with `query` (e.g. preset="convnet"), then go to Train in the same session."""
+    at = open_page(BUILD, **query)
+    return at.switch_page(TRAIN).run()
+
+
+def subheaders(at: AppTest) -> list[str]:
+    return [re.sub(r"\\(.)", r"\1", s.value) for s in at.subheader]
+
+
+def submit(at: AppTest, **settings: object) -> AppTest:
+    for name, value in settings.items():
+        widgets = at.selectbox if name == "optimizer" else at.number_input
+        widgets(key=f"train_{name}").set_value(value)
+    return at.button(key="train_submit").click().run()
+
+
+def rerun_until(at: AppTest, done, timeout_s: float = JOB_TIMEOUT_S) -> None:
+    """Rerun the page (as the fragment's once-a-second timer would) until `done(at)`."""
+    deadline = time.monotonic() + timeout_s
+    while not done(at.run()):
+        assert not at.exception, at.exception
+        if time.monotonic() > deadline:
+            raise AssertionError(f"page never reached the expected state; it shows {subheaders(at)}")
+        time.sleep(0.5)
+
+
+def test_the_form_starts_with_the_reference_settings_and_a_quick_demo_size(manager: JobManager) -> None:
+    at = train_page_after_build(preset="convnet")
+    assert messages(at, "success") == ["Ready to train convnet: 8 layers, 60,874 parameters."]
+    names = ("epochs", "batch_size", "train_size")
+    values = {name: at.number_input(key=f"train_{name}").value for name in names}
+    assert values == {"epochs": 5, "batch_size": 128, "train_size": 6000}
+    assert at.selectbox(key="train_optimizer").value == "rmsprop"
+    assert any("Caps: 50 epochs, 60,000 training images" in c.value for c in at.caption)
+
+
+def test_a_short_job_trains_with_live_curves_and_then_offers_the_h5(manager: JobManager) -> None:
+    at = train_page_after_build(preset="convnet")
+    owner = at.query_params["u"]
+    submit(at, epochs=1, train_size=512)
+    assert messages(at, "success")[0].startswith("Job submitted")
+    assert subheaders(at)[0] in ("convnet: training", "convnet: waiting in the queue")
+    assert len(at.get("progress")) == 1
+    rerun_until(at, lambda page: any(s.startswith("Last run") for s in subheaders(page)))
+    assert subheaders(at)[0] == "Last run: convnet — finished"
+    [figure] = plotly_figures(at)
+    batch_line = figure["data"][0]
+    assert len(batch_line["x"]) >= 2 and batch_line["x"][-1] == pytest.approx(1.0)
+    assert [trace["name"] for trace in figure["data"][:3]] == [
+        "training, batch by batch", "training, end of epoch", "validation, end of epoch"]
+    labels = [button.label for button in at.download_button]
+    assert re.fullmatch(r"Download convnet-\d{1,3}\.\d\d\.h5", labels[0])
+    assert labels[1:] == [labels[0].replace(".h5", ".keras"), "Download the Keras code (.py)"]
+    [run] = manager.jobs(owner)
+    assert labels[0] == f"Download convnet-{run.test_accuracy * 100:.2f}.h5"
+
+
+def test_the_job_trains_a_frozen_copy_of_the_stack(manager: JobManager) -> None:
+    at = train_page_after_build(preset="convnet")
+    owner = at.query_params["u"]
+    submit(at, epochs=1, train_size=512)
+    at.switch_page(BUILD).run()
+    at.number_input(key="build_edit_filters_0").set_value(8).run()  # edit while the job runs
+    [job] = manager.jobs(owner)
+    assert job.params == 60_874 and job.spec["layers"][0]["filters"] == 16
+
+
+def test_a_stack_that_cannot_train_says_why_and_disables_train(manager: JobManager) -> None:
+    at = train_page_after_build(preset="tiny")
+    at.switch_page(BUILD).run()
+    at.selectbox(key="build_edit_pos").set_value(5).run()
+    at.button(key="build_edit_delete").click().run()  # drop the final Dense(10, softmax)
+    at.switch_page(TRAIN).run()
+    assert messages(at, "error")[0].startswith("Your stack cannot be trained yet — fix it on the Build page:")
+    assert "the last layer must be a Dense layer" in messages(at, "error")[0]
+    assert at.button(key="train_submit").proto.disabled
+
+
+def test_queue_position_cap_stop_and_refresh(manager: JobManager) -> None:
+    at = train_page_after_build(preset="convnet")
+    owner = at.query_params["u"]
+    long_job = manager.submit(owner, preset_spec("convnet"), quick_config(epochs=5, train_size=6000), "first")
+    submit(at, epochs=1, train_size=512)
+    assert subheaders(at)[0] == "convnet: waiting in the queue"
+    assert at.get("progress")[0].proto.text == "waiting in the queue: position 1"
+
+    submit(at, epochs=1, train_size=512)
+    assert messages(at, "error") == ["Not started: you already have 1 job waiting in the queue; the cap is 1 "
+                                     "waiting job per student so that everyone gets a turn — wait for it to "
+                                     "start, or stop it."]
+
+    refreshed = open_page(TRAIN, u=owner)  # a reload, or the same URL in a new tab
+    assert subheaders(refreshed)[0] == "convnet: waiting in the queue"
+    stranger = open_page(TRAIN)
+    assert subheaders(stranger) == []
+
+    at.button(key="train_stop").click().run()  # stops the queued job; the long one is now the live one
+    assert subheaders(at)[0] == "first: training"
+    at.button(key="train_stop").click().run()
+    rerun_until(at, lambda page: any(s.startswith("Last run") for s in subheaders(page)))
+    assert subheaders(at)[0] == "Last run: convnet — stopped"  # the newest job: the one stopped while queued
+    assert manager.snapshot(long_job, owner).state == "stopped"
+    assert manager.snapshot(long_job, owner).test_accuracy is not None  # stopped early, still tested and kept
