@@ -15,14 +15,16 @@ import threading
 import time
 import traceback
 from collections import deque
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from cnnlab.core.arithmetic import LayerReport, analyze, training_problems
+from cnnlab.core.challenge import Challenge, refusals
 from cnnlab.core.hyper import TrainConfig, config_to_dict, parse_train_config
 from cnnlab.core.layers import MAX_NAME_LENGTH, NetworkSpec
 from cnnlab.core.spec_json import spec_to_dict
+from cnnlab.engine.challenges import ChallengeStore
 from cnnlab.engine.events import Event, Finished
 from cnnlab.engine.owners import is_owner_token
 from cnnlab.engine.runner import LocalProcessRunner, Runner, TaskHandle, default_max_running, default_settings
@@ -157,10 +159,16 @@ class JobManager:
     """Queues, runs, watches and persists training jobs (see the module docstring)."""
 
     def __init__(self, store: RunStore | None = None, runner: Runner | None = None,
-                 limits: JobLimits | None = None) -> None:
-        """Open the store, mark runs cut off by a dead server as interrupted, and start the manager thread."""
+                 limits: JobLimits | None = None,
+                 challenge: Callable[[], Challenge | None] | None = None) -> None:
+        """Open the store, mark runs cut off by a dead server as interrupted, and start the manager thread.
+
+        `challenge()` gives the class challenge in force (default: the one set in the store's classroom
+        database); every submit is checked against its limits.
+        """
         self.store = store or RunStore()
         self.limits = limits or JobLimits()
+        self._challenge = challenge or ChallengeStore(self.store.root).active_challenge
         self.runner = runner or LocalProcessRunner(default_settings(self.limits.max_running))
         self._lease = self.store.acquire_lease()
         self.recovered = self.store.recover()
@@ -194,6 +202,10 @@ class JobManager:
             config, config_problems = parse_train_config(config)
             if config is None:
                 raise JobRefused("; ".join(config_problems))
+        challenge = self._challenge()
+        broken = refusals(challenge, analysis, config) if challenge is not None else ()
+        if broken:
+            raise JobRefused("; ".join(broken))
         needed = activation_bytes(analysis.layers, config.batch_size)
         if needed > self.limits.max_activation_bytes:
             raise JobRefused(
@@ -258,6 +270,11 @@ class JobManager:
         with self._lock:
             live = {job.run_id: self._live_snapshot(job) for job in self._jobs.values() if job.owner == owner}
         return [live.get(record.run_id) or self._stored_snapshot(record) for record in records]
+
+    def live_jobs(self) -> list[JobSnapshot]:
+        """Every owner's waiting and training jobs, for the teacher's dashboard (never for a student page)."""
+        with self._lock:
+            return [self._live_snapshot(job) for job in self._jobs.values()]
 
     def stop(self, job_id: object, owner: object) -> bool:
         """Stop the owner's job: a queued one never starts, a running one ends at its next batch and keeps the

@@ -58,22 +58,27 @@ def _submit(manager: JobManager, owner: str) -> None:
                              "editing on Build.")
 
 
-def render_form(manager: JobManager, owner: str, can_train: bool) -> None:
-    """Hyperparameters (the reference's defaults, a quick-demo training set) and the Train button."""
+def render_form(manager: JobManager, owner: str, can_train: bool,
+                locked: frozenset[str] = frozenset()) -> None:
+    """Hyperparameters (the reference's defaults, a quick-demo training set) and the Train button; the
+    `locked` settings (a challenge's) show their value and cannot be changed."""
     with st.form("train_form", border=True):
         epochs, batch, optimizer, rate = st.columns(4)
         epochs.number_input("Epochs", 1, hyper.MAX_EPOCHS, DEFAULTS.epochs, key="train_epochs",
                             help=f"Passes over the training images (1–{hyper.MAX_EPOCHS}); the reference "
                                  "used 5.")
         batch.number_input("Batch size", hyper.MIN_BATCH_SIZE, hyper.MAX_BATCH_SIZE, DEFAULTS.batch_size,
-                           key="train_batch_size", help=f"Images per weight update ({hyper.MIN_BATCH_SIZE}–"
-                                                        f"{hyper.MAX_BATCH_SIZE:,}); the reference used 128.")
+                           key="train_batch_size", disabled="batch_size" in locked,
+                           help=f"Images per weight update ({hyper.MIN_BATCH_SIZE}–"
+                                f"{hyper.MAX_BATCH_SIZE:,}); the reference used 128.")
         optimizer.selectbox("Optimizer", [str(o) for o in hyper.Optimizer], key="train_optimizer",
+                            disabled="optimizer" in locked,
                             index=list(hyper.Optimizer).index(DEFAULTS.optimizer),
                             help="How the weights are updated; the reference used rmsprop (here it steps as "
                                  "the reference's Keras 2 did: epsilon added after the square root).")
         rate.number_input("Learning rate", 0.00001, hyper.MAX_LEARNING_RATE, DEFAULTS.learning_rate,
                           step=0.0001, format="%.5f", key="train_learning_rate",
+                          disabled="learning_rate" in locked,
                           help="Size of each update (Keras default 0.001).")
         size, split, seed = st.columns(3)
         size.number_input("Training images", hyper.MIN_TRAIN_SIZE, hyper.MAX_TRAIN_SIZE, DEFAULTS.train_size,
@@ -84,6 +89,7 @@ def render_form(manager: JobManager, owner: str, can_train: bool) -> None:
                            step=0.05, key="train_validation_split",
                            help="Fraction of the training images held out to watch for overfitting.")
         seed.number_input("Seed", 0, hyper.MAX_SEED, DEFAULTS.seed, key="train_seed",
+                          disabled="seed" in locked,
                           help="Same seed, same starting weights and shuffling: the run can be repeated.")
         st.form_submit_button("Train", type="primary", icon=":material/play_arrow:", disabled=not can_train,
                               key="train_submit", on_click=_submit, args=(manager, owner))
