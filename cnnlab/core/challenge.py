@@ -26,6 +26,7 @@ from cnnlab.core.messages import show_value, whole_number
 MAX_TITLE_CHARS = 80
 MAX_TEXT_CHARS = 300
 MAX_MACS = 10**12
+_MAX_DIGITS = 15  # a whole number typed as text, longer than any limit's digits
 
 
 class LockField(StrEnum):
@@ -92,8 +93,8 @@ def _limit(raw: Mapping, key: str) -> tuple[int | None, str | None]:
         return None, None
     value = raw[key]
     number = whole_number(value)
-    if isinstance(value, str) and value.strip().isdigit():
-        number = int(value.strip())
+    if isinstance(value, str) and value.strip().isdigit() and len(value.strip()) <= _MAX_DIGITS:
+        number = int(value.strip())  # the command line's text; longer digit strings are over any limit
     if number is None or not low <= number <= high:
         return (
             None,
