@@ -16,6 +16,7 @@ $(VENV)/.dev: requirements-dev.txt $(VENV)/.runtime
 	touch $@
 
 run: $(VENV)/.runtime
+	@$(PY) -m cnnlab teacher-link --port $(PORT)
 	$(PY) -m streamlit run app.py --server.port $(PORT) --server.headless true
 
 chromium:

@@ -15,12 +15,12 @@ from cnnlab.ui.challenge_view import render_banner
 from cnnlab.ui.editor import replace_stack
 
 NAME_LABEL = "Your name"
-NAME_MESSAGE = "class_name_message"  # (ok, message) of the last name change, shown under the input
+NAME_MESSAGE = "{key}_message"  # (ok, message) of the last change made in that input, shown under it
 
 
 def _set_name(owner: str, key: str) -> None:
     naming = Roster().set_name(owner, st.session_state.get(key, ""))
-    st.session_state[NAME_MESSAGE] = (naming.ok, naming.message)
+    st.session_state[NAME_MESSAGE.format(key=key)] = (naming.ok, naming.message)
     st.session_state.pop(key, None)  # the input then shows the name in force, or the old one if refused
 
 
@@ -40,7 +40,7 @@ def render_name_input(owner: str, key: str, label: str = NAME_LABEL) -> None:
         help="Optional: 1–24 characters, shown to the class and on the "
         "leaderboard instead of your number. Never shows your address.",
     )
-    outcome = st.session_state.pop(NAME_MESSAGE, None)
+    outcome = st.session_state.pop(NAME_MESSAGE.format(key=key), None)
     if outcome is not None:
         ok, message = outcome
         (st.success if ok else st.error)(plain(message))
