@@ -13,6 +13,7 @@ from cnnlab.engine.challenges import ChallengeStore
 from cnnlab.ui import session
 from cnnlab.ui.challenge_view import render_banner
 from cnnlab.ui.editor import replace_stack
+from cnnlab.ui.teacher_session import holds_teacher_key
 
 NAME_LABEL = "Your name"
 NAME_MESSAGE = "{key}_message"  # (ok, message) of the last change made in that input, shown under it
@@ -26,7 +27,9 @@ def _set_name(owner: str, key: str) -> None:
 
 def render_name_input(owner: str, key: str, label: str = NAME_LABEL) -> None:
     """A text input that sets the student's name (1–24 characters, unique in the class), with the outcome
-    below it; the name is stored at once and shown literally everywhere."""
+    below it; the name is stored at once and shown literally everywhere. Not for the teacher's session."""
+    if holds_teacher_key():
+        return
     student = Roster().join(owner)
     if key not in st.session_state:
         st.session_state[key] = student.chosen_name or ""
@@ -76,7 +79,12 @@ def render_share_notice(owner: str, student: Student) -> None:
 
 
 def render_class_notices(owner: str) -> None:
-    """The class's part of a student page: sidebar name, challenge banner, shared-stack notice."""
+    """The class's part of a student page: sidebar name, challenge banner, shared-stack notice. The teacher
+    (a session holding the key) sees the banner only and is not counted as a student."""
+    if holds_teacher_key():
+        st.sidebar.caption("You are the teacher.")
+        render_banner(ChallengeStore().latest())
+        return
     student = Roster().join(owner)
     with st.sidebar:
         st.caption(f"You are **{plain(student.name)}**")

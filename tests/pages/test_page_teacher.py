@@ -223,3 +223,12 @@ def test_the_exports_are_offered(scripted) -> None:
     at = open_page(TEACHER, key=KEY)
     labels = [element.proto.label for element in at.get("download_button")]
     assert labels == ["Every run (CSV)", "Every trained model (.zip of .h5)"]
+
+
+def test_the_teacher_on_student_pages_is_not_counted_as_a_student(scripted) -> None:
+    at = open_page(TEACHER, key=KEY)
+    at.switch_page("app.py").run()
+    assert not at.exception
+    assert "You are the teacher." in [c.value for c in at.sidebar.caption]
+    assert not [t for t in at.text_input if t.key == "home_name"]
+    assert Roster().students() == []
