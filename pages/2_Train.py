@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from cnnlab.core.arithmetic import analyze
+from cnnlab.core.arithmetic import trainability
 from cnnlab.engine import jobs
 from cnnlab.engine.challenges import ChallengeStore
 from cnnlab.engine.drafts import current_stack
@@ -11,14 +11,14 @@ from cnnlab.ui import challenge_view, class_notices, session, train_view
 owner = session.start_page("Train")
 class_notices.render_class_notices(owner)
 manager = jobs.get_manager()
-analysis = analyze(current_stack(owner))
+check = trainability(current_stack(owner))
 snapshots = manager.jobs(owner)
 
 st.title("Train")
 st.caption("Train your stack on the MNIST handwritten digits. The job trains a copy of the stack as it is "
            "when you press Train, and keeps running if you close or reload this page.")
 session.show_flashes()
-can_train = train_view.render_trainability(analysis)
+can_train = train_view.render_trainability(check)
 if not can_train:
     session.link(session.Page.BUILD, "Fix it on Build", ":material/build:", owner)
 locked = challenge_view.fill_train_form(ChallengeStore().active())

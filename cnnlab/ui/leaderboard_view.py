@@ -10,10 +10,10 @@ from cnnlab.classroom.leaderboard import Standing, standings
 from cnnlab.classroom.leaderboard_chart import standings_figure
 from cnnlab.classroom.roster import Roster
 from cnnlab.core.challenge import describe_limits
-from cnnlab.core.text import plain
+from cnnlab.core.text import duration, plain
 from cnnlab.engine import jobs
 from cnnlab.engine.challenges import ChallengeStore, SetChallenge
-from cnnlab.ui.job_view import accuracy_text, duration
+from cnnlab.ui.job_view import accuracy_text
 
 REFRESH_S = 5
 ALL_RUNS = 100_000

@@ -18,13 +18,13 @@ from cnnlab.core.hyper import MAX_EPOCHS, MAX_TRAIN_SIZE, MIN_TRAIN_SIZE, Optimi
 from cnnlab.core.layers import MAX_PARAMS, LayerType
 from cnnlab.core.presets import PRESETS
 from cnnlab.core.stack_doc import stack_from_spec
-from cnnlab.core.text import plain
+from cnnlab.core.text import duration, plain
 from cnnlab.engine import jobs
 from cnnlab.engine.challenges import ChallengeStore
 from cnnlab.engine.drafts import current_stack
 from cnnlab.engine.jobs import JobManager, JobSnapshot, JobState
 from cnnlab.engine.store import ModelFormat, RunRecord
-from cnnlab.ui.job_view import STATE_WORDS, accuracy_text, duration
+from cnnlab.ui.job_view import STATE_WORDS, accuracy_text
 from cnnlab.ui.session import Level, flash, show_flashes
 
 REFRESH_S = 3
