@@ -3,11 +3,9 @@ challenge form, sharing a stack, renaming, hiding runs from the leaderboard, and
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import streamlit as st
 
-from cnnlab.classroom.dashboard import StudentRow, class_rows, queue_order
+from cnnlab.classroom.dashboard import StudentRow, class_rows, queue_empty_in, queue_order
 from cnnlab.classroom.export import models_zip, runs_csv
 from cnnlab.classroom.hidden_runs import HiddenRuns
 from cnnlab.classroom.leaderboard import standings
@@ -22,6 +20,7 @@ from cnnlab.core.text import duration, plain
 from cnnlab.engine import jobs
 from cnnlab.engine.challenges import ChallengeStore
 from cnnlab.engine.drafts import current_stack
+from cnnlab.engine.estimate import SPEED_FILE, SpeedMeter
 from cnnlab.engine.jobs import JobManager, JobSnapshot, JobState
 from cnnlab.engine.store import ModelFormat, RunRecord
 from cnnlab.ui.job_view import STATE_WORDS, accuracy_text
@@ -73,14 +72,9 @@ def _stop(manager: JobManager, snapshot: JobSnapshot) -> None:
         flash(Level.info, "That job had already ended.")
 
 
-def _queue(
-    manager: JobManager,
-    live: list[JobSnapshot],
-    names: dict[str, str],
-    queue_eta: Callable[[list[JobSnapshot]], float | None] | None,
-) -> None:
+def _queue(manager: JobManager, live: list[JobSnapshot], names: dict[str, str]) -> None:
     running, waiting = queue_order(live)
-    eta = queue_eta(live) if queue_eta and live else None
+    eta = queue_empty_in(live, manager.limits.max_running, SpeedMeter(manager.store.root / SPEED_FILE))
     summary = f"{len(running)} training, {len(waiting)} waiting"
     summary += f" · the queue should be empty in about {duration(eta)}" if eta is not None else ""
     st.markdown(f"**Queue:** {summary}")
@@ -103,7 +97,7 @@ def _queue(
         )
 
 
-def class_glance(queue_eta: Callable[[list[JobSnapshot]], float | None] | None = None) -> None:
+def class_glance() -> None:
     """The class at a glance and the queue; redrawn every few seconds without a full-page rerun."""
 
     @st.fragment(run_every=REFRESH_S)
@@ -119,7 +113,7 @@ def class_glance(queue_eta: Callable[[list[JobSnapshot]], float | None] | None =
             st.dataframe(_class_table(rows), hide_index=True, key="teacher_class_table")
         else:
             st.caption("Nobody has opened CNN Lab yet. Students open the server's address on their devices.")
-        _queue(manager, live, {s.owner: s.name for s in students}, queue_eta)
+        _queue(manager, live, {s.owner: s.name for s in students})
 
     _glance()
 
@@ -196,30 +190,17 @@ def render_challenge() -> None:
             help="Empty: every type allowed",
         )
         st.caption("Locked training settings (students see your value and cannot change it)")
-        columns = st.columns(len(LockField))
-        defaults = {
-            LockField.optimizer: None,
-            LockField.learning_rate: 0.001,
-            LockField.batch_size: 128,
-            LockField.seed: 0,
-        }
-        for column, field in zip(columns, LockField, strict=True):
-            column.checkbox(f"Lock {field}", key=f"teacher_lock_{field}")
+        defaults = {LockField.learning_rate: 0.001, LockField.batch_size: 128, LockField.seed: 0}
+        for field in LockField:
+            lock, value = st.columns([1, 2], vertical_alignment="center")
+            lock.checkbox(f"Lock {field}", key=f"teacher_lock_{field}")
             if field == LockField.optimizer:
-                column.selectbox(
-                    "Optimizer",
-                    [str(o) for o in Optimizer],
-                    key=f"teacher_lock_{field}_value",
-                    label_visibility="collapsed",
-                )
+                value.selectbox("Optimizer", [str(o) for o in Optimizer], key=f"teacher_lock_{field}_value",
+                                index=list(Optimizer).index(Optimizer.ADAM), label_visibility="collapsed")
             else:
-                column.number_input(
-                    str(field),
-                    value=defaults[field],
-                    key=f"teacher_lock_{field}_value",
-                    label_visibility="collapsed",
-                    format="%.5f" if field == "learning_rate" else None,
-                )
+                value.number_input(str(field), value=defaults[field], key=f"teacher_lock_{field}_value",
+                                   label_visibility="collapsed",
+                                   format="%.5f" if field == LockField.learning_rate else None)
         st.form_submit_button(
             "Set challenge", type="primary", key="teacher_set_challenge", on_click=_set_challenge
         )

@@ -105,9 +105,9 @@ def test_a_class_with_a_challenge_a_refusal_a_stop_and_a_restart(new_tab, tmp_pa
         ada_token = _token(ada.page)
         ada.goto(f"{_spec_link(conv_stack(4))}&u={ada_token}")
         expect(ada.page.get_by_text("6,810 parameters — within the limit of 10,000")).to_be_visible()
-        _train(ada)
+        _train(ada, **{"Batch size": "32"})
         bob.goto(f"{_spec_link(conv_stack(5))}&u={_token(bob.page)}")
-        _train(bob)
+        _train(bob, **{"Batch size": "32"})
         accuracies = {"Ada": _test_accuracy(ada), "Bob": _test_accuracy(bob)}
 
         cy.goto(f"/Build?preset=convnet&u={_token(cy.page)}")

@@ -3,6 +3,7 @@ with stop and cancel, setting and ending a challenge, sharing a stack, renaming,
 
 from __future__ import annotations
 
+import re
 import sys
 from collections.abc import Iterator
 
@@ -115,7 +116,9 @@ def test_the_class_at_a_glance_and_the_queue(scripted) -> None:
             "Current job": "queued #1",
         },
     ]
-    assert any(m.value.startswith("**Queue:** 1 training, 1 waiting") for m in at.markdown)
+    queue = next(m.value for m in at.markdown if m.value.startswith("**Queue:**"))
+    assert re.fullmatch(r"\*\*Queue:\*\* 1 training, 1 waiting · the queue should be empty in about \d+ s",
+                        queue)
     assert [b.label for b in at.button if b.key.startswith("teacher_stop_")] == ["Stop", "Cancel"]
 
 
