@@ -18,8 +18,9 @@ CLASSROOM_DB = "classroom.sqlite3"
 def classroom_db(schema: str, root: Path | None = None) -> Iterator[sqlite3.Connection]:
     """A connection to the classroom database under `root` (default `runs_root()`) with `schema` (CREATE …
     IF NOT EXISTS statements) applied; commits on success, rolls back on an error."""
-    path = (root or runs_root()) / CLASSROOM_DB
-    db = sqlite3.connect(path, timeout=30)
+    root = root or runs_root()
+    root.mkdir(parents=True, exist_ok=True)
+    db = sqlite3.connect(root / CLASSROOM_DB, timeout=30)
     try:
         db.row_factory = sqlite3.Row
         db.execute("PRAGMA journal_mode=WAL")

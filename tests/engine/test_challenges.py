@@ -123,3 +123,9 @@ def test_the_manager_takes_the_challenge_from_the_callable_it_is_given() -> None
             manager.submit(new_owner_token(), SMALL_NET, COMPLIANT)
     finally:
         manager.shutdown()
+
+
+def test_a_store_over_a_runs_directory_not_made_yet_makes_it(tmp_path) -> None:
+    root = tmp_path / "not" / "yet"
+    assert ChallengeStore(root).latest() is None
+    assert (root / "classroom.sqlite3").is_file()
