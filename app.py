@@ -27,7 +27,7 @@ st.markdown(
     "3. **Results** — test accuracy, confusion matrix and downloads of every run you trained."
 )
 
-class_notices.render_name_input(owner, key="home_name")
+class_notices.render_name_input(owner, key=class_notices.HOME_NAME_KEY)
 
 st.subheader("Start from")
 columns = st.columns(len(STARTS) + 1)

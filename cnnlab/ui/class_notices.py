@@ -16,13 +16,15 @@ from cnnlab.ui.editor import replace_stack
 from cnnlab.ui.teacher_session import holds_teacher_key
 
 NAME_LABEL = "Your name"
+HOME_NAME_KEY, SIDEBAR_NAME_KEY = "home_name", "sidebar_name"
 NAME_MESSAGE = "{key}_message"  # (ok, message) of the last change made in that input, shown under it
 
 
 def _set_name(owner: str, key: str) -> None:
     naming = Roster().set_name(owner, st.session_state.get(key, ""))
     st.session_state[NAME_MESSAGE.format(key=key)] = (naming.ok, naming.message)
-    st.session_state.pop(key, None)  # the input then shows the name in force, or the old one if refused
+    for input_key in (HOME_NAME_KEY, SIDEBAR_NAME_KEY):  # both inputs then show the name in force
+        st.session_state.pop(input_key, None)
 
 
 def render_name_input(owner: str, key: str, label: str = NAME_LABEL) -> None:
@@ -36,7 +38,6 @@ def render_name_input(owner: str, key: str, label: str = NAME_LABEL) -> None:
     st.text_input(
         label,
         key=key,
-        max_chars=None,
         placeholder=student.name,
         on_change=_set_name,
         args=(owner, key),
@@ -89,6 +90,6 @@ def render_class_notices(owner: str) -> None:
     with st.sidebar:
         st.caption(f"You are **{plain(student.name)}**")
         with st.popover("Change your name", icon=":material/badge:"):
-            render_name_input(owner, key="sidebar_name", label="New name")
+            render_name_input(owner, key=SIDEBAR_NAME_KEY, label="New name")
     render_banner(ChallengeStore().latest())
     render_share_notice(owner, student)
