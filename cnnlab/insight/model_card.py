@@ -9,6 +9,7 @@ by the tests exactly as written here.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -41,19 +42,20 @@ def loading_code(files: CardFiles) -> dict[str, str]:
             "import keras",
             "import numpy as np",
             "",
-            f"model = keras.models.load_model({files.keras3!r})",
+            f"model = keras.models.load_model({_quoted(files.keras3)})",
             _BLANK,
             "probabilities = model.predict(images)",
             "print(probabilities.argmax(axis=1))  # the digit read in each image",
         ]),
-        "Keras 2 (tf_keras, as in TensorFlow 2.15 and older)": "\n".join([
+        "Keras 2 (tf_keras)": "\n".join([
             "import os",
             "",
+            "# pip install tf-keras; TensorFlow 2.15 and older had Keras 2 built in",
             'os.environ["TF_USE_LEGACY_KERAS"] = "1"  # before TensorFlow is imported: tf.keras is Keras 2',
             "import numpy as np",
             "import tensorflow as tf",
             "",
-            f"model = tf.keras.models.load_model({files.keras2_h5!r})",
+            f"model = tf.keras.models.load_model({_quoted(files.keras2_h5)})",
             _BLANK,
             "probabilities = model.predict(images)",
             "print(probabilities.argmax(axis=1))",
@@ -62,12 +64,17 @@ def loading_code(files: CardFiles) -> dict[str, str]:
             "import numpy as np",
             "import onnxruntime as ort",
             "",
-            f"session = ort.InferenceSession({files.onnx!r})",
+            f"session = ort.InferenceSession({_quoted(files.onnx)})",
             _BLANK,
             f'probabilities = session.run(["{OUTPUT_NAME}"], {{"{INPUT_NAME}": images}})[0]',
             "print(probabilities.argmax(axis=1))",
         ]),
     }
+
+
+def _quoted(text: str) -> str:
+    """A Python string literal in double quotes: "convnet-98.91.onnx"."""
+    return json.dumps(text)
 
 
 def _table(header: Sequence[str], rows: Sequence[Sequence[object]]) -> list[str]:
