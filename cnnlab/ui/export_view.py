@@ -8,6 +8,7 @@ import streamlit as st
 
 from cnnlab.core.arithmetic import analyze
 from cnnlab.core.export_rules import ExportFormat, export_problems
+from cnnlab.core.text import plain
 from cnnlab.engine.jobs import JobManager, JobSnapshot
 from cnnlab.engine.paths import file_stem
 from cnnlab.engine.store import ModelFormat
@@ -16,7 +17,6 @@ from cnnlab.insight.inference import InferenceError
 from cnnlab.insight.model_card import CardFiles, model_card
 from cnnlab.ui.job_view import model_file_name
 from cnnlab.ui.session import Level, flash
-from cnnlab.ui.text import plain
 
 MIME = {ExportFormat.ONNX: "application/octet-stream", ExportFormat.KERAS2_H5: "application/x-hdf5"}
 HELP = {
