@@ -2,8 +2,8 @@
 exports a model to ONNX or Keras 2 (`bridge.export`; the Keras 2 part in a process of its own).
 
 Runs in its own process (a fresh interpreter started by `inference`), so TensorFlow is imported here
-and never in the web server. The top level imports only numpy: the server imports this module for its request
-and result types.
+and never in the web server. The top level imports only numpy and modules that import TensorFlow lazily
+(`bridge.export`): the server imports this module for its request and result types.
 """
 
 from __future__ import annotations
