@@ -28,7 +28,7 @@ HELP = {
 
 
 def _make(manager: JobManager, owner: str, snapshot: JobSnapshot, fmt: ExportFormat) -> None:
-    """Button callback: export now (in the inference worker) and say how it went."""
+    """Export now (in the inference worker) and say how it went, as a message for the next page run."""
     try:
         exported_file(manager, owner, snapshot.job_id, fmt)
     except InferenceError as error:
@@ -68,10 +68,12 @@ def render_exports(manager: JobManager, owner: str, snapshot: JobSnapshot, key: 
                                    help=HELP[fmt])
             elif problems:
                 refusals.append(f"No {fmt.title} file: " + "; ".join(str(problem) for problem in problems))
-            else:
-                st.button(f"Make the {fmt.title} file", key=f"{key}_make_{fmt.value}", on_click=_make,
-                          args=(manager, owner, snapshot, fmt), icon=":material/build:",
-                          help=HELP[fmt] + " Made once, in a few seconds, then kept with the run.")
+            elif st.button(f"Make the {fmt.title} file", key=f"{key}_make_{fmt.value}",
+                           icon=":material/build:",
+                           help=HELP[fmt] + " Made once, in a few seconds, then kept with the run."):
+                with st.spinner(f"Making {name} …"):
+                    _make(manager, owner, snapshot, fmt)
+                st.rerun()  # show the download in its place, and the message
         st.download_button("Download the model card (.md)", data=lambda: card_text(manager, owner, snapshot),
                            file_name=f"{file_stem(snapshot.name, 'model')}-card.md", mime="text/markdown",
                            on_click="ignore", key=f"{key}_card", icon=":material/description:")
