@@ -23,7 +23,11 @@ class ExportFormat(StrEnum):
 
     @property
     def suffix(self) -> str:
-        """The end of its file names: "convnet-98.91" + ".onnx", "convnet-98.91" + "-keras2.h5"."""
+        """The end of its file names, after the stem "convnet-98.91".
+
+        >>> [fmt.suffix for fmt in ExportFormat]
+        ['.onnx', '-keras2.h5']
+        """
         return _SUFFIXES[self]
 
     @property
@@ -52,9 +56,12 @@ KERAS2_ACTIVATIONS = frozenset({
 def export_problems(spec: NetworkSpec, fmt: ExportFormat) -> tuple[Problem, ...]:
     """Why `spec` cannot be exported as `fmt`, one problem per layer; () when it can.
 
-    Example: a Conv2D with activation "celu" at position 2, as Keras 2 →
-    'layer 2 (Conv2D): activation "celu" does not exist in Keras 2 (tf_keras); use one of …, or take the
-    ONNX or Keras 3 file'.
+    >>> from cnnlab.core.layers import Dense, Flatten
+    >>> celu = NetworkSpec(layers=(Flatten(), Dense(10, Activation.celu)))
+    >>> export_problems(celu, ExportFormat.ONNX)
+    ()
+    >>> print(str(export_problems(celu, ExportFormat.KERAS2_H5)[0])[:71])
+    layer 2 (Dense): activation "celu" does not exist in Keras 2 (tf_keras)
     """
     if fmt is not ExportFormat.KERAS2_H5:
         return ()
