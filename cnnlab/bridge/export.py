@@ -26,6 +26,7 @@ from cnnlab.bridge import keras2
 from cnnlab.bridge.model import build_model
 from cnnlab.core.export_rules import ExportFormat, export_problems
 from cnnlab.core.layers import NetworkSpec
+from cnnlab.core.messages import error_summary
 from cnnlab.core.spec_json import spec_to_dict
 
 if TYPE_CHECKING:
@@ -81,8 +82,11 @@ def onnx_bytes(model: keras.Model) -> bytes:
         return {OUTPUT_NAME: model(image, training=False)}
 
     handlers = {"Expm1": (_exp_minus_one, []), "Erfc": (_one_minus_erf, [])}
-    proto, _ = tf2onnx.convert.from_function(serve, input_signature=signature, opset=ONNX_OPSET,
-                                             custom_op_handlers=handlers)
+    try:
+        proto, _ = tf2onnx.convert.from_function(serve, input_signature=signature, opset=ONNX_OPSET,
+                                                 custom_op_handlers=handlers)
+    except Exception as error:  # tf2onnx raises many kinds; the student gets one line
+        raise ExportFailed(f"tf2onnx could not convert this model ({error_summary(error)})") from None
     return proto.SerializeToString()
 
 

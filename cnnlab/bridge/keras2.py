@@ -15,6 +15,8 @@ import os
 import sys
 from pathlib import Path
 
+from cnnlab.core.messages import error_summary
+
 SPEC_FILE = "spec.json"
 WEIGHTS_FILE = "weights.npz"
 MODEL_FILE = "model.h5"
@@ -47,8 +49,7 @@ def main(argv: list[str]) -> int:
     try:
         write_keras2_h5(Path(argv[0]))
     except Exception as error:  # the parent turns this line into the student's message
-        detail = str(error).strip().splitlines()[0] if str(error).strip() else ""
-        print(f"{type(error).__name__}: {detail}"[:300], file=sys.stderr)
+        print(f"{type(error).__name__}: {error_summary(error)}", file=sys.stderr)
         return EXIT_FAILED
     return 0
 

@@ -104,7 +104,12 @@ def run_export(args: argparse.Namespace) -> int:
         except ExportFailed as error:
             print(f"cnnlab export: {error}", file=sys.stderr)
             return EXIT_EXPORT_FAILED
-    atomic_write_bytes(out, exported)
+    try:
+        atomic_write_bytes(out, exported)
+    except OSError as error:
+        print(f"cnnlab export: {out} could not be written ({error.strerror or type(error).__name__})",
+              file=sys.stderr)
+        return EXIT_EXPORT_FAILED
     seconds = time.perf_counter() - started
     if args.json:
         print(json.dumps({"model": str(source), "format": str(fmt), "out": str(out), "bytes": len(exported),

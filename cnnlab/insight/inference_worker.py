@@ -22,6 +22,7 @@ import numpy as np
 from cnnlab.bridge.export import ExportFailed, export_bytes
 from cnnlab.core.arithmetic import analyze
 from cnnlab.core.export_rules import ExportFormat
+from cnnlab.core.messages import error_summary
 
 MAP_LAYER_TYPES = ("Conv2D", "MaxPooling2D", "AveragePooling2D")  # layers whose output is a stack of 2-D maps
 PREDICT_CHUNK = 1024  # images per forward pass: bounds the worker's memory for a 10,000-image request
@@ -112,7 +113,7 @@ def _answer(models: _ModelCache, request: Request) -> Reply:
     except (ModelFileError, ExportFailed) as error:
         return Reply(False, message=str(error), rss_bytes=_rss_bytes())
     except Exception as error:  # a bad model or input must not end the worker
-        detail = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        detail = error_summary(error)
         return Reply(False, message=f"The model could not answer: {detail}", rss_bytes=_rss_bytes())
     return Reply(True, value, rss_bytes=_rss_bytes())
 

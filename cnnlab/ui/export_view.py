@@ -34,6 +34,10 @@ def _make(manager: JobManager, owner: str, snapshot: JobSnapshot, fmt: ExportFor
     except InferenceError as error:
         flash(Level.error, plain(str(error)))
         return
+    except OSError as error:  # the run's folder could not take the file
+        flash(Level.error, plain(f"The {fmt.title} file could not be stored ({type(error).__name__}); try "
+                                 "again, and tell your teacher if it keeps failing."))
+        return
     flash(Level.success, plain(f"{model_file_name(snapshot, fmt)} is ready to download."))
 
 

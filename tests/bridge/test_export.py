@@ -228,3 +228,23 @@ print(json.dumps(same))
                           timeout=600)
     assert done.returncode == 0, done.stderr[-2000:]
     assert set(json.loads(done.stdout.strip().splitlines()[-1])) == {str(a) for a in KERAS2_ACTIVATIONS}
+
+
+def test_a_conversion_error_is_one_line_for_the_student(monkeypatch: pytest.MonkeyPatch) -> None:
+    import tf2onnx
+
+    def unsupported(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("Unsupported ops: FancyOp\n  (a long detail)")
+
+    monkeypatch.setattr(tf2onnx.convert, "from_function", unsupported)
+    model = random_weights_model(STACKS["mlp"], seed=0)
+    with pytest.raises(ExportFailed) as failed:
+        export_bytes(model, analyze(STACKS["mlp"]).spec, ExportFormat.ONNX)
+    assert str(failed.value) == "tf2onnx could not convert this model (Unsupported ops: FancyOp)"
+
+
+def test_a_failing_keras2_process_is_reported_not_raised() -> None:
+    model = random_weights_model(STACKS["mlp"], seed=0)  # weights that do not fit the stack below
+    with pytest.raises(ExportFailed) as failed:
+        export_bytes(model, analyze(STACKS["tiny"]).spec, ExportFormat.KERAS2_H5)
+    assert str(failed.value).startswith("Keras 2 could not save this model (ValueError: ")
