@@ -17,6 +17,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from cnnlab.bridge.export import INPUT_NAME, OUTPUT_NAME, ExportFailed, export_bytes, trained_model
 from cnnlab.bridge.modelfile import HDF5_SIGNATURE, MAX_MODEL_FILE_BYTES, read_model_file
 from cnnlab.cli.inputs import EXIT_OK, UsageError
 from cnnlab.core.arithmetic import MNIST_CLASSES, analyze, training_problems
@@ -87,9 +88,7 @@ def run_export(args: argparse.Namespace) -> int:
     data = _read_model(source)
     spec = _checked_spec(data, source, fmt)
     out = _output_path(args.out, fmt)
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    from cnnlab.bridge.export import INPUT_NAME, OUTPUT_NAME, ExportFailed, export_bytes, trained_model
-
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # before trained_model imports TensorFlow
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="cnnlab-export-") as folder:
         # Keras picks its weights reader by the suffix: name the copy after its content, not its name.
@@ -112,10 +111,11 @@ def run_export(args: argparse.Namespace) -> int:
         return EXIT_EXPORT_FAILED
     seconds = time.perf_counter() - started
     if args.json:
-        print(json.dumps({"model": str(source), "format": str(fmt), "out": str(out), "bytes": len(exported),
-                          "seconds": round(seconds, 3), "input": {"name": INPUT_NAME,
-                          "shape": [None, *spec.input_shape]}, "output": {"name": OUTPUT_NAME,
-                          "shape": [None, MNIST_CLASSES]}}))
+        report = {"model": str(source), "format": str(fmt), "out": str(out), "bytes": len(exported),
+                  "seconds": round(seconds, 3),
+                  "input": {"name": INPUT_NAME, "shape": [None, *spec.input_shape]},
+                  "output": {"name": OUTPUT_NAME, "shape": [None, MNIST_CLASSES]}}
+        print(json.dumps(report))
     else:
         print(f"wrote {out} ({fmt.title}, {len(exported):,} bytes, {seconds:.1f} s)")
     return EXIT_OK
