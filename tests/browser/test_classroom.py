@@ -3,7 +3,8 @@
 The teacher stops a student's long job from the dashboard, then sets "≤ 10,000 parameters, 1 epoch, 2,000
 images, optimizer locked to adam"; two students name themselves and train compliant stacks, the third is
 refused a 60,874-parameter stack with a message naming the 10,000 limit; the projector's leaderboard lists
-the two in the right order; after a server restart the leaderboard and the names are back.
+the two in the right order; the teacher downloads the CSV of every run and the zip of the models; after a
+server restart the leaderboard and the names are back.
 """
 
 from __future__ import annotations
@@ -11,8 +12,10 @@ from __future__ import annotations
 import base64
 import json
 import re
+import zipfile
 from pathlib import Path
 
+import pandas as pd
 from playwright.sync_api import Page, expect
 
 from cnnlab.classroom.teacher_key import TEACHER_KEY_ENV
@@ -127,6 +130,19 @@ def test_a_class_with_a_challenge_a_refusal_a_stop_and_a_restart(new_tab, tmp_pa
         projector.screenshot("leaderboard")
         teacher.goto(f"/Teacher?key={KEY}")
         teacher.screenshot("teacher")
+        with teacher.page.expect_download() as csv_download:
+            teacher.page.get_by_role("button", name="Every run (CSV)").click()
+        table = pd.read_csv(csv_download.value.path())
+        assert table["student"].tolist() == ["Student 1", "Ada", "Bob"]  # Cy never named themselves
+        assert table["state"].tolist() == ["stopped", "finished", "finished"]
+        shown_in_csv = [float(f"{accuracy * 100:.2f}") for accuracy in table["test accuracy"][1:]]
+        assert shown_in_csv == [accuracies["Ada"], accuracies["Bob"]]
+        with teacher.page.expect_download() as zip_download:
+            teacher.page.get_by_role("button", name=re.compile(r"Every trained model")).click()
+        with zipfile.ZipFile(zip_download.value.path()) as archive:
+            names = sorted(archive.namelist())
+        assert [name.split("-")[0] for name in names] == ["Ada", "Bob", "Student_1"]
+        assert names[0].startswith(f"Ada-{accuracies['Ada']:.2f}-") and names[0].endswith(".h5")
 
     with started_server(tmp_path, env) as server:
         projector, ada = new_tab(server.url), new_tab(server.url)
