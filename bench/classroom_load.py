@@ -21,8 +21,8 @@ wrong totals, error messages, tracebacks, timeouts and lost connections. The run
 (jobs started in the order they were submitted: the queue is FIFO). `server_peak_rss_mb` is the peak resident
 memory of the server and all its children (the training workers), sampled twice a second.
 
-The teacher's dashboard (`/Teacher?key=…`, its class table redrawn every 3 s) and the projector's
-`/Leaderboard` (every 5 s, over a challenge without limits set at the start) stay open all lesson long, as in
+The teacher's dashboard (`/Teacher?key=…`, its class table redrawn every 5 s) and the projector's
+`/Leaderboard` (every 10 s, over a challenge without limits set at the start) stay open all lesson long, as in
 a class; `teacher_refresh_p95_ms` and `leaderboard_refresh_p95_ms` time their redraws (request to the end of
 the fragment run), and their errors count too. `--no-classroom-tabs` leaves them out, to compare.
 

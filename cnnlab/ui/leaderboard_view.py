@@ -15,7 +15,7 @@ from cnnlab.engine import jobs
 from cnnlab.engine.challenges import ChallengeStore, SetChallenge
 from cnnlab.ui.job_view import accuracy_text
 
-REFRESH_S = 5
+REFRESH_S = 10  # seconds between redraws: a run takes longer than that to finish
 ALL_RUNS = 100_000
 _LARGE_TYPE = """<style>
 .st-key-leaderboard_rows table { font-size: 1.9rem; width: 100%; }

@@ -26,7 +26,7 @@ from cnnlab.engine.store import ModelFormat, RunRecord
 from cnnlab.ui.job_view import STATE_WORDS, accuracy_text
 from cnnlab.ui.session import Level, flash, show_flashes
 
-REFRESH_S = 3
+REFRESH_S = 5  # seconds between redraws: "every few seconds" at a small cost to the server
 ALL_RUNS = 100_000
 OWN_STACK = "my current Build stack"
 
