@@ -13,6 +13,8 @@ cautious first guess. Plain arithmetic, no TensorFlow.
 from __future__ import annotations
 
 import json
+import math
+import os
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -20,6 +22,7 @@ from pathlib import Path
 
 from cnnlab.core.hyper import TrainConfig
 from cnnlab.core.mnist import TEST_IMAGES
+from cnnlab.core.text import duration
 from cnnlab.engine.paths import atomic_write_text, read_json, runs_root
 
 BACKWARD_FACTOR = 3  # forward + backward ≈ 3 forward passes
@@ -27,6 +30,9 @@ IMAGE_OVERHEAD_MACS = 200_000  # per image, whatever the stack: input pipeline, 
 STARTUP_S = 3.0  # per job: building and tracing the model, saving its files
 FIRST_GUESS_MACS_PER_S = 3e10  # a slow 2-core laptop; this machine measured 4.9e10 (convnet) to 5.5e10
 SPEED_FILE = "speed.json"
+MAX_JOB_MINUTES_ENV = "CNNLAB_MAX_JOB_MINUTES"
+DEFAULT_MAX_JOB_MINUTES = 10.0
+OVERRUN_FACTOR = 1.5  # a running job is stopped at the limit only if its pace says it would run this far over
 _SMOOTHING = 0.3  # weight of the newest job in the running speed figure
 
 
@@ -132,3 +138,36 @@ def queue_plan(running: Sequence[RunningJob], queued: Sequence[float], slots: in
         free_at.append(start + estimate)
         free_at.sort()
     return QueuePlan(tuple(waits), max(free_at, default=0.0))
+
+
+def max_job_seconds() -> float:
+    """The server's limit on one job's estimated time: `$CNNLAB_MAX_JOB_MINUTES` (default 10) in seconds.
+
+    A value that is not a positive number is ignored (the default holds), so a typo never lifts the limit.
+    """
+    try:
+        minutes = float(os.environ.get(MAX_JOB_MINUTES_ENV, ""))
+    except ValueError:
+        minutes = DEFAULT_MAX_JOB_MINUTES
+    return 60 * (minutes if math.isfinite(minutes) and minutes > 0 else DEFAULT_MAX_JOB_MINUTES)
+
+
+def over_limit_message(estimate_s: float, limit_s: float) -> str:
+    """Why a job is refused, with what to cut: "this job would take about 34 h on this server; the limit is
+    10 min — use fewer epochs or images, or fewer filters"."""
+    return (f"this job would take about {duration(estimate_s)} on this server; the limit is "
+            f"{duration(limit_s)} — use fewer epochs or images, or fewer filters")
+
+
+def overruns(elapsed_s: float, progress: float, limit_s: float) -> bool:
+    """True when a running job has reached the limit and its own pace says it would overrun it far.
+
+    Far: its projected time (elapsed / progress) is over `OVERRUN_FACTOR` × the limit, or it has already
+    run that long. 600 s elapsed at 25 % progress with a 600 s limit → projected 2,400 s → True; at 90 %
+    → False.
+    """
+    if elapsed_s < limit_s:
+        return False
+    if elapsed_s >= OVERRUN_FACTOR * limit_s or progress <= 0:
+        return True
+    return elapsed_s / progress > OVERRUN_FACTOR * limit_s
