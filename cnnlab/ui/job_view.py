@@ -66,7 +66,8 @@ def progress(snapshot: JobSnapshot) -> float:
 def progress_text(snapshot: JobSnapshot) -> str:
     """The words under the progress bar: epoch, batch, pace and time left."""
     if snapshot.state == JobState.QUEUED:
-        return f"waiting in the queue: position {snapshot.queue_position}"
+        wait = "" if snapshot.wait_s is None else f" · starts in about {duration(snapshot.wait_s)}"
+        return f"waiting in the queue: position {snapshot.queue_position}{wait}"
     parts = [f"epoch {max(snapshot.epoch, 1)} of {snapshot.epochs}",
              f"batch {snapshot.step:,} of {snapshot.steps_per_epoch:,}"]
     if snapshot.samples_per_second:
@@ -74,6 +75,17 @@ def progress_text(snapshot: JobSnapshot) -> str:
     if snapshot.eta_s is not None:
         parts.append(f"about {duration(snapshot.eta_s)} left")
     return " · ".join(parts)
+
+
+def render_ending(snapshot: JobSnapshot) -> None:
+    """Why a run ended without finishing, in a sentence: failed or interrupted (an error), stopped (a note
+    saying how much of the test set its model was scored on)."""
+    if snapshot.state in (JobState.FAILED, JobState.INTERRUPTED):
+        verb = "was interrupted" if snapshot.state == JobState.INTERRUPTED else "failed"
+        st.error(plain(f"This run {verb}: {snapshot.message}"), icon=":material/error:")
+    elif snapshot.state == JobState.STOPPED and snapshot.message:
+        sentence = f"{snapshot.message[:1].upper()}{snapshot.message[1:]}."
+        st.warning(plain(sentence), icon=":material/stop_circle:")
 
 
 def render_curves(snapshot: JobSnapshot, key: str) -> None:

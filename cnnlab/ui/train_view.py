@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import time
+
 import streamlit as st
 
 from cnnlab.core import hyper
 from cnnlab.core.arithmetic import Analysis, analyze, training_problems
 from cnnlab.core.hyper import TrainConfig, parse_train_config
-from cnnlab.core.text import plain
+from cnnlab.core.text import duration, plain
 from cnnlab.engine import jobs
 from cnnlab.engine.drafts import current_stack
+from cnnlab.engine.estimate import over_limit_message
 from cnnlab.engine.jobs import JobManager, JobSnapshot, JobState
 from cnnlab.ui.job_view import (
     STATE_WORDS,
@@ -19,12 +22,16 @@ from cnnlab.ui.job_view import (
     progress_text,
     render_curves,
     render_downloads,
+    render_ending,
     submit_job,
 )
 from cnnlab.ui.session import Level, flash
 
 QUICK_DEMO_TRAIN_SIZE = 6_000  # about a tenth of MNIST: one epoch of the convnet in seconds, ~95 % accuracy
 DEFAULTS = TrainConfig(train_size=QUICK_DEMO_TRAIN_SIZE)
+FORM_FIELDS = ("epochs", "batch_size", "optimizer", "learning_rate", "train_size", "validation_split", "seed")
+LAST_SUBMIT_KEY = "train_last_submit"
+DOUBLE_CLICK_S = 3.0  # the same stack and settings submitted again this soon is one press, not two
 
 
 def live_job(snapshots: list[JobSnapshot]) -> JobSnapshot | None:
@@ -44,23 +51,32 @@ def render_trainability(analysis: Analysis) -> bool:
     return True
 
 
+def form_config() -> tuple[TrainConfig | None, tuple[str, ...]]:
+    """The settings in the form now, checked: (config, ()) or (None, the problems)."""
+    return parse_train_config({name: st.session_state[f"train_{name}"] for name in FORM_FIELDS
+                               if f"train_{name}" in st.session_state})
+
+
 def _submit(manager: JobManager, owner: str) -> None:
     analysis = analyze(current_stack(owner))  # the stack as it is now, even if another tab just changed it
-    raw = {name: st.session_state[f"train_{name}"] for name in
-           ("epochs", "batch_size", "optimizer", "learning_rate", "train_size", "validation_split", "seed")}
-    config, problems = parse_train_config(raw)
+    config, problems = form_config()
     if config is None:
         for problem in problems:
             flash(Level.error, plain(problem))
         return
+    press = (repr(analysis.spec), config)
+    last_press, last_time = st.session_state.get(LAST_SUBMIT_KEY, (None, 0.0))
+    if press == last_press and time.monotonic() - last_time < DOUBLE_CLICK_S:
+        return  # the second click of a double click: the job it asked for is already queued
     if submit_job(manager, owner, analysis.spec, config, analysis.name or "stack"):
+        st.session_state[LAST_SUBMIT_KEY] = (press, time.monotonic())
         flash(Level.success, "Job submitted: it trains a copy of your stack as it is now, so you can keep "
                              "editing on Build.")
 
 
 def render_form(manager: JobManager, owner: str, can_train: bool) -> None:
     """Hyperparameters (the reference's defaults, a quick-demo training set) and the Train button."""
-    with st.form("train_form", border=True):
+    with st.container(border=True, key="train_form"):  # not st.form: the estimate follows every change
         epochs, batch, optimizer, rate = st.columns(4)
         epochs.number_input("Epochs", 1, hyper.MAX_EPOCHS, DEFAULTS.epochs, key="train_epochs",
                             help=f"Passes over the training images (1–{hyper.MAX_EPOCHS}); the reference "
@@ -85,13 +101,31 @@ def render_form(manager: JobManager, owner: str, can_train: bool) -> None:
                            help="Fraction of the training images held out to watch for overfitting.")
         seed.number_input("Seed", 0, hyper.MAX_SEED, DEFAULTS.seed, key="train_seed",
                           help="Same seed, same starting weights and shuffling: the run can be repeated.")
-        st.form_submit_button("Train", type="primary", icon=":material/play_arrow:", disabled=not can_train,
-                              key="train_submit", on_click=_submit, args=(manager, owner))
+        st.button("Train", type="primary", icon=":material/play_arrow:", disabled=not can_train,
+                  key="train_submit", on_click=_submit, args=(manager, owner))
+        if can_train:
+            render_estimate(manager, owner)
     limits = manager.limits
     st.caption(f"Caps: {hyper.MAX_EPOCHS} epochs, {hyper.MAX_TRAIN_SIZE:,} training images, "
                f"{limits.max_params:,} parameters per job, {limits.max_queued_per_owner} waiting job per "
-               f"student and {limits.max_queued} in the whole queue. Jobs run {limits.max_running} at a "
-               "time; the rest wait their turn.")
+               f"student and {limits.max_queued} in the whole queue, {duration(limits.max_job_seconds)} per "
+               f"job (estimated). Jobs run {limits.max_running} at a time; the rest wait their turn.")
+
+
+def render_estimate(manager: JobManager, owner: str) -> None:
+    """The job's estimated time on this server for the settings in the form, redrawn on every change, so a
+    job over the server's limit is seen (and cut down) before Train is pressed."""
+    config, _ = form_config()
+    if config is None:
+        return
+    seconds = manager.estimate(analyze(current_stack(owner)).macs, config)
+    limit = manager.limits.max_job_seconds
+    if seconds > limit:
+        st.warning(plain(f"Too long for this server: {over_limit_message(seconds, limit)}."),
+                   icon=":material/timer_off:")
+    else:
+        st.caption(plain(f"Estimated time on this server: about {duration(seconds)} (the limit is "
+                         f"{duration(limit)} per job)."))
 
 
 def _stop(manager: JobManager, owner: str, job_id: str) -> None:
@@ -118,10 +152,8 @@ def live_panel(owner: str, job_id: str) -> None:
 def render_last_run(manager: JobManager, owner: str, snapshot: JobSnapshot) -> None:
     """The newest finished, stopped or failed job: outcome, curves and downloads (outside any fragment)."""
     st.subheader(plain(f"Last run: {snapshot.name} — {STATE_WORDS[snapshot.state]}"))
-    if snapshot.state in (JobState.FAILED, JobState.INTERRUPTED):
-        st.error(plain(f"This run {STATE_WORDS[snapshot.state]}: {snapshot.message}"),
-                 icon=":material/error:")
-    elif snapshot.test_accuracy is not None:
+    render_ending(snapshot)
+    if snapshot.test_accuracy is not None:
         st.metric("Test accuracy", accuracy_text(snapshot.test_accuracy),
                   help="Share of MNIST's 10,000 test images (never seen in training) read correctly.")
     render_curves(snapshot, key="train_last_curves")

@@ -70,7 +70,7 @@ def test_build_train_reload_and_download_the_h5(st_page, tmp_path: Path) -> None
     page.get_by_test_id("stSidebar").get_by_role("link", name="Train").click()
     st_page.wait_idle()
     assert f"u={owner}" in page.url
-    form = page.get_by_test_id("stForm")
+    form = page.locator(".st-key-train_form")
     form.get_by_role("spinbutton", name="Epochs").fill("1")
     form.get_by_role("spinbutton", name="Batch size").fill(BATCH_SIZE)
     form.get_by_role("spinbutton", name="Training images").fill(TRAIN_IMAGES)

@@ -108,9 +108,9 @@ def test_queue_position_cap_stop_and_refresh(manager: JobManager) -> None:
     long_job = manager.submit(owner, preset_spec("convnet"), quick_config(epochs=5, train_size=6000), "first")
     submit(at, epochs=1, train_size=512)
     assert subheaders(at)[0] == "convnet: waiting in the queue"
-    assert at.get("progress")[0].proto.text == "waiting in the queue: position 1"
+    assert at.get("progress")[0].proto.text.startswith("waiting in the queue: position 1 · starts in about ")
 
-    submit(at, epochs=1, train_size=512)
+    submit(at, epochs=2, train_size=512)  # a second job on purpose (the same press twice is a double click)
     assert messages(at, "error") == ["Not started: you already have 1 job waiting in the queue; the cap is 1 "
                                      "waiting job per student so that everyone gets a turn — wait for it to "
                                      "start, or stop it."]
