@@ -95,3 +95,19 @@ def current_stack(owner: str) -> Stack:
     draft = load_draft(owner)
     return draft if draft is not None else empty_stack()
 
+
+
+def _settings_path(owner: str) -> Path:
+    return _draft_path(owner).parent.parent / "settings" / f"{owner}.json"
+
+
+def save_settings(owner: str, settings: Mapping[str, Any]) -> None:
+    """Store `owner`'s last training settings (as `config_to_dict` writes them), so the Train form comes
+    back with them after a reload or a visit to another page."""
+    atomic_write_text(_settings_path(owner), json.dumps(settings, separators=(",", ":")))
+
+
+def load_settings(owner: str) -> dict[str, Any] | None:
+    """`owner`'s last training settings, unchecked (the form checks them), or None."""
+    document = read_json(_settings_path(owner), 10_000)
+    return document if isinstance(document, dict) else None

@@ -12,6 +12,7 @@ from cnnlab.engine.jobs import JobManager, JobRefused, JobSnapshot, JobState
 from cnnlab.engine.paths import file_stem
 from cnnlab.engine.store import ModelFormat
 from cnnlab.insight.charts import training_figure
+from cnnlab.insight.diagnose import learning_rate_hint
 from cnnlab.ui.session import Level, flash
 
 STATE_WORDS = {
@@ -86,6 +87,13 @@ def render_ending(snapshot: JobSnapshot) -> None:
     elif snapshot.state == JobState.STOPPED and snapshot.message:
         sentence = f"{snapshot.message[:1].upper()}{snapshot.message[1:]}."
         st.warning(plain(sentence), icon=":material/stop_circle:")
+
+
+def render_hint(snapshot: JobSnapshot) -> None:
+    """A warning when the curves show steps too big to learn (see `diagnose.learning_rate_hint`)."""
+    hint = learning_rate_hint(snapshot.batch_points, snapshot.epochs_history, snapshot.config.learning_rate)
+    if hint is not None:
+        st.warning(plain(hint), icon=":material/trending_up:")
 
 
 def render_curves(snapshot: JobSnapshot, key: str) -> None:

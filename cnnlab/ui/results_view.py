@@ -25,6 +25,7 @@ from cnnlab.ui.job_view import (
     render_curves,
     render_downloads,
     render_ending,
+    render_hint,
     submit_job,
 )
 from cnnlab.ui.session import Level, flash
@@ -75,6 +76,7 @@ def render_outcome(owner: str, snapshot: JobSnapshot) -> None:
         st.info(f"This run is {STATE_WORDS[snapshot.state]}; watch it live on the Train page.")
         session.link(session.Page.TRAIN, "Go to Train", ":material/model_training:", owner)
     render_ending(snapshot)
+    render_hint(snapshot)
     if snapshot.test_accuracy is not None:
         accuracy, loss, params, elapsed = st.columns(4)
         accuracy.metric("Test accuracy", accuracy_text(snapshot.test_accuracy),

@@ -9,7 +9,9 @@ from cnnlab.engine.drafts import (
     UNDO_DEPTH,
     draft_version,
     load_draft,
+    load_settings,
     save_draft,
+    save_settings,
     undo_draft,
     undo_steps,
 )
@@ -105,3 +107,11 @@ def test_a_corrupt_history_reads_as_version_zero() -> None:
     (runs_root() / "history" / f"{owner}.json").write_text('{"version": true, "undo": 3}')
     assert (draft_version(owner), undo_steps(owner)) == (0, 0)
     assert save_draft(owner, {**STACK, "name": "again"}) == 1 and undo_steps(owner) == 1
+
+
+def test_training_settings_are_kept_per_owner() -> None:
+    owner, other = new_owner_token(), new_owner_token()
+    assert load_settings(owner) is None
+    save_settings(owner, {"epochs": 2, "train_size": 500})
+    assert load_settings(owner) == {"epochs": 2, "train_size": 500}
+    assert load_settings(other) is None
