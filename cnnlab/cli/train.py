@@ -19,6 +19,7 @@ from pathlib import Path
 
 from cnnlab.core.arithmetic import analyze, training_problems
 from cnnlab.core.hyper import Optimizer, config_to_dict, parse_train_config
+from cnnlab.core.mnist import TEST_IMAGES
 from cnnlab.core.presets import PRESETS
 from cnnlab.engine.paths import atomic_write_bytes, file_stem
 
@@ -113,6 +114,15 @@ class _Progress:
             print(f"{start}testing on 10,000 images…", file=sys.stderr, flush=True)
 
 
+def _outcome(summary: dict, epochs: int) -> str:
+    """How the run ended, as the start of the last line: "" when it ran all epochs, else "stopped after
+    epoch 2 of 5 · " (Ctrl-C)."""
+    if not summary["stopped"]:
+        return ""
+    done = summary["epochs"]
+    return f"stopped after epoch {done} of {epochs} · " if done else f"stopped during epoch 1 of {epochs} · "
+
+
 def run_train(args: argparse.Namespace) -> int:
     """Train a preset or spec file on MNIST, save the model, print the figures (see the module docstring)."""
     from cnnlab.cli.inputs import UsageError, read_spec_file
@@ -154,11 +164,13 @@ def run_train(args: argparse.Namespace) -> int:
         print(f"cnnlab train: could not write {out} ({reason})", file=sys.stderr)
         return EXIT_TRAINING_FAILED
     epochs_done = len(progress.history) or 1
+    scored = sum(map(sum, finished["confusion"]))
     summary = {
         "test_accuracy": finished["test_accuracy"],
         "test_loss": finished["test_loss"],
         "epochs": len(progress.history),
         "stopped": finished["stopped"],
+        "test_images": scored,
         "seconds_per_epoch": finished["seconds"] / epochs_done,
         "samples_per_second": finished["samples_per_second"],
         "params": analysis.total_params,
@@ -169,7 +181,8 @@ def run_train(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(summary))
     else:
-        print(f"test accuracy {summary['test_accuracy']:.2%} · {summary['seconds_per_epoch']:.1f} s per "
-              f"epoch · {summary['samples_per_second']:,.0f} samples/s · {analysis.total_params:,} "
-              f"parameters · saved {out}")
+        print(f"{_outcome(summary, config.epochs)}test accuracy {summary['test_accuracy']:.2%}"
+              f"{'' if scored >= TEST_IMAGES else f' on {scored:,} of the {TEST_IMAGES:,} test images'} · "
+              f"{summary['seconds_per_epoch']:.1f} s per epoch · {summary['samples_per_second']:,.0f} "
+              f"samples/s · {analysis.total_params:,} parameters · saved {out}")
     return 0
