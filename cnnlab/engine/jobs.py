@@ -51,6 +51,7 @@ LIMIT_MESSAGE = ("stopped at the server's limit of {limit} per job (it would hav
                  "fewer filters")
 SHUTDOWN_MESSAGE = "the server was shut down while this run was waiting or training; run it again"
 _WAIT_S = 1.0  # the manager thread's longest sleep; news from a worker or a page wakes it earlier
+SAVE_POINTS_EVERY_S = 5.0  # live points reach metrics.json at least this often, so a crash keeps the curve
 
 
 class JobRefused(Exception):
@@ -124,6 +125,7 @@ class _Job:
         self.created_at = created_at
         self.macs, self.estimate_s = macs, estimate_s  # MACs per image; estimated seconds (`estimate`)
         self.over_limit = False  # stopped by the manager at the time limit
+        self.points_saved = 0.0  # time.monotonic() when the live points were last written to metrics.json
         self.state = JobState.QUEUED
         self.message = ""
         self.handle: TaskHandle | None = None
@@ -489,7 +491,6 @@ class JobManager:
                 job.train_elapsed = event["elapsed_s"]
             elif kind == "epoch":
                 job.epochs.append(EpochRecord(**{key: event[key] for key in _EPOCH_FIELDS}))
-                metrics = job.metrics()
             elif kind == "testing":
                 job.message = TESTING_MESSAGE
             elif kind == "done":
@@ -497,7 +498,12 @@ class JobManager:
                 if not job.state.is_final:
                     job.end(JobState.FAILED, "the training process ended without a result; start it again")
                     self.store.set_state(job.run_id, job.state, job.message, elapsed_s=job.elapsed())
-        if kind == "epoch":
+            metrics = None  # written after every epoch, and every few seconds of live points
+            due = time.monotonic() - job.points_saved >= SAVE_POINTS_EVERY_S
+            if kind == "epoch" or (kind == "batch" and due):
+                job.points_saved = time.monotonic()
+                metrics = job.metrics()
+        if metrics is not None:
             self.store.save_metrics(job.run_id, metrics)
 
     def _finish(self, job: _Job, event: Finished) -> None:

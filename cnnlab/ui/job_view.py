@@ -99,7 +99,8 @@ def render_hint(snapshot: JobSnapshot) -> None:
 def render_curves(snapshot: JobSnapshot, key: str) -> None:
     """The loss and accuracy curves of the job (batch line, epoch markers)."""
     if not snapshot.batch_points:
-        st.caption("The curves appear with the first batches.")
+        st.caption("No curve was recorded for this run." if snapshot.state.is_final else
+                   "The curves appear with the first batches.")
         return
     st.plotly_chart(training_figure(snapshot.batch_points, snapshot.epochs_history, snapshot.epochs), key=key,
                     config={"displayModeBar": False})
