@@ -72,8 +72,9 @@ def test_a_short_job_trains_with_live_curves_and_then_offers_the_h5(manager: Job
     [figure] = plotly_figures(at)
     batch_line = figure["data"][0]
     assert len(batch_line["x"]) >= 2 and batch_line["x"][-1] == pytest.approx(1.0)
-    assert [trace["name"] for trace in figure["data"][:3]] == [
-        "training, batch by batch", "training, end of epoch", "validation, end of epoch"]
+    assert [trace["name"] for trace in figure["data"][:4]] == [
+        "training, recent batches", "training, recent batches (smoothed)", "training, end of epoch",
+        "validation, end of epoch"]
     labels = [button.label for button in at.download_button]
     assert re.fullmatch(r"Download convnet-\d{1,3}\.\d\d\.h5", labels[0])
     assert labels[1:] == [labels[0].replace(".h5", ".keras"), "Download the Keras code (.py)"]
