@@ -8,7 +8,7 @@ import time
 import streamlit as st
 
 from cnnlab.core import hyper
-from cnnlab.core.arithmetic import Analysis, analyze, training_problems
+from cnnlab.core.arithmetic import Trainability, analyze
 from cnnlab.core.hyper import TrainConfig, config_to_dict, parse_train_config
 from cnnlab.core.text import duration, plain
 from cnnlab.engine import jobs
@@ -29,7 +29,7 @@ from cnnlab.ui.job_view import (
 )
 from cnnlab.ui.session import Level, flash
 
-QUICK_DEMO_TRAIN_SIZE = 6_000  # about a tenth of MNIST: one epoch of the convnet in seconds, ~95 % accuracy
+QUICK_DEMO_TRAIN_SIZE = 6_000  # about a tenth of MNIST: one epoch of the convnet in seconds
 DEFAULTS = TrainConfig(train_size=QUICK_DEMO_TRAIN_SIZE)
 FORM_FIELDS = ("epochs", "batch_size", "optimizer", "learning_rate", "train_size", "validation_split", "seed")
 LAST_SUBMIT_KEY = "train_last_submit"
@@ -42,9 +42,9 @@ def live_job(snapshots: list[JobSnapshot]) -> JobSnapshot | None:
     return next((s for s in snapshots if not s.state.is_final), None)
 
 
-def render_trainability(analysis: Analysis) -> bool:
+def render_trainability(check: Trainability) -> bool:
     """Say what will be trained, or why the stack cannot be; True when it can."""
-    problems = (*analysis.problems, *training_problems(analysis))
+    analysis, problems = check.analysis, check.problems
     if problems:
         st.error("Your stack cannot be trained yet — fix it on the Build page:\n\n"
                  + "\n".join(f"- {plain(problem)}" for problem in problems), icon=":material/error:")
@@ -99,8 +99,8 @@ def _remember(owner: str) -> None:
 
 
 def render_form(manager: JobManager, owner: str, can_train: bool) -> None:
-    """Hyperparameters (the student's last ones, else the reference's defaults with a quick-demo training
-    set) and the Train button."""
+    """Hyperparameters (the student's last ones, else the Keras intro post's defaults with a quick-demo
+    training set) and the Train button."""
     start = _start_settings(owner)
     remember = {"on_change": _remember, "args": (owner,)}
     with st.container(border=True, key="train_form"):  # not st.form: the estimate follows every change
