@@ -532,8 +532,9 @@ class JobManager:
         store.set_state(job.run_id, job.state, job.message, test_loss=job.test_loss,
                         test_accuracy=job.test_accuracy, samples_per_second=job.samples_per_second,
                         elapsed_s=job.elapsed())
-        if job.state == JobState.FINISHED:
-            self.speed.record(job.macs, job.config, job.elapsed())
+        if job.state == JobState.FINISHED:  # its training clock: images trained and seconds in training steps
+            seconds = event["seconds"]
+            self.speed.record(job.macs, seconds * (event["samples_per_second"] or 0.0), seconds)
 
     def _fail(self, job: _Job, message: str) -> None:
         """Mark the job failed with a message for the student, keeping the curves it produced."""

@@ -11,8 +11,7 @@ import pytest
 
 from cnnlab.core.hyper import TrainConfig
 from cnnlab.core.presets import preset_spec
-from cnnlab.engine import estimate
-from cnnlab.engine.estimate import FIRST_GUESS_MACS_PER_S, SPEED_FILE, job_macs, job_seconds
+from cnnlab.engine.estimate import FIRST_GUESS_MACS_PER_S, SPEED_FILE, job_seconds
 from cnnlab.engine.jobs import JobLimits, JobManager, JobRefused, JobState, scored_on
 from cnnlab.engine.owners import new_owner_token
 from cnnlab.engine.store import RunStore
@@ -87,9 +86,7 @@ def test_queued_jobs_show_their_expected_wait(scripted: tuple[JobManager, Script
     assert plan.empty_in_s == pytest.approx(plan.waits_s[1] + estimate, abs=0.1)
 
 
-def test_a_finished_job_teaches_the_server_its_speed(scripted: tuple[JobManager, ScriptedRunner],
-                                                      monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(estimate, "STARTUP_S", 0.0)  # a scripted job takes milliseconds: count all of them
+def test_a_finished_job_teaches_the_server_its_speed(scripted: tuple[JobManager, ScriptedRunner]) -> None:
     manager, runner = scripted
     owner = new_owner_token()
     job_id = manager.submit(owner, CONVNET, SMALL)
@@ -98,9 +95,11 @@ def test_a_finished_job_teaches_the_server_its_speed(scripted: tuple[JobManager,
     wait_until(lambda: manager.snapshot(job_id, owner).state == JobState.FINISHED)
     wait_until((manager.store.root / SPEED_FILE).exists)  # written just after the run's final state
     stored = json.loads((manager.store.root / SPEED_FILE).read_text())
-    took = manager.snapshot(job_id, owner).elapsed_s  # a fraction of a second, far below the 3.5 s estimate
-    assert stored == {"macs_per_second": pytest.approx(job_macs(858_304, SMALL) / took), "jobs": 1}
-    assert manager.estimate(858_304, SMALL) == pytest.approx(took)  # the first job replaces the first guess
+    # its training clock: 2 s at 500 images/s → 1,000 × (3 × 858,304 + 200,000) / 2 = 1.387456e9 MACs/s,
+    # weighing half against the first guess
+    speed = 0.5 * FIRST_GUESS_MACS_PER_S + 0.5 * 1.387456e9
+    assert stored == {"macs_per_second": pytest.approx(speed), "jobs": 1}
+    assert manager.estimate(858_304, SMALL) == pytest.approx(job_seconds(858_304, SMALL, speed))
 
 
 def test_a_job_far_over_the_limit_is_stopped_there_and_keeps_its_model(
