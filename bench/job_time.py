@@ -29,17 +29,8 @@ from cnnlab.core.presets import preset_spec
 from cnnlab.engine.jobs import JobLimits, JobManager, JobSnapshot
 from cnnlab.engine.owners import new_owner_token
 from cnnlab.engine.store import RunStore
+from cnnlab.testing.stacks import WIDE
 
-WIDE = {
-    "name": "wide",
-    "input_shape": [28, 28, 1],
-    "layers": [
-        {"type": "Conv2D", "filters": 1024, "kernel_size": [3, 3], "padding": "same", "activation": "relu"},
-        {"type": "Conv2D", "filters": 1024, "kernel_size": [1, 1], "activation": "relu"},
-        {"type": "GlobalAveragePooling2D"},
-        {"type": "Dense", "units": 10, "activation": "softmax"},
-    ],
-}
 JOBS = (  # (label, spec, settings): small to large
     ("mlp, 1 epoch on 6,000", preset_spec("mlp"), TrainConfig(epochs=1, train_size=6000)),
     ("convnet, 1 epoch on 6,000", preset_spec("convnet"), TrainConfig(epochs=1, train_size=6000)),
@@ -62,7 +53,8 @@ def main() -> None:
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     args = parser.parse_args()
     root = Path(tempfile.mkdtemp(prefix="cnnlab-job-time-"))
-    manager = JobManager(store=RunStore(root), limits=JobLimits(max_running=1))
+    # an hour's limit: scoring the 1024-filter stack on all 10,000 test images alone may estimate over 10 min
+    manager = JobManager(store=RunStore(root), limits=JobLimits(max_running=1, max_job_seconds=3600))
     rows = []
     try:
         for label, spec, config in JOBS:

@@ -21,16 +21,7 @@ from cnnlab.engine.estimate import (
     queue_plan,
     remaining_seconds,
 )
-
-WIDE = {  # the stack: Conv2D 1024@3×3 same → Conv2D 1024@1×1 → GlobalAveragePooling2D → Dense 10
-    "input_shape": [28, 28, 1],
-    "layers": [
-        {"type": "Conv2D", "filters": 1024, "kernel_size": [3, 3], "padding": "same", "activation": "relu"},
-        {"type": "Conv2D", "filters": 1024, "kernel_size": [1, 1], "activation": "relu"},
-        {"type": "GlobalAveragePooling2D"},
-        {"type": "Dense", "units": 10, "activation": "softmax"},
-    ],
-}
+from cnnlab.testing.stacks import WIDE
 
 
 def test_work_counts_training_validation_and_test_images() -> None:

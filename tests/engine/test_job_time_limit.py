@@ -16,17 +16,9 @@ from cnnlab.engine.jobs import JobLimits, JobManager, JobRefused, JobState, scor
 from cnnlab.engine.owners import new_owner_token
 from cnnlab.engine.store import RunStore
 from cnnlab.testing.engine import SMALL, ScriptedRunner, finished_event, wait_until
+from cnnlab.testing.stacks import WIDE
 
 CONVNET = preset_spec("convnet")
-WIDE = {  # the stack: 1,070,090 parameters, 829,319,168 MACs per image
-    "input_shape": [28, 28, 1],
-    "layers": [
-        {"type": "Conv2D", "filters": 1024, "kernel_size": [3, 3], "padding": "same", "activation": "relu"},
-        {"type": "Conv2D", "filters": 1024, "kernel_size": [1, 1], "activation": "relu"},
-        {"type": "GlobalAveragePooling2D"},
-        {"type": "Dense", "units": 10, "activation": "softmax"},
-    ],
-}
 
 
 @pytest.fixture
