@@ -1,4 +1,4 @@
-"""Ready-made stacks: the reference's convnet and LeNot, and contrasts that teach one idea each."""
+"""Ready-made stacks: the Keras intro post's convnet and LeNot, and contrasts that teach one idea each."""
 
 from __future__ import annotations
 
@@ -46,7 +46,7 @@ PRESETS: dict[str, Preset] = {
     for preset in (
         Preset(
             "convnet", "Convnet (reference, 60,874 parameters)",
-            "The first convnet of the reference post: three 3×3 convolutions (16, 32, 64 filters) with "
+            "The first convnet of the Keras intro post: three 3×3 convolutions (16, 32, 64 filters) with "
             "max-pooling between them shrink the 28×28 digit to a 3×3×64 block of features, which Flatten"
             " unrolls into 576 values for a Dense layer of 64 and a softmax over the 10 digits. Notice "
             "that the convolutions hold under 40 % of the weights: most sit in the first Dense layer. "

@@ -14,6 +14,7 @@ _MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]<>()#+\-.!|~$:=])")
 def plain(text: object) -> str:
     """`text` with every Markdown special character backslash-escaped, so it renders literally.
 
-    Example: plain("[a](b)") == "\\[a\\]\\(b\\)".
+    >>> print(plain("[a](b)"))
+    \\[a\\]\\(b\\)
     """
     return _MARKDOWN_SPECIALS.sub(r"\\\1", str(text))

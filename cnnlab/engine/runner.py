@@ -77,23 +77,10 @@ def crash_message(exitcode: int | None) -> str:
     )
 
 
-class _Worker:
-    """One worker process (`cnnlab.engine.worker.worker_main`) and our end of its connection."""
-
-    def __init__(self, settings: WorkerSettings) -> None:
-        self.process = ChildProcess(TRAINING_WORKER_TARGET, (settings,), name="cnnlab-worker")
-        self.conn = self.process.conn
-
-    def end(self, grace_s: float = 0.0) -> None:
-        """Give the process `grace_s` seconds to exit by itself, then kill it and release its resources."""
-        self.process.join(grace_s)
-        self.process.end()
-
-
 class LocalTask:
     """A task running in one local worker process."""
 
-    def __init__(self, worker: _Worker) -> None:
+    def __init__(self, worker: ChildProcess) -> None:
         self.worker = worker
         self.finished = False
 
@@ -102,7 +89,7 @@ class LocalTask:
         received: list[dict] = []
         if self.finished:
             return received
-        alive = self.worker.process.is_alive()  # checked first: a dead worker's last words are in the pipe
+        alive = self.worker.is_alive()  # checked first: a dead worker's last words are in the pipe
         try:
             while self.worker.conn.poll():
                 event = self.worker.conn.recv()
@@ -114,8 +101,8 @@ class LocalTask:
         except (EOFError, OSError):
             pass
         if not alive:
-            self.worker.process.join()
-            received += [failed(crash_message(self.worker.process.exitcode)), {"event": "done"}]
+            self.worker.join()
+            received += [failed(crash_message(self.worker.exitcode)), {"event": "done"}]
             self._retire()
         return received
 
@@ -142,7 +129,7 @@ class LocalProcessRunner:
     def __init__(self, settings: WorkerSettings | None = None) -> None:
         """Prepare the runner; no process starts until `prewarm` or `start`."""
         self.settings = settings or WorkerSettings()
-        self._spares: list[_Worker] = []
+        self._spares: list[ChildProcess] = []
         self._tasks: list[LocalTask] = []
         self._wake_reader, self._wake_writer = os.pipe()
         os.set_blocking(self._wake_reader, False)
@@ -150,8 +137,8 @@ class LocalProcessRunner:
 
     def start(self, kind: str, payload: dict) -> LocalTask:
         """Hand the task to a spare (or a new) worker; it starts as soon as that worker is warm."""
-        self._spares = [spare for spare in self._spares if spare.process.is_alive()]
-        worker = self._spares.pop(0) if self._spares else _Worker(self.settings)
+        self._spares = [spare for spare in self._spares if spare.is_alive()]
+        worker = self._spares.pop(0) if self._spares else _start_worker(self.settings)
         task = LocalTask(worker)
         with contextlib.suppress(OSError):  # the worker died before taking the task: `events` reports it
             worker.conn.send({"op": "task", "kind": kind, "payload": payload})
@@ -176,9 +163,9 @@ class LocalProcessRunner:
 
     def prewarm(self, spares: int) -> None:
         """Start workers until `spares` idle ones exist (each imports TensorFlow in its own process)."""
-        self._spares = [spare for spare in self._spares if spare.process.is_alive()]
+        self._spares = [spare for spare in self._spares if spare.is_alive()]
         while len(self._spares) < spares:
-            self._spares.append(_Worker(self.settings))
+            self._spares.append(_start_worker(self.settings))
 
     def spares_ready(self) -> int:
         """How many idle workers have finished warming up (benchmarks wait for this before timing)."""
@@ -201,9 +188,14 @@ class LocalProcessRunner:
         os.close(self._wake_writer)
 
 
-def _live_pids(workers: Iterable[_Worker]) -> list[int]:
+def _start_worker(settings: WorkerSettings) -> ChildProcess:
+    """A new worker process (`cnnlab.engine.worker.worker_main`); it warms up, then waits for one task."""
+    return ChildProcess(TRAINING_WORKER_TARGET, (settings,), name="cnnlab-worker")
+
+
+def _live_pids(workers: Iterable[ChildProcess]) -> list[int]:
     """The process ids of those workers still alive."""
-    return [worker.process.pid for worker in workers if worker.process.is_alive()]
+    return [worker.pid for worker in workers if worker.is_alive()]
 
 
 def default_max_running() -> int:

@@ -53,7 +53,7 @@ def duration(seconds: float) -> str:
 
 
 def accuracy_text(accuracy: float | None) -> str:
-    """A test accuracy (fraction) as the reference writes it: 0.9891 → "98.91 %"; None → "—"."""
+    """A test accuracy (fraction) as the Keras intro post writes it: 0.9891 → "98.91 %"; None → "—"."""
     return "—" if accuracy is None else f"{accuracy * 100:.2f} %"
 
 

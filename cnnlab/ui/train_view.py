@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from cnnlab.core import hyper
-from cnnlab.core.arithmetic import Analysis, analyze, training_problems
+from cnnlab.core.arithmetic import Trainability, analyze
 from cnnlab.core.hyper import TrainConfig, parse_train_config
 from cnnlab.core.text import plain
 from cnnlab.engine import jobs
@@ -23,7 +23,7 @@ from cnnlab.ui.job_view import (
 )
 from cnnlab.ui.session import Level, flash
 
-QUICK_DEMO_TRAIN_SIZE = 6_000  # about a tenth of MNIST: one epoch of the convnet in seconds, ~95 % accuracy
+QUICK_DEMO_TRAIN_SIZE = 6_000  # about a tenth of MNIST: one epoch of the convnet in seconds
 DEFAULTS = TrainConfig(train_size=QUICK_DEMO_TRAIN_SIZE)
 
 
@@ -32,9 +32,9 @@ def live_job(snapshots: list[JobSnapshot]) -> JobSnapshot | None:
     return next((s for s in snapshots if not s.state.is_final), None)
 
 
-def render_trainability(analysis: Analysis) -> bool:
+def render_trainability(check: Trainability) -> bool:
     """Say what will be trained, or why the stack cannot be; True when it can."""
-    problems = (*analysis.problems, *training_problems(analysis))
+    analysis, problems = check.analysis, check.problems
     if problems:
         st.error("Your stack cannot be trained yet — fix it on the Build page:\n\n"
                  + "\n".join(f"- {plain(problem)}" for problem in problems), icon=":material/error:")
@@ -59,7 +59,7 @@ def _submit(manager: JobManager, owner: str) -> None:
 
 
 def render_form(manager: JobManager, owner: str, can_train: bool) -> None:
-    """Hyperparameters (the reference's defaults, a quick-demo training set) and the Train button."""
+    """Hyperparameters (the Keras intro post's defaults, a quick-demo training set) and the Train button."""
     with st.form("train_form", border=True):
         epochs, batch, optimizer, rate = st.columns(4)
         epochs.number_input("Epochs", 1, hyper.MAX_EPOCHS, DEFAULTS.epochs, key="train_epochs",
