@@ -25,7 +25,8 @@ from cnnlab.core.layers import MAX_NAME_LENGTH, NetworkSpec
 from cnnlab.core.spec_json import spec_to_dict
 from cnnlab.engine.events import Event, Finished
 from cnnlab.engine.owners import is_owner_token
-from cnnlab.engine.runner import LocalProcessRunner, Runner, TaskHandle, default_max_running, default_settings
+from cnnlab.engine.runner import Runner, TaskHandle, default_max_running
+from cnnlab.engine.runner_choice import RunnerChoice, select_runner
 from cnnlab.engine.singletons import process_singleton
 from cnnlab.engine.store import JobState, ModelFormat, RunRecord, RunResult, RunStore, is_run_id
 
@@ -160,8 +161,13 @@ class JobManager:
                  limits: JobLimits | None = None) -> None:
         """Open the store, mark runs cut off by a dead server as interrupted, and start the manager thread."""
         self.store = store or RunStore()
+        self.runner_choice: RunnerChoice | None = None  # how this manager picked its runner, if it did
+        if runner is None:  # local worker processes, or a Ray cluster if CNNLAB_RAY_ADDRESS names one
+            self.runner_choice = select_runner(limits.max_running if limits else None)
+            runner = self.runner_choice.runner
+            limits = limits or JobLimits(max_running=self.runner_choice.max_running)
         self.limits = limits or JobLimits()
-        self.runner = runner or LocalProcessRunner(default_settings(self.limits.max_running))
+        self.runner = runner
         self._lease = self.store.acquire_lease()
         self.recovered = self.store.recover()
         self._lock = threading.Lock()

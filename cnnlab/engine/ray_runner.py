@@ -32,7 +32,6 @@ from ray.exceptions import RayActorError, RayError
 from cnnlab.engine.events import Event, failed
 from cnnlab.engine.worker import WorkerSettings, run_task, warm_up
 
-DEFAULT_CPUS_PER_JOB = 2
 LEFT_CLUSTER_MESSAGE = "the computer training this job left the cluster — run it again"
 NOT_STARTED_MESSAGE = (
     "the computer picked for this job could not start training ({detail}); ask the teacher to check that CNN "
@@ -172,13 +171,14 @@ def connect(address: str, timeout_s: float = CONNECT_TIMEOUT_S) -> None:
         raise RayUnavailable(f"no Ray cluster answered at {address} within {timeout_s:.0f} s")
     if outcome[0] is not None:
         lines = str(outcome[0]).strip().splitlines()
-        raise RayUnavailable(f"no Ray cluster at {address} ({lines[0][:200] if lines else type(outcome[0]).__name__})")
+        detail = lines[0][:200] if lines else type(outcome[0]).__name__
+        raise RayUnavailable(f"no Ray cluster at {address} ({detail})")
 
 
 class RayRunner:
-    """Runs each task in a fresh Ray actor with `cpus_per_job` CPUs; keeps warm spare actors (see `Runner`)."""
+    """Runs each task in a fresh Ray actor with `cpus_per_job` CPUs; keeps warm spares (see `Runner`)."""
 
-    def __init__(self, address: str, cpus_per_job: int = DEFAULT_CPUS_PER_JOB) -> None:
+    def __init__(self, address: str, cpus_per_job: int) -> None:
         """Connect to the cluster (`RayUnavailable` if it cannot be reached); no actor starts yet.
 
         A job never asks for more CPUs than the biggest computer has, or it would wait forever.

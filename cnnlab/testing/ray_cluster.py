@@ -1,4 +1,4 @@
-"""A real Ray cluster on this machine for tests and benchmarks: a head, optionally more raylets, loopback only.
+"""A real Ray cluster on this machine for tests and benchmarks: a head and more raylets, loopback only.
 
 The head is `ray start --head --block` in a temporary directory on a free port with
 `--node-ip-address=127.0.0.1`; each extra node (`add_node`) is one more raylet joining it, as a lab PC would.
@@ -52,9 +52,9 @@ class LocalRayCluster:
         self.address = f"{LOOPBACK}:{self.port}"
         self._processes: list[subprocess.Popen] = []
         ray = str(Path(sys.executable).with_name("ray"))
-        self._start([ray, "start", "--head", "--block", f"--port={self.port}", f"--node-ip-address={LOOPBACK}",
-                     f"--temp-dir={self.temp_dir}", f"--num-cpus={num_cpus}", "--include-dashboard=false",
-                     "--disable-usage-stats", f"--ray-client-server-port={free_port()}",
+        self._start([ray, "start", "--head", "--block", f"--port={self.port}",
+                     f"--node-ip-address={LOOPBACK}", f"--temp-dir={self.temp_dir}", f"--num-cpus={num_cpus}",
+                     "--include-dashboard=false", "--disable-usage-stats", f"--ray-client-server-port={free_port()}",
                      f"--dashboard-agent-listen-port={free_port()}"], "head", "Ray runtime started")
 
     def add_node(self, num_cpus: int) -> None:
@@ -68,8 +68,9 @@ class LocalRayCluster:
         env = {**os.environ, **_SINGLE_MACHINE,
                "PYTHONPATH": os.pathsep.join(filter(None, [str(PROJECT_ROOT), os.environ.get("PYTHONPATH")]))}
         with log.open("wb") as output:
-            process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=output, stderr=subprocess.STDOUT,
-                                       env=env, cwd=PROJECT_ROOT, start_new_session=True)
+            process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=output,
+                                       stderr=subprocess.STDOUT, env=env, cwd=PROJECT_ROOT,
+                                       start_new_session=True)
         self._processes.append(process)
         deadline = time.monotonic() + _START_TIMEOUT_S
         while ready_line not in log.read_text(errors="replace"):
