@@ -52,11 +52,11 @@ class LocalRayCluster:
         self.address = f"{LOOPBACK}:{self.port}"
         self._processes: list[subprocess.Popen] = []
         ray = str(Path(sys.executable).with_name("ray"))
-        self._start([ray, "start", "--head", "--block", f"--port={self.port}",
-                     f"--node-ip-address={LOOPBACK}", f"--temp-dir={self.temp_dir}", f"--num-cpus={num_cpus}",
-                     "--include-dashboard=false", "--disable-usage-stats",
-                     f"--ray-client-server-port={free_port()}", f"--dashboard-agent-listen-port={free_port()}"],
-                    "head", "Ray runtime started")
+        head = [ray, "start", "--head", "--block", f"--port={self.port}", f"--node-ip-address={LOOPBACK}",
+                f"--temp-dir={self.temp_dir}", f"--num-cpus={num_cpus}", "--include-dashboard=false",
+                "--disable-usage-stats", f"--ray-client-server-port={free_port()}",
+                f"--dashboard-agent-listen-port={free_port()}"]  # free ports: no clash with another cluster
+        self._start(head, "head", "Ray runtime started")
 
     def add_node(self, num_cpus: int) -> None:
         """Start one more raylet with `num_cpus` CPUs that joins this cluster (a second "lab PC")."""
