@@ -21,6 +21,7 @@ import logging
 import os
 import platform
 import queue
+import socket
 import threading
 import time
 from collections.abc import Sequence
@@ -39,7 +40,8 @@ NOT_STARTED_MESSAGE = (
 )
 CONNECT_TIMEOUT_S = 30.0  # `ray.init` retries an unreachable cluster for minutes; the server must not wait
 _POLL_S = 0.5  # the longest an actor holds one `next_events` call when it has no news
-_SLICE_S = 0.05  # `wait` checks for a wake-up this often while Ray has no news
+_SLICE_S = 0.05
+_PROBE_TIMEOUT_S = 5.0  # `wait` checks for a wake-up this often while Ray has no news
 _GONE = (RayError,)
 
 
@@ -147,14 +149,16 @@ def _lost_message(error: BaseException) -> str:
     return LEFT_CLUSTER_MESSAGE
 
 
-def connect(address: str, timeout_s: float = CONNECT_TIMEOUT_S) -> None:
-    """Join the Ray cluster at `address` ("auto", "HOST:6379" or "ray://HOST:10001") as its driver.
+def connect(address: str, timeout_s: float = CONNECT_TIMEOUT_S) -> bool:
+    """Join the Ray cluster at `address` ("auto", "HOST:6379" or "ray://HOST:10001") as its driver; False if
+    this process had already joined one (then that connection is used).
 
     Raises `RayUnavailable` if it cannot be reached within `timeout_s` seconds (`ray.init` alone would retry
     an unreachable address for minutes, so it runs in a thread we stop waiting for).
     """
     if ray.is_initialized():
-        return
+        return False
+    _probe(address)
     outcome: list[BaseException | None] = []
 
     def join() -> None:
@@ -173,6 +177,19 @@ def connect(address: str, timeout_s: float = CONNECT_TIMEOUT_S) -> None:
         lines = str(outcome[0]).strip().splitlines()
         detail = lines[0][:200] if lines else type(outcome[0]).__name__
         raise RayUnavailable(f"no Ray cluster at {address} ({detail})")
+    return True
+
+
+def _probe(address: str) -> None:
+    """For "HOST:PORT" and "ray://HOST:PORT", fail at once (`RayUnavailable`) if nothing listens there."""
+    host, _, port = address.removeprefix("ray://").rpartition(":")
+    if not host or not port.isdigit():
+        return  # "auto": Ray finds the cluster started on this machine, or says there is none
+    try:
+        socket.create_connection((host.strip("[]"), int(port)), timeout=_PROBE_TIMEOUT_S).close()
+    except OSError as error:
+        reason = error.strerror or type(error).__name__
+        raise RayUnavailable(f"nothing answers at {address} ({reason})") from None
 
 
 class RayRunner:
@@ -183,7 +200,7 @@ class RayRunner:
 
         A job never asks for more CPUs than the biggest computer has, or it would wait forever.
         """
-        connect(address)
+        self._connected = connect(address)  # else someone else's connection, which `shutdown` leaves open
         self.address = address
         largest = max((node_cpus for node_cpus in _alive_node_cpus()), default=1)
         self.cpus_per_job = max(1, min(cpus_per_job, largest))
@@ -234,12 +251,18 @@ class RayRunner:
         probes = [actor.where.remote() for actor in self._spares]
         return len(ray.wait(probes, num_returns=len(probes), timeout=0.5)[0])
 
+    def busy_worker_pids(self) -> list[int]:
+        """Process ids of the actors running a task, on whichever computer (for tests and benchmarks)."""
+        nodes = [task.node() for task in self._tasks if not task.finished]
+        return [node.pid for node in nodes if node is not None]
+
     def shutdown(self) -> None:
-        """End every actor, idle or busy, and leave the cluster."""
+        """End every actor, idle or busy, and leave the cluster if this runner joined it."""
         for actor in self._spares + [task.actor for task in self._tasks if not task.finished]:
             ray.kill(actor, no_restart=True)
         self._spares, self._tasks = [], []
-        ray.shutdown()
+        if self._connected:
+            ray.shutdown()
 
 
 def _alive_node_cpus() -> list[int]:

@@ -8,7 +8,7 @@ process groups), never another Ray on the machine.
 Why `RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER=0`: on Linux Ray replaces a literal 127.0.0.1 (in `--node-ip-address`
 and in the address given to `ray.init`) by the machine's outward address; in its single-machine mode it keeps
 the loopback address, so nothing listens or connects beyond 127.0.0.1. Ray reads the variable when it is
-imported, so `LocalRayCluster` must be created before this process imports `ray`. The `ray start` command
+imported, so `LocalRayCluster` also sets Ray's flag itself if this process imported `ray` before. `ray start`
 refuses to add a worker node in that mode, so `add_node` starts the raylet with Ray's own node launcher
 (`cnnlab.testing.ray_node`), as `ray.cluster_utils` does.
 """
@@ -44,9 +44,11 @@ class LocalRayCluster:
     """A Ray head (and optional extra nodes) on 127.0.0.1, started in `__init__` and ended by `stop`."""
 
     def __init__(self, num_cpus: int) -> None:
-        if "ray" in sys.modules and os.environ.get("RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER") != "0":
-            raise RuntimeError("create LocalRayCluster before importing ray (see the module docstring)")
         os.environ.update(_SINGLE_MACHINE)  # this process is the driver: it must keep 127.0.0.1 too
+        if "ray" in sys.modules:  # imported before: the variable was read already, so set what it set
+            from ray._private import ray_constants
+
+            ray_constants.ENABLE_RAY_CLUSTER = False
         self.temp_dir = Path(tempfile.mkdtemp(prefix="cnnlab-ray-", dir="/tmp"))  # short: socket paths
         self.port = free_port()
         self.address = f"{LOOPBACK}:{self.port}"
