@@ -10,6 +10,7 @@
    and until the stopped model was back.
 3. Spread: a second cluster of two raylets with 1 CPU each (two "lab PCs" on this machine); `--spread-jobs`
    small jobs of 1 CPU each started at once; each job's node is printed, and the number of nodes used.
+4. A lab PC switched off: one job on each raylet, the second raylet killed mid-job; how each job ended.
 
 Everything stays on 127.0.0.1 (`cnnlab.testing.ray_cluster`). From the per-job figures it also works out
 the README's figures on paper: a default job (5 epochs of 54,000 images) at the measured Ray speed, and the
@@ -122,14 +123,41 @@ def spread(jobs: int) -> dict:
                 task.events()
         makespan = time.perf_counter() - started
         nodes = [task.node() for task in tasks]
+        left = node_left(runner, cluster)
         runner.shutdown()
     finally:
         cluster.stop()
     for number, node in enumerate(nodes, 1):
         print(f"job {number}: node {node.node_id[:12]} ({node.ip}, worker process {node.pid})",
               file=sys.stderr)
-    return {"nodes_used": len({node.node_id for node in nodes}), "spread_makespan_s": makespan,
+    return {**left, "nodes_used": len({node.node_id for node in nodes}), "spread_makespan_s": makespan,
             "spread_jobs": [{"job": number, **node.to_json()} for number, node in enumerate(nodes, 1)]}
+
+
+def node_left(runner: object, cluster: LocalRayCluster) -> dict:
+    """Part 4: one job on each node; the second node is killed mid-job. How each job ends, and how long Ray
+    took to tell."""
+    config = TrainConfig(epochs=3, train_size=6000)
+    tasks = [runner.start("train", {"spec": preset_spec("convnet"), "config": config_to_dict(config)})
+             for _ in range(2)]
+    outcomes: list[list[dict]] = [[], []]
+    while not all(any(event["event"] == "batch" for event in seen) for seen in outcomes):
+        runner.wait(tasks, 1.0)
+        for task, seen in zip(tasks, outcomes, strict=True):
+            seen += task.events()
+    killed = time.perf_counter()
+    cluster.remove_node()
+    told = None
+    while not all(task.finished for task in tasks):
+        runner.wait(tasks, 1.0)
+        for task, seen in zip(tasks, outcomes, strict=True):
+            seen += task.events()
+            if told is None and any(event["event"] == "failed" for event in seen):
+                told = time.perf_counter() - killed
+    ends = [next((event.get("message") or event["event"] for event in seen
+                  if event["event"] in ("failed", "finished")), "none") for seen in outcomes]
+    print(f"second node killed mid-job: the jobs ended as {ends}", file=sys.stderr)
+    return {"node_left_outcomes": ends, "node_left_told_s": told}
 
 
 def on_paper(ray_samples_per_second: float, ray_s: float, local_s: float) -> dict:

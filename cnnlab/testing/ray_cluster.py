@@ -65,6 +65,12 @@ class LocalRayCluster:
         self._start([sys.executable, "-m", "cnnlab.testing.ray_node", self.address, str(self.temp_dir),
                      str(num_cpus)], f"node{len(self._processes)}", "node started")
 
+    def remove_node(self) -> None:
+        """Kill the last node `add_node` started, at once, with its workers (a lab PC switched off)."""
+        process = self._processes.pop()
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+
     def _start(self, command: list[str], name: str, ready_line: str) -> None:
         """Run `command` in a session of its own with its output in the temp dir; wait for `ready_line`."""
         log = self.temp_dir / f"{name}.log"
