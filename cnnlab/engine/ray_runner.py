@@ -42,7 +42,6 @@ CONNECT_TIMEOUT_S = 30.0  # `ray.init` retries an unreachable cluster for minute
 _POLL_S = 0.5  # the longest an actor holds one `next_events` call when it has no news
 _SLICE_S = 0.05
 _PROBE_TIMEOUT_S = 5.0  # `wait` checks for a wake-up this often while Ray has no news
-_GONE = (RayError,)
 
 
 class RayUnavailable(Exception):
@@ -104,7 +103,7 @@ class RayTask:
     def __init__(self, actor: ray.actor.ActorHandle, kind: str, payload: dict) -> None:
         self.actor = actor
         self.finished = False
-        self._run = actor.run.remote(kind, payload)
+        self._run = actor.run.remote(kind, payload)  # its result is None: the events are the news
         self._where = actor.where.remote()
         self.pending = actor.next_events.remote(_POLL_S)  # the outstanding call `RayRunner.wait` watches
 
@@ -114,7 +113,7 @@ class RayTask:
             return []
         try:
             received = ray.get(self.pending)
-        except _GONE as error:
+        except RayError as error:
             self.kill()
             return [failed(_lost_message(error)), {"event": "done"}]
         if received and received[-1]["event"] == "done":
@@ -127,7 +126,7 @@ class RayTask:
         """Where the task runs (or ran), or None if its actor never answered."""
         try:
             return ray.get(self._where, timeout=timeout_s)
-        except _GONE:
+        except RayError:
             return None
 
     def request_stop(self) -> None:
