@@ -40,8 +40,8 @@ NOT_STARTED_MESSAGE = (
 )
 CONNECT_TIMEOUT_S = 30.0  # `ray.init` retries an unreachable cluster for minutes; the server must not wait
 _POLL_S = 0.5  # the longest an actor holds one `next_events` call when it has no news
-_SLICE_S = 0.05
-_PROBE_TIMEOUT_S = 5.0  # `wait` checks for a wake-up this often while Ray has no news
+_SLICE_S = 0.05  # `wait` checks for a wake-up this often while Ray has no news
+_PROBE_TIMEOUT_S = 5.0  # how long the cluster's address may take to accept a connection
 
 
 class RayUnavailable(Exception):
