@@ -1,6 +1,6 @@
 """The Ray runner against local worker processes: the same small job through both, and jobs spread over nodes.
 
-    python bench/ray_runner.py [--json] [--rounds 3] [--train-size 6000] [--spread-jobs 4]
+    python bench/ray_runner.py [--json] [--rounds 5] [--train-size 6000] [--spread-jobs 4]
 
 1. Overhead: a Ray head with 2 CPUs on 127.0.0.1; the reference convnet, 1 epoch of `--train-size` images,
    through `LocalProcessRunner` (2 threads) and `RayRunner` (2 CPUs per job) in alternating rounds, each
@@ -101,6 +101,7 @@ def overhead(rounds: int, config: TrainConfig) -> dict:
     return {"local_s": local_s, "ray_s": ray_s, "ratio": ray_s / local_s,
             "local_runs_s": [run["seconds"] for run in local_runs],
             "ray_runs_s": [run["seconds"] for run in ray_runs],
+            "local_samples_per_second": statistics.median(run["samples_per_second"] for run in local_runs),
             "ray_samples_per_second": statistics.median(run["samples_per_second"] for run in ray_runs),
             "stop_s": stopped["stop_s"], "stop_to_saved_s": stopped["stop_to_saved_s"]}
 
@@ -173,7 +174,7 @@ def main() -> None:
     """Measure, print a summary (or one JSON object with --json)."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--json", action="store_true")
-    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--train-size", type=int, default=6000)
     parser.add_argument("--spread-jobs", type=int, default=4)
     args = parser.parse_args()
