@@ -3,7 +3,9 @@
 The same trainer as the web app's jobs (`engine.trainer`), run here directly: a progress bar on stderr (unless
 `--json`), then test accuracy, seconds per epoch and samples per second. Settings are checked by
 `parse_train_config`, so a bad value gets the same message as on the Train page and exit status 2. Ctrl-C
-stops at the next batch and still tests and saves the model trained so far.
+stops at the next batch and still tests and saves the model trained so far. With `--ray ADDRESS` the job runs
+on a Ray cluster through the server's Ray runner instead (`cli.ray_train`); `--json` names the runner and the
+computer that trained it.
 """
 
 from __future__ import annotations
