@@ -76,8 +76,8 @@ def select_runner(max_running: int | None = None) -> RunnerChoice:
             reason = str(error)
         else:
             running = max_running or runner.capacity()
-            note = (f"training on the Ray cluster at {address}: {running} jobs at once, "
-                    f"{runner.cpus_per_job} CPUs each")
+            note = (f"training on the Ray cluster at {address}: {running} job{'s' * (running != 1)} at once, "
+                    f"{runner.cpus_per_job} CPU{'s' * (runner.cpus_per_job != 1)} each")
             _log.warning("CNN Lab: %s", note)
             return RunnerChoice(RunnerKind.RAY, runner, running, address, note)
     running = max_running or default_max_running()
