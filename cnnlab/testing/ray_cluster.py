@@ -52,11 +52,12 @@ class LocalRayCluster:
         self.temp_dir = Path(tempfile.mkdtemp(prefix="cnnlab-ray-", dir="/tmp"))  # short: socket paths
         self.port = free_port()
         self.address = f"{LOOPBACK}:{self.port}"
+        self.client_port = free_port()  # Ray Client: ray://127.0.0.1:client_port
         self._processes: list[subprocess.Popen] = []
         ray = str(Path(sys.executable).with_name("ray"))
         head = [ray, "start", "--head", "--block", f"--port={self.port}", f"--node-ip-address={LOOPBACK}",
                 f"--temp-dir={self.temp_dir}", f"--num-cpus={num_cpus}", "--include-dashboard=false",
-                "--disable-usage-stats", f"--ray-client-server-port={free_port()}",
+                "--disable-usage-stats", f"--ray-client-server-port={self.client_port}",
                 f"--dashboard-agent-listen-port={free_port()}"]  # free ports: no clash with another cluster
         self._start(head, "head", "Ray runtime started")
 

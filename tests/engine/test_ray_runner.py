@@ -1,6 +1,7 @@
 """The Ray runner on a real Ray cluster started by this module on 127.0.0.1: it reports like the local runner,
 its models come back through Ray into the server's store, Stop keeps the model, a killed Ray worker fails only
-its job, and a server restart marks the cluster's job interrupted."""
+its job, `cnnlab train --ray ray://…` trains through it, and a server restart marks the cluster's job
+interrupted."""
 
 from __future__ import annotations
 
@@ -161,15 +162,15 @@ def test_a_killed_ray_worker_fails_only_its_job(ray_manager: JobManager) -> None
     assert wait_final(ray_manager, owner, after)[-1].state == JobState.FINISHED
 
 
-def test_the_command_line_trains_through_the_ray_runner(cluster: LocalRayCluster, tmp_path: Path,
-                                                        capsys: pytest.CaptureFixture[str]) -> None:
-    from cnnlab.cli.main import main
-
+def test_the_command_line_trains_through_the_ray_runner_as_a_ray_client(cluster: LocalRayCluster,
+                                                                         tmp_path: Path) -> None:
     out = tmp_path / "convnet.h5"
-    status = main(["train", "--preset", "convnet", "--limit", "1000", "--epochs", "1", "--batch-size", "64",
-                   "--out", str(out), "--json", "--ray", cluster.address])
-    report = json.loads(capsys.readouterr().out)
-    assert status == 0
+    command = [sys.executable, "-m", "cnnlab", "train", "--preset", "convnet", "--limit", "1000", "--epochs",
+               "1", "--batch-size", "64", "--out", str(out), "--json",
+               "--ray", f"ray://127.0.0.1:{cluster.client_port}"]
+    done = subprocess.run(command, cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-2000:]
+    report = json.loads(done.stdout)
     assert report["runner"] == "ray" and report["node"]["ip"] == "127.0.0.1" and report["node"]["pid"] > 0
     assert (report["epochs"], report["stopped"], report["params"]) == (1, False, 60_874)
     assert _load(out.read_bytes(), tmp_path / "loaded.h5").count_params() == 60_874
