@@ -28,7 +28,7 @@ from cnnlab.engine.owners import is_owner_token
 from cnnlab.engine.runner import Runner, TaskHandle, default_max_running
 from cnnlab.engine.runner_choice import RunnerChoice, select_runner
 from cnnlab.engine.singletons import process_singleton
-from cnnlab.engine.store import JobState, ModelFormat, RunRecord, RunResult, RunStore, is_run_id
+from cnnlab.engine.store import JobState, ModelFormat, RunFile, RunRecord, RunResult, RunStore, is_run_id
 
 __all__ = ["EpochRecord", "JobLimits", "JobManager", "JobRefused", "JobSnapshot", "JobState", "get_manager"]
 
@@ -289,8 +289,8 @@ class JobManager:
         """The finished (or stopped) run's test result: confusion matrix and per-image predictions."""
         return self.store.result(job_id, owner)
 
-    def model_file(self, job_id: object, owner: object, fmt: ModelFormat = ModelFormat.H5) -> Path | None:
-        """Path of the trained model file (.h5 by default) for download, or None."""
+    def model_file(self, job_id: object, owner: object, fmt: RunFile = ModelFormat.H5) -> Path | None:
+        """Path of the trained model file (.h5 by default, or an export of it) for download, or None."""
         return self.store.model_file(job_id, owner, fmt)
 
     def shutdown(self) -> None:
