@@ -37,9 +37,10 @@ from cnnlab.engine.estimate import (
 )
 from cnnlab.engine.events import Event, Finished
 from cnnlab.engine.owners import is_owner_token
-from cnnlab.engine.runner import LocalProcessRunner, Runner, TaskHandle, default_max_running, default_settings
+from cnnlab.engine.runner import Runner, TaskHandle, default_max_running
+from cnnlab.engine.runner_choice import RunnerChoice, select_runner
 from cnnlab.engine.singletons import process_singleton
-from cnnlab.engine.store import JobState, ModelFormat, RunRecord, RunResult, RunStore, is_run_id
+from cnnlab.engine.store import JobState, ModelFormat, RunFile, RunRecord, RunResult, RunStore, is_run_id
 
 __all__ = ["EpochRecord", "JobLimits", "JobManager", "JobRefused", "JobSnapshot", "JobState", "get_manager"]
 
@@ -191,8 +192,13 @@ class JobManager:
                  limits: JobLimits | None = None) -> None:
         """Open the store, mark runs cut off by a dead server as interrupted, and start the manager thread."""
         self.store = store or RunStore()
+        self.runner_choice: RunnerChoice | None = None  # how this manager picked its runner, if it did
+        if runner is None:  # local worker processes, or a Ray cluster if CNNLAB_RAY_ADDRESS names one
+            self.runner_choice = select_runner(limits.max_running if limits else None)
+            runner = self.runner_choice.runner
+            limits = limits or JobLimits(max_running=self.runner_choice.max_running)
         self.limits = limits or JobLimits()
-        self.runner = runner or LocalProcessRunner(default_settings(self.limits.max_running))
+        self.runner = runner
         self._lease = self.store.acquire_lease()
         self.speed = SpeedMeter(self.store.root / SPEED_FILE)
         self.recovered = self.store.recover()
@@ -322,8 +328,8 @@ class JobManager:
         """The finished (or stopped) run's test result: confusion matrix and per-image predictions."""
         return self.store.result(job_id, owner)
 
-    def model_file(self, job_id: object, owner: object, fmt: ModelFormat = ModelFormat.H5) -> Path | None:
-        """Path of the trained model file (.h5 by default) for download, or None."""
+    def model_file(self, job_id: object, owner: object, fmt: RunFile = ModelFormat.H5) -> Path | None:
+        """Path of the trained model file (.h5 by default, or an export of it) for download, or None."""
         return self.store.model_file(job_id, owner, fmt)
 
     def shutdown(self) -> None:

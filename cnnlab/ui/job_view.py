@@ -10,7 +10,7 @@ from cnnlab.core.hyper import TrainConfig
 from cnnlab.core.text import duration, plain
 from cnnlab.engine.jobs import JobManager, JobRefused, JobSnapshot, JobState
 from cnnlab.engine.paths import file_stem
-from cnnlab.engine.store import ModelFormat
+from cnnlab.engine.store import ModelFormat, RunFile
 from cnnlab.insight.charts import training_figure
 from cnnlab.insight.diagnose import learning_rate_hint
 from cnnlab.ui.session import Level, flash
@@ -106,12 +106,12 @@ def render_curves(snapshot: JobSnapshot, key: str) -> None:
                     config={"displayModeBar": False})
 
 
-def model_file_name(snapshot: JobSnapshot, fmt: ModelFormat) -> str:
-    """Download name with the architecture and its accuracy, e.g. "convnet-98.91.h5"."""
+def model_file_name(snapshot: JobSnapshot, fmt: RunFile) -> str:
+    """Download name with the architecture and its accuracy, e.g. "convnet-98.91.h5", "convnet-98.91.onnx"."""
     stem = file_stem(snapshot.name, "model")
     if snapshot.test_accuracy is not None:
         stem += f"-{snapshot.test_accuracy * 100:.2f}"
-    return f"{stem}.{fmt.value}"
+    return f"{stem}{fmt.suffix}"
 
 
 def render_downloads(manager: JobManager, owner: str, snapshot: JobSnapshot, key: str) -> None:

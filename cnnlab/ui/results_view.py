@@ -18,6 +18,7 @@ from cnnlab.core.text import duration, plain
 from cnnlab.engine import jobs
 from cnnlab.engine.jobs import JobSnapshot, JobState
 from cnnlab.ui import insight, session
+from cnnlab.ui.export_view import render_exports
 from cnnlab.ui.job_view import (
     STATE_WORDS,
     accuracy_text,
@@ -116,6 +117,7 @@ def render_run(owner: str, snapshot: JobSnapshot) -> None:
     st.caption(f"Started {started(snapshot)} · {config_text(snapshot.config)}")
     render_outcome(owner, snapshot)
     render_downloads(jobs.get_manager(), owner, snapshot, key=f"results_download_{snapshot.job_id}")
+    render_exports(jobs.get_manager(), owner, snapshot, key=f"results_export_{snapshot.job_id}")
     for tab, (_, render) in zip(st.tabs([title for title, _ in RUN_SECTIONS]), RUN_SECTIONS, strict=True):
         with tab:
             render(owner, snapshot)
