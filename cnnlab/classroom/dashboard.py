@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from cnnlab.classroom.roster import Student
 from cnnlab.core.arithmetic import analyze
 from cnnlab.core.challenge import Challenge, stack_checks
-from cnnlab.engine.estimate import RunningJob, SpeedMeter, queue_plan
 from cnnlab.engine.jobs import JobSnapshot
 from cnnlab.engine.store import JobState, RunRecord
 
@@ -112,21 +111,3 @@ def queue_order(live: Iterable[JobSnapshot]) -> tuple[list[JobSnapshot], list[Jo
     waiting = sorted((s for s in live if s.state == JobState.QUEUED), key=lambda s: s.queue_position or 0)
     return running, waiting
 
-
-def training_progress(snapshot: JobSnapshot) -> float:
-    """Fraction of the job's training batches done: epoch 2 of 4 at step 5 of 10 → (10 + 5) / 40."""
-    total = snapshot.epochs * snapshot.steps_per_epoch
-    done = max(snapshot.epoch - 1, 0) * snapshot.steps_per_epoch + snapshot.step
-    return min(done / total, 1.0) if total else 0.0
-
-
-def queue_empty_in(live: Iterable[JobSnapshot], slots: int, meter: SpeedMeter) -> float | None:
-    """Seconds until every training and waiting job has ended, by `cnnlab.engine.estimate` (each job's
-    MACs at this server's measured speed; a running job from its own pace); None when nothing is queued."""
-    running, waiting = queue_order(live)
-    if not running and not waiting:
-        return None
-    started = [RunningJob(meter.estimate(analyze(s.spec).macs, s.config), s.elapsed_s, training_progress(s))
-               for s in running]
-    queued = [meter.estimate(analyze(s.spec).macs, s.config) for s in waiting]
-    return queue_plan(started, queued, slots).empty_in_s

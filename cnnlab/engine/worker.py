@@ -62,7 +62,7 @@ def _train(payload: dict, emit: Emit, stop_requested: Callable[[], bool]) -> Non
 TASKS: dict[str, Task] = {"train": _train}
 
 
-def _warm_up(settings: WorkerSettings) -> None:
+def warm_up(settings: WorkerSettings) -> None:
     """Lower the priority, configure TensorFlow's threads, then train a tiny stack once.
 
     The rehearsal imports and initialises everything a job needs (Keras, the MNIST arrays, TensorFlow's
@@ -96,6 +96,20 @@ def _listen(conn: Connection, tasks: queue.Queue, stop: threading.Event) -> None
             tasks.put(message)
 
 
+def run_task(kind: str, payload: dict, emit: Emit, stop_requested: Callable[[], bool]) -> None:
+    """Run one task of `kind`, reporting through `emit`; any error becomes a failed event; "done" comes last.
+
+    Every runner's worker (this process, a Ray actor) runs tasks through here, so they behave alike.
+    """
+    try:
+        TASKS[kind](payload, emit, stop_requested)
+    except Exception as error:  # any failure becomes a message for the student; the server goes on
+        from cnnlab.engine.trainer import failure_message
+
+        emit(failed(failure_message(error)))
+    emit({"event": "done"})
+
+
 def worker_main(conn: Connection, settings: WorkerSettings) -> None:
     """Entry point of a spawned worker process: warm up, run one task, report, exit."""
     tasks: queue.Queue = queue.Queue()
@@ -109,16 +123,10 @@ def worker_main(conn: Connection, settings: WorkerSettings) -> None:
         except (BrokenPipeError, OSError):
             os._exit(0)  # nobody is listening any more
 
-    _warm_up(settings)
+    warm_up(settings)
     emit({"event": "ready"})
     message = tasks.get()
-    try:
-        TASKS[message["kind"]](message["payload"], emit, stop.is_set)
-    except Exception as error:  # any failure becomes a message for the student; the server goes on
-        from cnnlab.engine.trainer import failure_message
-
-        emit(failed(failure_message(error)))
-    emit({"event": "done"})
+    run_task(message["kind"], message["payload"], emit, stop.is_set)
     sys.stdout.flush()
     sys.stderr.flush()
     os._exit(0)  # skip TensorFlow's slow teardown: everything worth keeping has been sent

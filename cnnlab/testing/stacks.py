@@ -113,3 +113,15 @@ def random_stack(rng: random.Random, max_layers: int = 7) -> dict:
     order), to check that we refuse exactly the stacks Keras refuses."""
     layers = [_random_layer(rng, rng.choice([3, 3, 1])) for _ in range(rng.randint(1, max_layers))]
     return {"input_shape": [rng.randint(1, 12), rng.randint(1, 12), rng.randint(1, 4)], "layers": layers}
+
+
+WIDE = {  # issue 12's stack: 1,070,090 parameters, 829,319,168 MACs per image — heavy for a 2-core server
+    "name": "wide",
+    "input_shape": [28, 28, 1],
+    "layers": [
+        {"type": "Conv2D", "filters": 1024, "kernel_size": [3, 3], "padding": "same", "activation": "relu"},
+        {"type": "Conv2D", "filters": 1024, "kernel_size": [1, 1], "activation": "relu"},
+        {"type": "GlobalAveragePooling2D"},
+        {"type": "Dense", "units": 10, "activation": "softmax"},
+    ],
+}

@@ -25,6 +25,8 @@ from cnnlab.ui.job_view import (
     config_text,
     render_curves,
     render_downloads,
+    render_ending,
+    render_hint,
     submit_job,
 )
 from cnnlab.ui.session import Level, flash
@@ -74,11 +76,8 @@ def render_outcome(owner: str, snapshot: JobSnapshot) -> None:
     if not snapshot.state.is_final:
         st.info(f"This run is {STATE_WORDS[snapshot.state]}; watch it live on the Train page.")
         session.link(session.Page.TRAIN, "Go to Train", ":material/model_training:", owner)
-    elif snapshot.state in (JobState.FAILED, JobState.INTERRUPTED):
-        st.error(plain(f"This run {STATE_WORDS[snapshot.state]}: {snapshot.message}"),
-                 icon=":material/error:")
-    elif snapshot.state == JobState.STOPPED and snapshot.message:
-        st.warning(plain(snapshot.message), icon=":material/stop_circle:")
+    render_ending(snapshot)
+    render_hint(snapshot)
     if snapshot.test_accuracy is not None:
         accuracy, loss, params, elapsed = st.columns(4)
         accuracy.metric("Test accuracy", accuracy_text(snapshot.test_accuracy),

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from cnnlab.classroom.dashboard import StudentRow, class_rows, queue_empty_in, queue_order
+from cnnlab.classroom.dashboard import StudentRow, class_rows, queue_order
 from cnnlab.classroom.export import models_zip, runs_csv
 from cnnlab.classroom.hidden_runs import HiddenRuns
 from cnnlab.classroom.leaderboard import standings
@@ -20,7 +20,6 @@ from cnnlab.core.text import duration, plain
 from cnnlab.engine import jobs
 from cnnlab.engine.challenges import ChallengeStore
 from cnnlab.engine.drafts import current_stack
-from cnnlab.engine.estimate import SPEED_FILE, SpeedMeter
 from cnnlab.engine.jobs import JobManager, JobSnapshot, JobState
 from cnnlab.engine.store import ModelFormat, RunRecord
 from cnnlab.ui.job_view import STATE_WORDS, accuracy_text
@@ -74,7 +73,7 @@ def _stop(manager: JobManager, snapshot: JobSnapshot) -> None:
 
 def _queue(manager: JobManager, live: list[JobSnapshot], names: dict[str, str]) -> None:
     running, waiting = queue_order(live)
-    eta = queue_empty_in(live, manager.limits.max_running, SpeedMeter(manager.store.root / SPEED_FILE))
+    eta = manager.queue_plan().empty_in_s if live else None
     summary = f"{len(running)} training, {len(waiting)} waiting"
     summary += f" · the queue should be empty in about {duration(eta)}" if eta is not None else ""
     st.markdown(f"**Queue:** {summary}")

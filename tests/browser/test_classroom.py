@@ -46,7 +46,7 @@ def _name_myself(student, name: str) -> None:
 def _train(student, **settings: str) -> None:
     student.page.get_by_test_id("stSidebar").get_by_role("link", name="Train").click()
     student.wait_idle()
-    form = student.page.get_by_test_id("stForm")
+    form = student.page.locator(".st-key-train_form")
     for label, value in settings.items():
         form.get_by_role("spinbutton", name=label).fill(value)
     form.get_by_role("button", name="Train", exact=True).click()
@@ -118,7 +118,7 @@ def test_a_class_with_a_challenge_a_refusal_a_stop_and_a_restart(new_tab, tmp_pa
         _train(cy)
         expect(cy.page.get_by_text("Not started: Small and sharp: 60,874 parameters — over the limit of "
                                    "10,000 by 50,874.")).to_be_visible()
-        optimizer = cy.page.get_by_test_id("stForm").get_by_role("combobox", name="Optimizer")
+        optimizer = cy.page.locator(".st-key-train_form").get_by_role("combobox", name="Optimizer")
         expect(optimizer).to_be_disabled()
         expect(optimizer).to_have_value("adam")
 

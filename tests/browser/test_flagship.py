@@ -63,6 +63,7 @@ def test_build_train_reload_and_download_the_h5(st_page, tmp_path: Path) -> None
     filters.fill("32")
     filters.press("Enter")
     expect(stack_row(page, 1).locator("td").nth(6)).to_have_text("320")
+    st_page.wait_idle()  # the run that drew the new row has ended: no stale copy of a metric is left
     expect(metric_value(page, "Parameters")).to_have_text("65,642")
     st_page.wait_idle()
     st_page.screenshot("build")
@@ -70,7 +71,7 @@ def test_build_train_reload_and_download_the_h5(st_page, tmp_path: Path) -> None
     page.get_by_test_id("stSidebar").get_by_role("link", name="Train").click()
     st_page.wait_idle()
     assert f"u={owner}" in page.url
-    form = page.get_by_test_id("stForm")
+    form = page.locator(".st-key-train_form")
     form.get_by_role("spinbutton", name="Epochs").fill("1")
     form.get_by_role("spinbutton", name="Batch size").fill(BATCH_SIZE)
     form.get_by_role("spinbutton", name="Training images").fill(TRAIN_IMAGES)
@@ -128,6 +129,16 @@ def test_a_wrong_setting_is_flagged_at_its_layer_and_a_bad_link_explained(st_pag
     expect(stack_row(page, 1).locator("td").nth(6)).to_have_text("160")  # the other layers stay
     expect(page.get_by_test_id("stException")).to_have_count(0)
     st_page.screenshot("build-problem")
+
+    st_page.choose(edit.get_by_test_id("stSelectbox").first, "1 · Conv2D")
+    filters = edit.get_by_role("spinbutton", name="filters", exact=True)
+    for typed, shown in (("1e9", "1,000,000,000"), ("-5", "-5")):  # the browser never turns 1e9 into 1
+        filters.fill(typed)
+        filters.press("Enter")
+        st_page.wait_idle()
+        expect(page.get_by_test_id("stAlertContentError").first).to_contain_text(
+            f"layer 1 (Conv2D): filters must be a whole number from 1 to 1,024, got {shown}")
+    expect(filters).to_have_value("-5")
 
     st_page.goto("/Build?spec=not-a-stack&preset=<b>x</b>")
     expect(page.get_by_test_id("stAlertContentError").first).to_contain_text(

@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-import pytest
-
-from cnnlab.classroom.dashboard import class_rows, queue_empty_in, queue_order
+from cnnlab.classroom.dashboard import class_rows, queue_order
 from cnnlab.classroom.roster import Roster
-from cnnlab.core.arithmetic import analyze
 from cnnlab.core.challenge import parse_challenge
 from cnnlab.core.presets import preset_spec
 from cnnlab.core.spec_json import spec_to_dict
 from cnnlab.core.stack_doc import empty_stack
-from cnnlab.engine.estimate import FIRST_GUESS_MACS_PER_S, SpeedMeter, job_seconds
 from cnnlab.engine.jobs import JobState
 from cnnlab.engine.owners import new_owner_token
 from cnnlab.testing.classroom import CHALLENGE_CONFIG, conv_stack, finished_run
@@ -49,17 +45,3 @@ def test_one_row_per_student_with_stack_runs_and_job(scripted) -> None:
     assert ([s.job_id for s in running], [s.job_id for s in queued]) == ([training], [waiting])
     assert class_rows(roster.students(), [], [], None, stacks.get)[0].meets_challenge is None
 
-
-def test_the_queue_empties_after_the_running_jobs_rest_and_every_waiting_job(scripted, tmp_path) -> None:
-    manager, runner = scripted
-    meter = SpeedMeter(tmp_path / "speed.json")  # no job measured yet: the estimator's first guess
-    assert queue_empty_in([], 1, meter) is None
-    first, second = new_owner_token(), new_owner_token()
-    manager.submit(first, conv_stack(4), CHALLENGE_CONFIG)
-    manager.submit(second, conv_stack(4), CHALLENGE_CONFIG)
-    wait_until(lambda: len(runner.tasks) == 1)
-    one_job = job_seconds(analyze(conv_stack(4)).macs, CHALLENGE_CONFIG, FIRST_GUESS_MACS_PER_S)
-    # 31,096 MACs per image: 1,800 × (3 × 31,096 + 200,000) + (200 + 10,000) × (31,096 + 200,000)
-    assert one_job == pytest.approx(3.0 + 2_885_097_600 / 3e10)
-    assert queue_empty_in(manager.live_jobs(), 1, meter) == pytest.approx(2 * one_job, abs=1.0)
-    assert queue_empty_in(manager.live_jobs(), 2, meter) == pytest.approx(one_job, abs=1.0)

@@ -108,7 +108,7 @@ def test_onnx_is_made_on_demand_then_offered_for_download(runs: Runs) -> None:
 def test_an_interrupted_run_says_why_and_can_run_again(runs: Runs) -> None:
     at = open_page(RESULTS, u=runs.owner)
     at.selectbox(key="results_run").set_value(runs.interrupted_id).run()
-    assert messages(at, "error") == [f"This run interrupted: {INTERRUPTED_MESSAGE}"]
+    assert messages(at, "error") == [f"This run was interrupted: {INTERRUPTED_MESSAGE}"]
     assert [b.label for b in at.download_button] == ["Download the Keras code (.py)"]
     assert any(message.startswith("The confusion matrix appears once") for message in messages(at, "info"))
     at.button(key=f"results_again_{runs.interrupted_id}").click().run()
