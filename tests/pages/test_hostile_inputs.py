@@ -14,6 +14,7 @@ thread and store, no TensorFlow.
 from __future__ import annotations
 
 import base64
+import contextlib
 import io
 import json
 import os
@@ -82,7 +83,11 @@ class Fence:
 
 
 def _tree(root: Path, skip: Path) -> dict[str, tuple[int, int]]:
-    """Every file under `root` except `skip`'s and pytest's own `.lock`: relative path → (size, mtime)."""
+    """Every file under `root` except `skip`'s and pytest's own `.lock`: relative path → (size, mtime).
+
+    A file that vanishes while it is listed (another test's background thread tidying its own folder) is
+    left out: it was not this test's to write.
+    """
     files = {}
     for directory, subdirectories, names in os.walk(root):
         subdirectories[:] = [d for d in subdirectories if Path(directory, d) != skip]
@@ -90,9 +95,17 @@ def _tree(root: Path, skip: Path) -> dict[str, tuple[int, int]]:
             path = Path(directory, name)
             if path == root / ".lock":
                 continue
-            stat = path.stat()
-            files[str(path.relative_to(root))] = (stat.st_size, stat.st_mtime_ns)
+            with contextlib.suppress(FileNotFoundError):
+                stat = path.stat()
+                files[str(path.relative_to(root))] = (stat.st_size, stat.st_mtime_ns)
     return files
+
+
+def _outside(tmp_path: Path) -> tuple[frozenset[str], dict[str, tuple[int, int]]]:
+    """What a hostile path could write outside the runs directory: a new entry beside the test folders (the
+    parent of `runs_root()`), or any file in this test's own folder with its decoy. Other tests' folders are
+    left alone: their background threads may still be writing there."""
+    return frozenset(entry.name for entry in runs_root().parent.iterdir()), _tree(tmp_path, skip=runs_root())
 
 
 @pytest.fixture
@@ -104,8 +117,7 @@ def fence(tmp_path: Path) -> Iterator[Fence]:
     for name in ("model.h5", "model.keras", "metrics.json", "result.json", "spec.json"):
         (run_dir / name).write_text("{}")
     (decoy / "secret.json").write_text('{"layers": []}')
-    around = runs_root().parent
-    before = _tree(around, skip=runs_root())
+    before = _outside(tmp_path)
     watched = Fence(decoy)
     _FENCES.append(watched)
     try:
@@ -113,7 +125,7 @@ def fence(tmp_path: Path) -> Iterator[Fence]:
     finally:
         _FENCES.remove(watched)
     assert watched.opened == [], "files outside the runs directory were opened"
-    assert _tree(around, skip=runs_root()) == before, "files outside the runs directory were written"
+    assert _outside(tmp_path) == before, "files outside the runs directory were written"
 
 
 def hostile_ids(decoy: Path) -> list[object]:
