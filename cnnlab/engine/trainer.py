@@ -126,7 +126,7 @@ def train(spec: dict, config: TrainConfig, emit: Emit, stop_requested: Callable[
     keras.utils.set_random_seed(config.seed)
     model = build_model(analysis.spec)
     model.compile(
-        optimizer=make_optimizer(config.optimizer, config.learning_rate),
+        optimizer=make_optimizer(config),
         loss=LOSS,
         metrics=METRICS,
         steps_per_execution=steps_per_execution(config, analysis.macs),
@@ -187,7 +187,8 @@ def _model_files(model: keras.Model) -> dict[str, bytes]:
     logging.getLogger("absl").setLevel(logging.ERROR)  # HDF5 is "legacy" to Keras 3 but is our promise
     with tempfile.TemporaryDirectory(prefix="cnnlab-model-") as folder:
         files = {}
-        for fmt in ("h5", "keras"):
+        for fmt in ("keras", "h5"):  # .keras first: Keras's legacy HDF5 save drops the optimizer from the
+            # model's compile config, and a .keras file saved after it would load with a default RMSprop
             path = Path(folder) / f"model.{fmt}"
             model.save(path)
             files[fmt] = path.read_bytes()
