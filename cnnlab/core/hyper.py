@@ -95,6 +95,9 @@ class TrainConfig:
         return math.ceil(self.fit_size / self.batch_size)
 
 
+CLASS_DEMO = TrainConfig(train_size=6_000)  # the Train page's defaults: the reference's, on a tenth of MNIST
+
+
 @dataclass(frozen=True)
 class _Rule:
     """The range a number must lie in; `whole` for counts."""

@@ -6,11 +6,12 @@ import streamlit as st
 
 from cnnlab.core import hyper
 from cnnlab.core.arithmetic import Analysis, analyze, training_problems
-from cnnlab.core.hyper import TrainConfig, parse_train_config
+from cnnlab.core.hyper import parse_train_config
 from cnnlab.core.text import plain
 from cnnlab.engine import jobs
 from cnnlab.engine.drafts import current_stack
 from cnnlab.engine.jobs import JobManager, JobSnapshot, JobState
+from cnnlab.ui import train_settings
 from cnnlab.ui.job_view import (
     STATE_WORDS,
     accuracy_text,
@@ -22,9 +23,7 @@ from cnnlab.ui.job_view import (
     submit_job,
 )
 from cnnlab.ui.session import Level, flash
-
-QUICK_DEMO_TRAIN_SIZE = 6_000  # about a tenth of MNIST: one epoch of the convnet in seconds, ~95 % accuracy
-DEFAULTS = TrainConfig(train_size=QUICK_DEMO_TRAIN_SIZE)
+from cnnlab.ui.train_settings import DEFAULTS
 
 
 def live_job(snapshots: list[JobSnapshot]) -> JobSnapshot | None:
@@ -46,9 +45,7 @@ def render_trainability(analysis: Analysis) -> bool:
 
 def _submit(manager: JobManager, owner: str) -> None:
     analysis = analyze(current_stack(owner))  # the stack as it is now, even if another tab just changed it
-    raw = {name: st.session_state[f"train_{name}"] for name in
-           ("epochs", "batch_size", "optimizer", "learning_rate", "train_size", "validation_split", "seed")}
-    config, problems = parse_train_config(raw)
+    config, problems = parse_train_config(train_settings.form_values())
     if config is None:
         for problem in problems:
             flash(Level.error, plain(problem))
@@ -59,32 +56,38 @@ def _submit(manager: JobManager, owner: str) -> None:
 
 
 def render_form(manager: JobManager, owner: str, can_train: bool) -> None:
-    """Hyperparameters (the reference's defaults, a quick-demo training set) and the Train button."""
+    """Hyperparameters (the reference's defaults, a quick-demo training set, or the recipe of the preset just
+    opened on Build) and the Train button."""
+    suggestion = train_settings.prepare_form()
+    if suggestion is not None and suggestion.preset_title is not None:
+        st.info(plain(f"Filled in the training settings of the preset {suggestion.preset_title}: "
+                      f"{config_text(suggestion.config)}. Change any of them before you train."),
+                icon=":material/tune:")
     with st.form("train_form", border=True):
         epochs, batch, optimizer, rate = st.columns(4)
-        epochs.number_input("Epochs", 1, hyper.MAX_EPOCHS, DEFAULTS.epochs, key="train_epochs",
+        epochs.number_input("Epochs", 1, hyper.MAX_EPOCHS, key="train_epochs",
                             help=f"Passes over the training images (1–{hyper.MAX_EPOCHS}); the reference "
                                  "used 5.")
-        batch.number_input("Batch size", hyper.MIN_BATCH_SIZE, hyper.MAX_BATCH_SIZE, DEFAULTS.batch_size,
-                           key="train_batch_size", help=f"Images per weight update ({hyper.MIN_BATCH_SIZE}–"
-                                                        f"{hyper.MAX_BATCH_SIZE:,}); the reference used 128.")
+        batch.number_input("Batch size", hyper.MIN_BATCH_SIZE, hyper.MAX_BATCH_SIZE, key="train_batch_size",
+                           help=f"Images per weight update ({hyper.MIN_BATCH_SIZE}–"
+                                f"{hyper.MAX_BATCH_SIZE:,}); the reference used 128.")
         optimizer.selectbox("Optimizer", [str(o) for o in hyper.Optimizer], key="train_optimizer",
-                            index=list(hyper.Optimizer).index(DEFAULTS.optimizer),
                             help="How the weights are updated; the reference used rmsprop (here it steps as "
                                  "the reference's Keras 2 did: epsilon added after the square root).")
-        rate.number_input("Learning rate", 0.00001, hyper.MAX_LEARNING_RATE, DEFAULTS.learning_rate,
-                          step=0.0001, format="%.5f", key="train_learning_rate",
+        rate.number_input("Learning rate", 0.00001, hyper.MAX_LEARNING_RATE, step=0.0001,
+                          format="%.5f", key="train_learning_rate",
                           help="Size of each update (Keras default 0.001).")
         size, split, seed = st.columns(3)
-        size.number_input("Training images", hyper.MIN_TRAIN_SIZE, hyper.MAX_TRAIN_SIZE, DEFAULTS.train_size,
-                          step=1000, key="train_train_size",
+        size.number_input("Training images", hyper.MIN_TRAIN_SIZE, hyper.MAX_TRAIN_SIZE, step=1000,
+                          key="train_train_size",
                           help=f"How many of MNIST's {hyper.MAX_TRAIN_SIZE:,} training images to use. "
-                               f"{QUICK_DEMO_TRAIN_SIZE:,} is a quick demo; the reference used all of them.")
-        split.number_input("Validation split", 0.0, hyper.MAX_VALIDATION_SPLIT, DEFAULTS.validation_split,
-                           step=0.05, key="train_validation_split",
+                               f"{DEFAULTS.train_size:,} is a quick demo; the reference used all of them.")
+        split.number_input("Validation split", 0.0, hyper.MAX_VALIDATION_SPLIT, step=0.05,
+                           key="train_validation_split",
                            help="Fraction of the training images held out to watch for overfitting.")
-        seed.number_input("Seed", 0, hyper.MAX_SEED, DEFAULTS.seed, key="train_seed",
+        seed.number_input("Seed", 0, hyper.MAX_SEED, key="train_seed",
                           help="Same seed, same starting weights and shuffling: the run can be repeated.")
+        train_settings.render_optional_settings()
         st.form_submit_button("Train", type="primary", icon=":material/play_arrow:", disabled=not can_train,
                               key="train_submit", on_click=_submit, args=(manager, owner))
     limits = manager.limits
