@@ -13,7 +13,7 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from multiprocessing.connection import wait
 from typing import Protocol
 
@@ -83,6 +83,7 @@ class _Worker:
     def __init__(self, settings: WorkerSettings) -> None:
         self.process = ChildProcess(TRAINING_WORKER_TARGET, (settings,), name="cnnlab-worker")
         self.conn = self.process.conn
+        self.tasks_left = settings.max_tasks  # tasks it will still take before it exits
 
     def end(self, grace_s: float = 0.0) -> None:
         """Give the process `grace_s` seconds to exit by itself, then kill it and release its resources."""
@@ -93,8 +94,10 @@ class _Worker:
 class LocalTask:
     """A task running in one local worker process."""
 
-    def __init__(self, worker: _Worker) -> None:
+    def __init__(self, worker: _Worker, recycle: Callable[[_Worker], None]) -> None:
+        """`recycle` takes the worker back once the task is over and the worker says it can take another."""
         self.worker = worker
+        self.recycle = recycle
         self.finished = False
 
     def events(self) -> list[Event]:
@@ -109,7 +112,7 @@ class LocalTask:
                 if event.get("event") != "ready":
                     received.append(event)
                 if event.get("event") == "done":
-                    self._retire()
+                    self._retire(reusable=bool(event.get("reusable")))
                     return received
         except (EOFError, OSError):
             pass
@@ -119,10 +122,14 @@ class LocalTask:
             self._retire()
         return received
 
-    def _retire(self) -> None:
-        """The task is over: reap its process (which exits by itself right after "done")."""
+    def _retire(self, reusable: bool = False) -> None:
+        """The task is over: hand a reusable worker back to the runner, else reap its process (which exits by
+        itself right after "done")."""
         self.finished = True
-        self.worker.end(grace_s=1.0)
+        if reusable and self.worker.process.is_alive():
+            self.recycle(self.worker)
+        else:
+            self.worker.end(grace_s=1.0)
 
     def request_stop(self) -> None:
         """Send the stop request down the pipe (see `TaskHandle.request_stop`)."""
@@ -137,7 +144,8 @@ class LocalTask:
 
 
 class LocalProcessRunner:
-    """Runs each task in a fresh spawned worker process; keeps warm spares (see `Runner`)."""
+    """Runs tasks in spawned worker processes, each reused for up to `max_tasks` tasks; keeps warm spares
+    (see `Runner`)."""
 
     def __init__(self, settings: WorkerSettings | None = None) -> None:
         """Prepare the runner; no process starts until `prewarm` or `start`."""
@@ -152,7 +160,8 @@ class LocalProcessRunner:
         """Hand the task to a spare (or a new) worker; it starts as soon as that worker is warm."""
         self._spares = [spare for spare in self._spares if spare.process.is_alive()]
         worker = self._spares.pop(0) if self._spares else _Worker(self.settings)
-        task = LocalTask(worker)
+        worker.tasks_left -= 1
+        task = LocalTask(worker, self._spares.append)
         with contextlib.suppress(OSError):  # the worker died before taking the task: `events` reports it
             worker.conn.send({"op": "task", "kind": kind, "payload": payload})
         self._tasks = [known for known in self._tasks if not known.finished] + [task]
@@ -175,9 +184,12 @@ class LocalProcessRunner:
             os.write(self._wake_writer, b"!")
 
     def prewarm(self, spares: int) -> None:
-        """Start workers until `spares` idle ones exist (each imports TensorFlow in its own process)."""
+        """Start workers until `spares` idle ones exist (each imports TensorFlow in its own process), counting
+        a busy worker that will take another task as one: it is idle again the moment its task ends, and a
+        spare warming up beside a training job would only take CPU from it."""
         self._spares = [spare for spare in self._spares if spare.process.is_alive()]
-        while len(self._spares) < spares:
+        returning = sum(task.worker.tasks_left > 0 for task in self._tasks if not task.finished)
+        while len(self._spares) + returning < spares:
             self._spares.append(_Worker(self.settings))
 
     def spares_ready(self) -> int:

@@ -119,6 +119,7 @@ def train(spec: dict, config: TrainConfig, emit: Emit, stop_requested: Callable[
     `stop_requested` is polled after every compiled call; when it turns true training ends at that batch
     boundary and the model trained so far is tested and saved ("finished" with stopped=True).
     """
+    clock = _PhaseClock()
     analysis = analyze(spec)
     problems = analysis.problems or training_problems(analysis)
     if problems or analysis.spec is None:
@@ -147,14 +148,20 @@ def train(spec: dict, config: TrainConfig, emit: Emit, stop_requested: Callable[
         "params": model.count_params(),
     })
     reporter = _Reporter(config, emit, stop_requested)
+    clock.lap("setup")
     model.fit(train_data, validation_data=validation_data, epochs=config.epochs, callbacks=[reporter],
               shuffle=False, verbose=0)  # the pipeline shuffles
     if reporter.nan_epoch is not None:
         raise TrainingFailed(_nan_message(reporter.nan_epoch, config))
+    clock.lap("fit")
     emit({"event": "testing"})
     probabilities = model.predict(_pipeline(mnist.x_test, mnist.y_test, 1000, None), verbose=0)
-    emit({"event": "finished", "stopped": reporter.stopped, **test_figures(probabilities, mnist.y_test),
-          **reporter.speed(), **_model_files(model)})
+    figures = test_figures(probabilities, mnist.y_test)
+    clock.lap("test")
+    files = _model_files(model)
+    clock.lap("save")
+    emit({"event": "finished", "stopped": reporter.stopped, **figures, **reporter.speed(), **files,
+          "phases_s": clock.laps})
 
 
 def test_figures(probabilities: np.ndarray, labels: np.ndarray) -> dict:
@@ -193,6 +200,19 @@ def _model_files(model: keras.Model) -> dict[str, bytes]:
             model.save(path)
             files[fmt] = path.read_bytes()
     return files
+
+
+class _PhaseClock:
+    """Seconds spent in each phase of a job (setup, fit, test, save), for the benches' overhead figures."""
+
+    def __init__(self) -> None:
+        self.laps: dict[str, float] = {}
+        self._last = time.perf_counter()
+
+    def lap(self, phase: str) -> None:
+        """Record the time since the previous lap as `phase`."""
+        now = time.perf_counter()
+        self.laps[phase], self._last = now - self._last, now
 
 
 class _Reporter(keras.callbacks.Callback):
