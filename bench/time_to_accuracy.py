@@ -3,7 +3,7 @@
     python bench/time_to_accuracy.py [--rounds 3] [--json]
 
 Two recipes: the fast preset's (1 epoch on all 60,000 images, Adam β₁ 0.7, β₂ 0.9, one-cycle to 0.01, batch
-256) and the reference's (convnet, rmsprop, batch 128, 5 epochs on all 60,000 images). Ours: the wall time
+128) and the reference's (convnet, rmsprop, batch 128, 5 epochs on all 60,000 images). Ours: the wall time
 from `submit` to a warm job manager until the job is finished — trained, tested on the 10,000 test images,
 both model files written and stored. Plain: the same model and settings with plain Keras in a fresh process
 (bench/_plain_fit.py), from building the model to the end of `evaluate`. Rounds interleave the methods and

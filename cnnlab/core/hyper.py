@@ -95,7 +95,10 @@ class TrainConfig:
         return math.ceil(self.fit_size / self.batch_size)
 
 
-CLASS_DEMO = TrainConfig(train_size=6_000)  # the Train page's defaults: the reference's, on a tenth of MNIST
+CLASS_DEMO = TrainConfig(  # the Train page's defaults: a class demo, ≥ 97 % on the convnet in a few seconds
+    epochs=1, batch_size=128, optimizer=Optimizer.ADAM, learning_rate=0.01, train_size=30_000,
+    schedule=Schedule.ONE_CYCLE, warmup_fraction=0.15, beta_1=0.7, beta_2=0.9,
+)
 
 
 @dataclass(frozen=True)

@@ -18,12 +18,12 @@ ONE_CYCLE_START = 0.1  # one-cycle starts at this fraction of the peak rate
 
 
 def total_steps(config: TrainConfig) -> int:
-    """Gradient steps of the whole run: 1 epoch × ⌈60000 / 256⌉ = 235."""
+    """Gradient steps of the whole run: 1 epoch × ⌈60000 / 128⌉ = 469."""
     return config.epochs * config.steps_per_epoch
 
 
 def warmup_steps(config: TrainConfig) -> int:
-    """One-cycle's climbing steps: round(0.25 × 235) = 59; 0 for the other schedules (always one step left
+    """One-cycle's climbing steps: round(0.15 × 469) = 70; 0 for the other schedules (always one step left
     for the descent)."""
     if config.schedule is not Schedule.ONE_CYCLE:
         return 0
@@ -34,8 +34,8 @@ def warmup_steps(config: TrainConfig) -> int:
 def schedule_arguments(config: TrainConfig) -> dict[str, float | int] | None:
     """`keras.optimizers.schedules.CosineDecay`'s arguments for the run's schedule; None for a constant rate.
 
-    One-cycle peaking at 0.01 over 235 steps, warmup 0.25 → {"initial_learning_rate": 0.001,
-    "decay_steps": 176, "alpha": 0.0, "warmup_target": 0.01, "warmup_steps": 59}.
+    One-cycle peaking at 0.01 over 469 steps, warmup 0.15 → {"initial_learning_rate": 0.001,
+    "decay_steps": 399, "alpha": 0.0, "warmup_target": 0.01, "warmup_steps": 70}.
     """
     if config.schedule is Schedule.CONSTANT:
         return None
@@ -66,7 +66,7 @@ def optimizer_arguments(config: TrainConfig) -> dict[str, float]:
 def learning_rate_at(config: TrainConfig, step: int) -> float:
     """The rate the `step`-th update (0-based) uses, as Keras's `CosineDecay` computes it.
 
-    One-cycle to 0.01 over 235 steps: step 0 → 0.001, step 59 → 0.01, step 235 → 0.0.
+    One-cycle to 0.01 over 469 steps: step 0 → 0.001, step 70 → 0.01, step 469 → 0.0.
     """
     arguments = schedule_arguments(config)
     if arguments is None:

@@ -49,7 +49,7 @@ class Preset:
 
 
 FAST_TRAINING = TrainConfig(  # 99 % test accuracy in one epoch (bench/seed_accuracy.py)
-    epochs=1, batch_size=256, optimizer=Optimizer.ADAM, learning_rate=0.01, train_size=60_000,
+    epochs=1, batch_size=128, optimizer=Optimizer.ADAM, learning_rate=0.01, train_size=60_000,
     validation_split=0.0, schedule=Schedule.ONE_CYCLE, warmup_fraction=0.15, beta_1=0.7, beta_2=0.9,
 )
 
@@ -116,7 +116,7 @@ PRESETS: dict[str, Preset] = {
             "A recipe from the fastest published MNIST runs: a 5×5 convolution of 24 filters and a 3×3 one "
             "of 32, each halved by max-pooling, then Dense 256 and the softmax. It trains for a single epoch "
             "on all 60,000 images with Adam at low betas (β₁ 0.7, β₂ 0.9) and a one-cycle learning rate that "
-            "climbs to 0.01 and falls back to zero, in batches of 256 — and still reads about 99 % of the "
+            "climbs to 0.01 and falls back to zero, in batches of 128 — and still reads about 99 % of the "
             "test digits. Train fills in these settings; change them to see what each one buys.",
             NetworkSpec((28, 28, 1), (
                 _conv(24, 5), _max_pool(), _conv(32, 3), _max_pool(), Flatten(), Dense(256, RELU),

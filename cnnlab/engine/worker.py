@@ -97,7 +97,8 @@ def _listen(conn: Connection, tasks: queue.Queue, stop: threading.Event) -> None
             os._exit(0)  # the server died: an orphaned worker must not go on using the machine
         if message.get("op") == "stop":
             stop.set()
-        elif message.get("op") == "task":
+        elif message.get("op") == "task":  # a stop sent before it was for the previous task, one after it
+            stop.clear()  # is for this one (even if the task has not begun: the worker may still be warming)
             tasks.put(message)
 
 
@@ -118,7 +119,6 @@ def worker_main(conn: Connection, settings: WorkerSettings) -> None:
     for done in range(1, settings.max_tasks + 1):
         emit({"event": "ready"})
         message = tasks.get()
-        stop.clear()  # a stop request that came after the previous task ended is not for this one
         try:
             TASKS[message["kind"]](message["payload"], emit, stop.is_set)
         except Exception as error:  # any failure becomes a message for the student; the server goes on

@@ -56,8 +56,8 @@ def _submit(manager: JobManager, owner: str) -> None:
 
 
 def render_form(manager: JobManager, owner: str, can_train: bool) -> None:
-    """Hyperparameters (the reference's defaults, a quick-demo training set, or the recipe of the preset just
-    opened on Build) and the Train button."""
+    """Hyperparameters (a class demo's defaults, or the recipe of the preset just opened on Build) and the
+    Train button."""
     suggestion = train_settings.prepare_form()
     if suggestion is not None and suggestion.preset_title is not None:
         st.info(plain(f"Filled in the training settings of the preset {suggestion.preset_title}: "
@@ -81,7 +81,7 @@ def render_form(manager: JobManager, owner: str, can_train: bool) -> None:
         size.number_input("Training images", hyper.MIN_TRAIN_SIZE, hyper.MAX_TRAIN_SIZE, step=1000,
                           key="train_train_size",
                           help=f"How many of MNIST's {hyper.MAX_TRAIN_SIZE:,} training images to use. "
-                               f"{DEFAULTS.train_size:,} is a quick demo; the reference used all of them.")
+                               f"{DEFAULTS.train_size:,} is a class demo; the reference used all of them.")
         split.number_input("Validation split", 0.0, hyper.MAX_VALIDATION_SPLIT, step=0.05,
                            key="train_validation_split",
                            help="Fraction of the training images held out to watch for overfitting.")

@@ -47,14 +47,14 @@ def test_the_fast_preset_trains_with_its_recipe_unless_a_flag_overrides(tmp_path
                    "--json")
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["config"] == {
-        "epochs": 1, "batch_size": 256, "optimizer": "adam", "learning_rate": 0.01, "train_size": 512,
+        "epochs": 1, "batch_size": 128, "optimizer": "adam", "learning_rate": 0.01, "train_size": 512,
         "validation_split": 0.0, "seed": 0, "schedule": "one-cycle", "warmup_fraction": 0.15,
         "final_fraction": 0.0, "beta_1": 0.7, "beta_2": 0.95}
     done = _cnnlab("--preset", "fast", "--limit", "512", "--optimizer", "sgd", "--schedule", "constant",
                    "--momentum", "0.9", "--out", str(tmp_path / "g.h5"), "--json")
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["config"] == {
-        "epochs": 1, "batch_size": 256, "optimizer": "sgd", "learning_rate": 0.01, "train_size": 512,
+        "epochs": 1, "batch_size": 128, "optimizer": "sgd", "learning_rate": 0.01, "train_size": 512,
         "validation_split": 0.0, "seed": 0, "schedule": "constant", "momentum": 0.9}
 
 

@@ -18,18 +18,19 @@ from cnnlab.core.presets import PRESETS
 FAST = PRESETS["fast"].training
 
 
-def test_the_fast_recipe_is_a_one_cycle_over_235_steps() -> None:
-    assert (total_steps(FAST), warmup_steps(FAST)) == (235, 35)  # ⌈60000 / 256⌉; round(0.15 × 235)
-    assert schedule_arguments(FAST) == {"initial_learning_rate": pytest.approx(0.001), "decay_steps": 200,
-                                        "alpha": 0.0, "warmup_target": 0.01, "warmup_steps": 35}
+def test_the_fast_recipe_is_a_one_cycle_over_469_steps() -> None:
+    assert (total_steps(FAST), warmup_steps(FAST)) == (469, 70)  # ⌈60000 / 128⌉; round(0.15 × 469)
+    assert schedule_arguments(FAST) == {"initial_learning_rate": pytest.approx(0.001), "decay_steps": 399,
+                                        "alpha": 0.0, "warmup_target": 0.01, "warmup_steps": 70}
     assert optimizer_arguments(FAST) == {"beta_1": 0.7, "beta_2": 0.9}
 
 
 def test_rates_along_a_one_cycle() -> None:
     assert learning_rate_at(FAST, 0) == pytest.approx(0.001)
-    assert learning_rate_at(FAST, 35) == pytest.approx(0.01)  # the peak
-    assert learning_rate_at(FAST, 135) == pytest.approx(0.005)  # half way down the cosine
-    assert learning_rate_at(FAST, 235) == pytest.approx(0.0, abs=1e-12)
+    assert learning_rate_at(FAST, 35) == pytest.approx(0.0055)  # half way up
+    assert learning_rate_at(FAST, 70) == pytest.approx(0.01)  # the peak
+    assert learning_rate_at(FAST, 70 + 133) == pytest.approx(0.0075)  # ½(1 + cos π/3) of the peak
+    assert learning_rate_at(FAST, 469) == pytest.approx(0.0, abs=1e-12)
     assert learning_rate_at(FAST, 1000) == pytest.approx(0.0, abs=1e-12)  # past the end: stays at the end
 
 

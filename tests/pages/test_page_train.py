@@ -50,13 +50,16 @@ def rerun_until(at: AppTest, done, timeout_s: float = JOB_TIMEOUT_S) -> None:
         time.sleep(0.5)
 
 
-def test_the_form_starts_with_the_reference_settings_and_a_quick_demo_size(manager: JobManager) -> None:
+def test_the_form_starts_with_the_class_demo_settings(manager: JobManager) -> None:
     at = train_page_after_build(preset="convnet")
     assert messages(at, "success") == ["Ready to train convnet: 8 layers, 60,874 parameters."]
-    names = ("epochs", "batch_size", "train_size")
+    names = ("epochs", "batch_size", "train_size", "learning_rate", "beta_1", "beta_2", "momentum")
     values = {name: at.number_input(key=f"train_{name}").value for name in names}
-    assert values == {"epochs": 5, "batch_size": 128, "train_size": 6000}
-    assert at.selectbox(key="train_optimizer").value == "rmsprop"
+    assert values == {"epochs": 1, "batch_size": 128, "train_size": 30000, "learning_rate": 0.01,
+                      "beta_1": 0.7, "beta_2": 0.9, "momentum": 0.0}
+    assert (at.selectbox(key="train_optimizer").value, at.selectbox(key="train_schedule").value) == (
+        "adam", "one-cycle")
+    assert not messages(at, "info")  # no preset recipe was filled in
     assert any("Caps: 50 epochs, 60,000 training images" in c.value for c in at.caption)
 
 
@@ -65,11 +68,11 @@ def test_the_fast_preset_fills_in_its_recipe_which_stays_editable(manager: JobMa
     owner = at.query_params["u"]
     assert messages(at, "info")[0].startswith(
         "Filled in the training settings of the preset Fast: 99 % in one epoch (215,194 parameters): "
-        "1 epoch on 60,000 images · adam, batch 256, learning rate 0.01 (one-cycle), beta_1 0.7, beta_2 0.9.")
+        "1 epoch on 60,000 images · adam, batch 128, learning rate 0.01 (one-cycle), beta_1 0.7, beta_2 0.9.")
     values = {name: at.number_input(key=f"train_{name}").value for name in
               ("epochs", "batch_size", "learning_rate", "train_size", "validation_split", "warmup_fraction",
                "beta_1", "beta_2")}
-    assert values == {"epochs": 1, "batch_size": 256, "learning_rate": 0.01, "train_size": 60000,
+    assert values == {"epochs": 1, "batch_size": 128, "learning_rate": 0.01, "train_size": 60000,
                       "validation_split": 0.0, "warmup_fraction": 0.15, "beta_1": 0.7, "beta_2": 0.9}
     assert (at.selectbox(key="train_optimizer").value, at.selectbox(key="train_schedule").value) == (
         "adam", "one-cycle")
@@ -82,9 +85,8 @@ def test_the_fast_preset_fills_in_its_recipe_which_stays_editable(manager: JobMa
     at.button(key="build_open_preset").click().run()
     at.switch_page(TRAIN).run()  # another preset: the page's own defaults again, and no note
     assert not messages(at, "info")
-    assert at.number_input(key="train_train_size").value == 6000
-    assert (at.selectbox(key="train_optimizer").value, at.selectbox(key="train_schedule").value) == (
-        "rmsprop", "constant")
+    assert at.number_input(key="train_train_size").value == 30000
+    assert at.number_input(key="train_validation_split").value == 0.1
 
 
 def test_a_short_job_trains_with_live_curves_and_then_offers_the_h5(manager: JobManager) -> None:
@@ -132,7 +134,8 @@ def test_a_stack_that_cannot_train_says_why_and_disables_train(manager: JobManag
 def test_queue_position_cap_stop_and_refresh(manager: JobManager) -> None:
     at = train_page_after_build(preset="convnet")
     owner = at.query_params["u"]
-    long_job = manager.submit(owner, preset_spec("convnet"), quick_config(epochs=5, train_size=6000), "first")
+    long_job = manager.submit(owner, preset_spec("convnet"), quick_config(epochs=20, train_size=20000),
+                              "first")
     submit(at, epochs=1, train_size=512)
     assert subheaders(at)[0] == "convnet: waiting in the queue"
     assert at.get("progress")[0].proto.text == "waiting in the queue: position 1"
