@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import queue
 import time
 from collections.abc import Callable
 
@@ -29,8 +30,8 @@ def _fit(spec: dict, config: dict, niceness: int, results: multiprocessing.Queue
 
     from cnnlab.bridge.model import build_model
     from cnnlab.bridge.optimizers import make_optimizer
+    from cnnlab.core.arithmetic import analyze
     from cnnlab.core.hyper import parse_train_config
-    from cnnlab.core.parse import analyze
     from cnnlab.engine.data import load_mnist
 
     settings, _ = parse_train_config(config)
@@ -89,12 +90,20 @@ def _peak(niceness: int, results: multiprocessing.Queue) -> None:
 
 
 def _in_child(target: Callable, *args: object) -> dict:
-    """Run `target(*args, queue)` in a fresh spawned process and return what it puts."""
+    """Run `target(*args, queue)` in a fresh spawned process and return what it puts; a child that dies first
+    ends the bench with its exit code (rather than waiting for ever)."""
     context = multiprocessing.get_context("spawn")
     results = context.Queue()
     process = context.Process(target=target, args=(*args, results))
     process.start()
-    figures = results.get()
+    while True:
+        try:
+            figures = results.get(timeout=1.0)
+            break
+        except queue.Empty:
+            if not process.is_alive():
+                code = process.exitcode
+                raise SystemExit(f"the plain-Keras process ended without figures (exit {code})") from None
     process.join()
     return figures
 
