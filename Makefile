@@ -34,7 +34,7 @@ test: $(VENV)/.dev chromium lint
 
 # For development: no browser, no TensorFlow training.
 test-fast: $(VENV)/.dev lint
-	$(PY) -m pytest -m "not browser and not keras" -q
+	CNNLAB_FUZZ_SCALE=0.1 $(PY) -m pytest -m "not browser and not keras" -q -n 2
 
 # The README's pictures: the browser tests, saving their screenshots into docs/screenshots.
 screenshots: $(VENV)/.dev chromium

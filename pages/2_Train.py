@@ -2,21 +2,21 @@
 
 import streamlit as st
 
-from cnnlab.core.arithmetic import analyze
+from cnnlab.core.arithmetic import trainability
 from cnnlab.engine import jobs
 from cnnlab.engine.drafts import current_stack
 from cnnlab.ui import session, train_view
 
 owner = session.start_page("Train")
 manager = jobs.get_manager()
-analysis = analyze(current_stack(owner))
+check = trainability(current_stack(owner))
 snapshots = manager.jobs(owner)
 
 st.title("Train")
 st.caption("Train your stack on the MNIST handwritten digits. The job trains a copy of the stack as it is "
            "when you press Train, and keeps running if you close or reload this page.")
 session.show_flashes()
-can_train = train_view.render_trainability(analysis)
+can_train = train_view.render_trainability(check)
 if not can_train:
     session.link(session.Page.BUILD, "Fix it on Build", ":material/build:", owner)
 train_view.render_form(manager, owner, can_train)

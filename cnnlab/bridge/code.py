@@ -11,12 +11,12 @@ from cnnlab.core.optimizer_args import optimizer_arguments, schedule_arguments, 
 
 
 def keras_code(spec: NetworkSpec, run: TrainConfig | None = None) -> str:
-    """A complete Python script that builds, summarises and compiles the same model (as in the reference).
+    """A complete Python script that builds, summarises and compiles the same model (as the Keras intro post).
 
     Example line: `model.add(layers.Conv2D(filters=16, kernel_size=(3, 3), activation="relu"))`. Without
-    `run` it compiles with rmsprop as the reference did. With the settings of a training run it goes on as
-    that run did: load MNIST, scale x / 255, compile with the run's optimizer and learning rate, fit with its
-    epochs, batch size, image count, validation split and seed, test, and save the `.h5`.
+    `run` it compiles with rmsprop as the Keras intro post did. With the settings of a training run it goes on
+    as that run did: load MNIST, scale x / 255, compile with the run's optimizer and learning rate, fit with
+    its epochs, batch size, image count, validation split and seed, test, and save the `.h5`.
     """
     lines = [
         "import keras",
@@ -38,7 +38,7 @@ def keras_code(spec: NetworkSpec, run: TrainConfig | None = None) -> str:
 
 
 def _training_lines(run: TrainConfig, name: str) -> list[str]:
-    """The reference's training code with a run's settings (MNIST as Keras downloads it, integer labels)."""
+    """The Keras intro post's training code with a run's settings (MNIST as Keras downloads it)."""
     held_out = f"{run.validation_split:.0%} held out to validate" if run.validation_split else "none held out"
     lines = [
         f"# As trained in CNN Lab: {run.epochs} epoch(s) on {run.train_size:,} MNIST training images",

@@ -1,10 +1,9 @@
-"""The optimizer a training job uses: Keras's own, except that rmsprop steps as the reference's Keras 2 did.
+"""The optimizer a training job uses: Keras's own, except that rmsprop steps as the intro post's Keras 2 did.
 
-Keras 2, which the reference ran, updated v ← ρ·v + (1 − ρ)·g², w ← w − lr·g / (√v + ε). Keras 3 puts ε = 1e-7
-under the root, w ← w − lr·g / √(v + ε): a floor of √1e-7 ≈ 3e-4 instead of 1e-7 under every step, which holds
-back each weight whose gradients are small. On the reference's convnet (5 epochs, batch 128, all 60,000
-images, seeds 0–9) Keras 3's rule reaches 98.91 % test accuracy on average (98.55–99.14 %) and Keras 2's
-99.00 % (98.83–99.10 %); the reference reports 98.91 %. The saved model files name Keras's own `RMSprop`
+Keras 2, which the Keras intro post (README) ran, updated v ← ρ·v + (1 − ρ)·g², w ← w − lr·g / (√v + ε).
+Keras 3 puts ε = 1e-7 under the root, w ← w − lr·g / √(v + ε): a floor of √1e-7 ≈ 3e-4 instead of 1e-7 under
+every step, which holds back each weight whose gradients are small and costs the post's convnet accuracy
+(measured over seeds in the README's Performance table). The saved model files name Keras's own `RMSprop`
 (with this run's state), so they load anywhere without this project. Imports Keras: only worker processes and
 the command line import this module.
 """

@@ -18,7 +18,7 @@ import tempfile
 import threading
 from pathlib import Path
 
-from cnnlab.core.arithmetic import analyze, training_problems
+from cnnlab.core.arithmetic import trainability
 from cnnlab.core.hyper import Optimizer, Schedule, config_to_dict, parse_train_config, without_unused
 from cnnlab.core.presets import PRESETS
 from cnnlab.engine.paths import atomic_write_bytes, file_stem
@@ -151,11 +151,11 @@ def run_train(args: argparse.Namespace) -> int:
     if args.preset is not None and args.preset not in PRESETS:
         raise UsageError(f"unknown preset {args.preset!r}; one of {', '.join(PRESETS)}")
     raw = PRESETS[args.preset].spec if args.preset is not None else read_spec_file(args.spec)
-    analysis = analyze(raw)
-    problems = analysis.problems or training_problems(analysis)
-    if problems or analysis.spec is None:
-        lines = "\n".join(f"  {problem}" for problem in problems)
+    check = trainability(raw)
+    if check.spec is None:
+        lines = "\n".join(f"  {problem}" for problem in check.problems)
         raise UsageError(f"this stack cannot be trained:\n{lines}")
+    analysis = check.analysis
     settings = _settings(args)
     config, config_problems = parse_train_config(settings)
     if config is None:

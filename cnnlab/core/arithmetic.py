@@ -83,15 +83,21 @@ class Analysis:
 
 
 def format_shape(shape: Shape) -> str:
-    """A shape as students write it: (13, 13, 8) → "13×13×8", (576,) → "576"."""
+    """A shape as students write it.
+
+    >>> format_shape((13, 13, 8)), format_shape((576,))
+    ('13×13×8', '576')
+    """
     return "×".join(f"{side:,}" for side in shape)
 
 
 def output_length(size: int, window: int, stride: int, padding: Padding) -> int:
     """Output side of a convolution or pooling along one axis, as Keras computes it.
 
-    valid: ⌊(n − k) / s⌋ + 1, e.g. output_length(28, 3, 1, "valid") == 26 (≤ 0 when the window does not fit);
-    same: ⌈n / s⌉, e.g. output_length(28, 3, 2, "same") == 14.
+    valid: ⌊(n − k) / s⌋ + 1 (≤ 0 when the window does not fit); same: ⌈n / s⌉.
+
+    >>> output_length(28, 3, 1, Padding.valid), output_length(28, 3, 2, Padding.same)
+    (26, 14)
     """
     if padding == Padding.same:
         return -(-size // stride)
@@ -99,7 +105,11 @@ def output_length(size: int, window: int, stride: int, padding: Padding) -> int:
 
 
 def axis_formula(size: int, window: int, stride: int, padding: Padding) -> str:
-    """The worked version of `output_length`: "⌊(28 − 3) / 1⌋ + 1 = 26" or "⌈28 / 2⌉ = 14"."""
+    """The worked version of `output_length`.
+
+    >>> axis_formula(28, 3, 1, Padding.valid), axis_formula(28, 3, 2, Padding.same)
+    ('⌊(28 − 3) / 1⌋ + 1 = 26', '⌈28 / 2⌉ = 14')
+    """
     result = output_length(size, window, stride, padding)
     if padding == Padding.same:
         return f"⌈{size:,} / {stride}⌉ = {result:,}"
@@ -114,8 +124,8 @@ def _per_axis(height: str, width: str) -> str:
 def window_shape_formula(shape: Shape, window: Pair, strides: Pair, padding: Padding) -> str:
     """Shape formula of a sliding window (Conv2D, pooling) over an (h, w, c) input; both axes if they differ.
 
-    Example: ((28, 20, 1), (3, 3), (1, 1), valid)
-    → "height ⌊(28 − 3) / 1⌋ + 1 = 26; width ⌊(20 − 3) / 1⌋ + 1 = 18".
+    >>> window_shape_formula((28, 20, 1), (3, 3), (1, 1), Padding.valid)
+    'height ⌊(28 − 3) / 1⌋ + 1 = 26; width ⌊(20 − 3) / 1⌋ + 1 = 18'
     """
     return _per_axis(axis_formula(shape[0], window[0], strides[0], padding),
                      axis_formula(shape[1], window[1], strides[1], padding))
@@ -124,7 +134,8 @@ def window_shape_formula(shape: Shape, window: Pair, strides: Pair, padding: Pad
 def conv_formula(filters: int, kernel: Pair, channels: int, use_bias: bool) -> tuple[int, str]:
     """Conv2D parameters: one k_h×k_w×C_in kernel per filter, plus one bias per filter.
 
-    Example: conv_formula(32, (3, 3), 16, True) == (4640, "32 × (3×3×16) + 32 = 4,640").
+    >>> conv_formula(32, (3, 3), 16, True)
+    (4640, '32 × (3×3×16) + 32 = 4,640')
     """
     weights = filters * kernel[0] * kernel[1] * channels
     params = weights + (filters if use_bias else 0)
@@ -135,7 +146,8 @@ def conv_formula(filters: int, kernel: Pair, channels: int, use_bias: bool) -> t
 def dense_formula(inputs: int, units: int, use_bias: bool) -> tuple[int, str]:
     """Dense parameters: every input connects to every unit, plus one bias per unit.
 
-    Example: dense_formula(576, 64, True) == (36928, "(576 × 64) + 64 = 36,928").
+    >>> dense_formula(576, 64, True)
+    (36928, '(576 × 64) + 64 = 36,928')
     """
     params = inputs * units + (units if use_bias else 0)
     if use_bias:
@@ -146,8 +158,10 @@ def dense_formula(inputs: int, units: int, use_bias: bool) -> tuple[int, str]:
 def batchnorm_formula(channels: int) -> tuple[int, int, str]:
     """BatchNormalization: γ and β are learned, moving mean and variance are tracked (not trained).
 
-    Example: batchnorm_formula(32) == (64, 64, "2 × 32 trainable (γ, β) + 2 × 32 non-trainable (moving mean,
-    variance) = 128") as (trainable, non_trainable, formula).
+    Returns (trainable, non_trainable, formula):
+
+    >>> batchnorm_formula(32)
+    (64, 64, '2 × 32 trainable (γ, β) + 2 × 32 non-trainable (moving mean, variance) = 128')
     """
     trainable = non_trainable = 2 * channels
     return trainable, non_trainable, (f"2 × {channels:,} trainable (γ, β) + 2 × {channels:,} non-trainable "
@@ -327,7 +341,10 @@ def analyze(raw: object) -> Analysis:
 
     Accepts a NetworkSpec or any JSON value; never raises for bad input. Layers before a problem keep their
     shapes; layers after a broken shape still get their own settings checked.
-    Example: analyze(preset_spec("convnet")).total_params == 60874.
+
+    >>> from cnnlab.core.presets import preset_spec
+    >>> analyze(preset_spec("convnet")).total_params
+    60874
     """
     parsed = parse_spec(raw)
     problems = list(parsed.problems)
@@ -423,6 +440,35 @@ def training_problems(analysis: Analysis) -> tuple[Problem, ...]:
                 f"outputs {format_shape(last.output_shape)} values instead of one vector of {MNIST_CLASSES}; "
                 "put a Flatten (or GlobalAveragePooling2D) before the Dense layers")))
     return tuple(problems)
+
+
+@dataclass(frozen=True)
+class Trainability:
+    """Can this stack be trained on MNIST, and why not: its analysis, and every problem in the way."""
+
+    analysis: Analysis
+    problems: tuple[Problem, ...]
+
+    @property
+    def spec(self) -> NetworkSpec | None:
+        """The spec to train, or None while there is a problem."""
+        return None if self.problems else self.analysis.spec
+
+    def message(self, limit: int = 3) -> str:
+        """The first `limit` problems as one line, for a refusal: "layer 3 (Conv2D): …; layers: …"."""
+        return "; ".join(str(problem) for problem in self.problems[:limit]) or "the stack is not valid"
+
+
+def trainability(raw: object) -> Trainability:
+    """Check any spec value for training on MNIST: its own problems, then MNIST's (`training_problems`).
+
+    The one place that answers "can this be trained?" for the job manager, the trainer, the CLI and Train.
+    """
+    analysis = analyze(raw)
+    problems = (*analysis.problems, *training_problems(analysis))
+    if not problems and analysis.spec is None:
+        problems = (Problem(None, None, "the stack is not valid"),)
+    return Trainability(analysis, problems)
 
 
 def analysis_to_json(analysis: Analysis) -> dict:

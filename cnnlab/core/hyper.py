@@ -1,7 +1,8 @@
 """Training hyperparameters: one frozen `TrainConfig`, its caps, and the single validator for user input.
 
-Defaults are the reference's convnet settings (rmsprop, batch 128, 5 epochs, learning rate 0.001, constant);
-the optional settings (a learning-rate schedule, Adam's betas, SGD's momentum) default to Keras's own.
+Defaults are the Keras intro post's convnet settings (rmsprop, batch 128, 5 epochs, learning rate 0.001,
+constant); the optional settings (a learning-rate schedule, Adam's betas, SGD's momentum) default to Keras's
+own. The Train page starts from `CLASS_DEMO` instead.
 """
 
 from __future__ import annotations
@@ -38,7 +39,11 @@ class Optimizer(StrEnum):
 
     @property
     def keras_class(self) -> str:
-        """Its class in `keras.optimizers`: rmsprop → "RMSprop"."""
+        """Its class in `keras.optimizers`.
+
+        >>> Optimizer.RMSPROP.keras_class
+        'RMSprop'
+        """
         return _KERAS_CLASSES[self]
 
 
@@ -81,7 +86,11 @@ class TrainConfig:
 
     @property
     def validation_size(self) -> int:
-        """Images held out for validation: `TrainConfig(train_size=6000, validation_split=0.1)` → 600."""
+        """Images held out for validation.
+
+        >>> TrainConfig(train_size=6000, validation_split=0.1).validation_size
+        600
+        """
         return int(self.train_size * self.validation_split)
 
     @property

@@ -36,7 +36,9 @@ KERAS_SNAKE_NAMES = {
 def layer_names(layers: tuple[Layer, ...]) -> tuple[str, ...]:
     """Deterministic Keras-style layer names, counted per type from 1.
 
-    Example: (Conv2D, MaxPooling2D, Conv2D) → ("conv2d_1", "max_pooling2d_1", "conv2d_2").
+    >>> conv, pool = Conv2D(16, (3, 3)), Pooling2D(LayerType.MaxPooling2D)
+    >>> layer_names((conv, pool, conv))
+    ('conv2d_1', 'max_pooling2d_1', 'conv2d_2')
     """
     seen: dict[LayerType, int] = {}
     names = []
@@ -50,9 +52,10 @@ def layer_names(layers: tuple[Layer, ...]) -> tuple[str, ...]:
 def layer_arguments(layer: Layer) -> dict[str, object]:
     """The keyword arguments that differ from Keras's defaults, with Keras's own names and Python values.
 
-    Example: Conv2D(16, (3, 3), activation=relu)
-    → {"filters": 16, "kernel_size": (3, 3), "activation": "relu"};
-    ZeroPadding2D(((2, 2), (2, 2))) → {"padding": 2}.
+    >>> layer_arguments(Conv2D(16, (3, 3), activation=Activation.relu))
+    {'filters': 16, 'kernel_size': (3, 3), 'activation': 'relu'}
+    >>> layer_arguments(ZeroPadding2D(((2, 2), (2, 2))))
+    {'padding': 2}
     """
     match layer:
         case Conv2D():
@@ -87,7 +90,11 @@ def _activation_and_bias(activation: Activation, use_bias: bool) -> dict[str, ob
 
 
 def model_name(spec: NetworkSpec) -> str:
-    """A Keras-safe model name from the spec's name: "My net #2" → "My_net_2"; "sequential" when unnamed."""
+    """A Keras-safe model name from the spec's name; "sequential" when unnamed.
+
+    >>> model_name(NetworkSpec(name="My net #2")), model_name(NetworkSpec())
+    ('My_net_2', 'sequential')
+    """
     cleaned = re.sub(r"[^A-Za-z0-9_.-]+", "_", spec.name).strip("_")
     return cleaned or "sequential"
 

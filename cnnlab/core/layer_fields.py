@@ -79,6 +79,19 @@ _CONV_STRIDES = _keras_default(spec.Conv2D, "strides")
 _POOL_SIZE = _keras_default(spec.Pooling2D, "pool_size")
 _ZERO_PADDING = _keras_default(spec.ZeroPadding2D, "padding")
 
+
+
+def _pooling_fields(kept: str) -> tuple[Field, ...]:
+    """MaxPooling2D's and AveragePooling2D's fields, which differ only in what a window keeps."""
+    return (
+        Field("pool_size", FieldKind.pair, tuple(_POOL_SIZE),
+              f"Window whose {kept} is kept (Keras default 2×2)."),
+        Field("strides", FieldKind.optional_pair, (None, None), "Step of the window; leave blank for Keras's "
+              "default, the pool size (so 2×2 pooling halves each side)."),
+        _padding_field(),
+    )
+
+
 FIELDS: dict[LayerType, tuple[Field, ...]] = {
     LayerType.Conv2D: (
         Field("filters", FieldKind.whole, (32,), f"How many kernels, so how many output channels "
@@ -91,20 +104,8 @@ FIELDS: dict[LayerType, tuple[Field, ...]] = {
         _activation_field('"relu" is the usual choice after a convolution.'),
         _use_bias_field(),
     ),
-    LayerType.MaxPooling2D: (
-        Field("pool_size", FieldKind.pair, tuple(_POOL_SIZE),
-              "Window whose maximum is kept (Keras default 2×2)."),
-        Field("strides", FieldKind.optional_pair, (None, None), "Step of the window; leave blank for Keras's "
-              "default, the pool size (so 2×2 pooling halves each side)."),
-        _padding_field(),
-    ),
-    LayerType.AveragePooling2D: (
-        Field("pool_size", FieldKind.pair, tuple(_POOL_SIZE),
-              "Window whose average is kept (Keras default 2×2)."),
-        Field("strides", FieldKind.optional_pair, (None, None), "Step of the window; leave blank for Keras's "
-              "default, the pool size (so 2×2 pooling halves each side)."),
-        _padding_field(),
-    ),
+    LayerType.MaxPooling2D: _pooling_fields("maximum"),
+    LayerType.AveragePooling2D: _pooling_fields("average"),
     LayerType.ZeroPadding2D: (
         Field("padding", FieldKind.padding4, (*_ZERO_PADDING[0], *_ZERO_PADDING[1]),
               f"Rows of zeros added at the top and bottom, columns at the left and right "
@@ -231,7 +232,7 @@ def settings_text(layer: object, position: int) -> str:
     """The layer's settings as they would read in Keras: only those that differ from Keras's defaults.
 
     A layer with a bad value shows every setting as written, so the student can see what to change.
-    Example: the reference's first layer → "filters=16, kernel_size=(3, 3), activation='relu'".
+    Example: the Keras intro post's first layer → "filters=16, kernel_size=(3, 3), activation='relu'".
     """
     parsed = parse_layer(layer, position)
     if parsed.layer is not None:

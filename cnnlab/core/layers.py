@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import ClassVar
 
 MAX_LAYERS = 40
 MAX_PARAMS = 10_000_000  # 40 MB of float32 weights: trains on a laptop, fits in a download
@@ -98,10 +99,7 @@ class Conv2D:
     activation: Activation = Activation.linear
     use_bias: bool = True
 
-    @property
-    def type(self) -> LayerType:
-        """The Keras class name."""
-        return LayerType.Conv2D
+    type: ClassVar[LayerType] = LayerType.Conv2D  # the Keras class name
 
 
 @dataclass(frozen=True)
@@ -125,30 +123,21 @@ class ZeroPadding2D:
 
     padding: tuple[Pair, Pair] = ((1, 1), (1, 1))
 
-    @property
-    def type(self) -> LayerType:
-        """The Keras class name."""
-        return LayerType.ZeroPadding2D
+    type: ClassVar[LayerType] = LayerType.ZeroPadding2D  # the Keras class name
 
 
 @dataclass(frozen=True)
 class Flatten:
     """Unrolls a height × width × channels tensor into one vector."""
 
-    @property
-    def type(self) -> LayerType:
-        """The Keras class name."""
-        return LayerType.Flatten
+    type: ClassVar[LayerType] = LayerType.Flatten  # the Keras class name
 
 
 @dataclass(frozen=True)
 class GlobalAveragePooling2D:
     """Averages each channel over all positions: (h, w, c) → (c,)."""
 
-    @property
-    def type(self) -> LayerType:
-        """The Keras class name."""
-        return LayerType.GlobalAveragePooling2D
+    type: ClassVar[LayerType] = LayerType.GlobalAveragePooling2D  # the Keras class name
 
 
 @dataclass(frozen=True)
@@ -159,10 +148,7 @@ class Dense:
     activation: Activation = Activation.linear
     use_bias: bool = True
 
-    @property
-    def type(self) -> LayerType:
-        """The Keras class name."""
-        return LayerType.Dense
+    type: ClassVar[LayerType] = LayerType.Dense  # the Keras class name
 
 
 @dataclass(frozen=True)
@@ -171,20 +157,14 @@ class Dropout:
 
     rate: float
 
-    @property
-    def type(self) -> LayerType:
-        """The Keras class name."""
-        return LayerType.Dropout
+    type: ClassVar[LayerType] = LayerType.Dropout  # the Keras class name
 
 
 @dataclass(frozen=True)
 class BatchNormalization:
     """Normalises the last axis: learns γ, β and tracks a moving mean and variance per channel."""
 
-    @property
-    def type(self) -> LayerType:
-        """The Keras class name."""
-        return LayerType.BatchNormalization
+    type: ClassVar[LayerType] = LayerType.BatchNormalization  # the Keras class name
 
 
 Layer = (Conv2D | Pooling2D | ZeroPadding2D | Flatten | GlobalAveragePooling2D | Dense | Dropout

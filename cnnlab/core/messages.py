@@ -53,7 +53,11 @@ def show_value(value: object, depth: int = 0) -> str:
 
 
 def whole_number(value: object) -> int | None:
-    """`value` as an int when it is a whole number, else None: 3 → 3, 3.0 → 3; true, 3.5, "3", NaN → None."""
+    """`value` as an int when it is a whole number, else None.
+
+    >>> [whole_number(value) for value in (3, 3.0, True, 3.5, "3", float("nan"))]
+    [3, 3, None, None, None, None]
+    """
     if isinstance(value, int) and not isinstance(value, bool):
         return value
     if isinstance(value, float) and value.is_integer():

@@ -1,7 +1,8 @@
-"""Ready-made stacks: the reference's convnet and LeNot, a fast recipe, and contrasts teaching one idea each.
+"""Ready-made stacks: the Keras intro post's convnet and LeNot, a fast recipe, and contrasts teaching one idea
+each.
 
 A preset may carry the training settings it was made for (`Preset.training`, the fast recipe does): Train
-fills them in and `cnnlab train --preset` uses them; every other preset trains with the reference's settings.
+fills them in and `cnnlab train --preset` uses them; every other preset trains with the Train page's defaults.
 """
 
 from __future__ import annotations
@@ -59,7 +60,7 @@ PRESETS: dict[str, Preset] = {
     for preset in (
         Preset(
             "convnet", "Convnet (reference, 60,874 parameters)",
-            "The first convnet of the reference post: three 3×3 convolutions (16, 32, 64 filters) with "
+            "The first convnet of the Keras intro post: three 3×3 convolutions (16, 32, 64 filters) with "
             "max-pooling between them shrink the 28×28 digit to a 3×3×64 block of features, which Flatten"
             " unrolls into 576 values for a Dense layer of 64 and a softmax over the 10 digits. Notice "
             "that the convolutions hold under 40 % of the weights: most sit in the first Dense layer. "

@@ -1,6 +1,6 @@
 """How much of the input image one output value of each layer depends on: its receptive field.
 
-The reference says pooling "allows filters in the next layer to 'see' more of the image at once"; this
+The Keras intro post says pooling "allows filters in the next layer to 'see' more of the image at once"; this
 puts a number on it. Along each axis a layer with window k and stride s turns the field r and the jump j
 (input pixels between neighbouring output values) of its input into r + (k − 1)·j and j·s: Conv2D and
 pooling do that; ZeroPadding2D, BatchNormalization, Dropout and Flatten keep them (a flattened value is
@@ -62,8 +62,8 @@ def _next(view: View, report: LayerReport, image: tuple[int, int]) -> View:
 def receptive_fields(analysis: Analysis) -> tuple[View | None, ...]:
     """One view per layer of `analysis`; None from the first layer whose output is unknown on.
 
-    Convnet of the reference: 3×3, 4×4, 8×8, 10×10, 18×18 px, then 18×18 for Flatten and the whole image for
-    both Dense layers.
+    The Keras intro post's convnet: 3×3, 4×4, 8×8, 10×10, 18×18 px, then 18×18 for Flatten and the whole
+    image for both Dense layers.
     """
     if analysis.input_shape is None or len(analysis.input_shape) != 3:
         return tuple(None for _ in analysis.layers)

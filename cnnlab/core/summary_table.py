@@ -10,7 +10,11 @@ HEADERS = ("Layer (type)", "Output Shape", "Param #", "Param formula", "Shape fo
 
 
 def format_bytes(count: int) -> str:
-    """Bytes the way Keras's summary writes them: 243,496 → "237.79 KB", 512 → "512.00 B"."""
+    """Bytes the way Keras's summary writes them.
+
+    >>> format_bytes(243_496), format_bytes(512)
+    ('237.79 KB', '512.00 B')
+    """
     size = float(count)
     for unit in ("B", "KB", "MB"):
         if size < 1024:

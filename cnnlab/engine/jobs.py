@@ -19,7 +19,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from cnnlab.core.arithmetic import LayerReport, analyze, training_problems
+from cnnlab.core.arithmetic import LayerReport, trainability
 from cnnlab.core.hyper import TrainConfig, config_to_dict, parse_train_config
 from cnnlab.core.layers import MAX_NAME_LENGTH, NetworkSpec
 from cnnlab.core.spec_json import spec_to_dict
@@ -181,10 +181,10 @@ class JobManager:
         """
         if not is_owner_token(owner):
             raise JobRefused("this browser session has no valid owner token; reload the page")
-        analysis = analyze(spec)
-        problems = analysis.problems or training_problems(analysis)
-        if problems or analysis.spec is None:
-            raise JobRefused("; ".join(str(problem) for problem in problems[:3]) or "the stack is not valid")
+        check = trainability(spec)
+        if check.spec is None:
+            raise JobRefused(check.message())
+        analysis = check.analysis
         if analysis.total_params > self.limits.max_params:
             raise JobRefused(
                 f"this stack has {analysis.total_params:,} parameters; training here is capped at "

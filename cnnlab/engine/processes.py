@@ -66,8 +66,18 @@ class ChildProcess:
         with contextlib.suppress(subprocess.TimeoutExpired):
             self.process.wait(timeout)
 
-    def end(self) -> None:
-        """Kill the child if it still runs, reap it and close our end of the connection."""
+    def terminate(self) -> None:
+        """Ask the child to exit (SIGTERM) if it still runs; `end` kills it for good."""
+        if self.is_alive():
+            self.process.terminate()
+
+    def end(self, grace_s: float = 0.0) -> None:
+        """Give the child `grace_s` seconds to exit by itself, then kill it, reap it and close our end.
+
+        A worker that was asked to stop (or has finished) gets a grace period; one that must go now gets 0.
+        """
+        if grace_s > 0:
+            self.join(grace_s)
         if self.is_alive():
             self.process.kill()
         self.join()

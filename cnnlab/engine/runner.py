@@ -77,24 +77,10 @@ def crash_message(exitcode: int | None) -> str:
     )
 
 
-class _Worker:
-    """One worker process (`cnnlab.engine.worker.worker_main`) and our end of its connection."""
-
-    def __init__(self, settings: WorkerSettings) -> None:
-        self.process = ChildProcess(TRAINING_WORKER_TARGET, (settings,), name="cnnlab-worker")
-        self.conn = self.process.conn
-        self.tasks_left = settings.max_tasks  # tasks it will still take before it exits
-
-    def end(self, grace_s: float = 0.0) -> None:
-        """Give the process `grace_s` seconds to exit by itself, then kill it and release its resources."""
-        self.process.join(grace_s)
-        self.process.end()
-
-
 class LocalTask:
     """A task running in one local worker process."""
 
-    def __init__(self, worker: _Worker, recycle: Callable[[_Worker], None]) -> None:
+    def __init__(self, worker: ChildProcess, recycle: Callable[[ChildProcess], None]) -> None:
         """`recycle` takes the worker back once the task is over and the worker says it can take another."""
         self.worker = worker
         self.recycle = recycle
@@ -105,7 +91,7 @@ class LocalTask:
         received: list[dict] = []
         if self.finished:
             return received
-        alive = self.worker.process.is_alive()  # checked first: a dead worker's last words are in the pipe
+        alive = self.worker.is_alive()  # checked first: a dead worker's last words are in the pipe
         try:
             while self.worker.conn.poll():
                 event = self.worker.conn.recv()
@@ -117,8 +103,8 @@ class LocalTask:
         except (EOFError, OSError):
             pass
         if not alive:
-            self.worker.process.join()
-            received += [failed(crash_message(self.worker.process.exitcode)), {"event": "done"}]
+            self.worker.join()
+            received += [failed(crash_message(self.worker.exitcode)), {"event": "done"}]
             self._retire()
         return received
 
@@ -126,7 +112,7 @@ class LocalTask:
         """The task is over: hand a reusable worker back to the runner, else reap its process (which exits by
         itself right after "done")."""
         self.finished = True
-        if reusable and self.worker.process.is_alive():
+        if reusable and self.worker.is_alive():
             self.recycle(self.worker)
         else:
             self.worker.end(grace_s=1.0)
@@ -150,17 +136,18 @@ class LocalProcessRunner:
     def __init__(self, settings: WorkerSettings | None = None) -> None:
         """Prepare the runner; no process starts until `prewarm` or `start`."""
         self.settings = settings or WorkerSettings()
-        self._spares: list[_Worker] = []
+        self._spares: list[ChildProcess] = []
         self._tasks: list[LocalTask] = []
+        self._tasks_given: dict[int, int] = {}  # worker pid → tasks handed to it so far
         self._wake_reader, self._wake_writer = os.pipe()
         os.set_blocking(self._wake_reader, False)
         os.set_blocking(self._wake_writer, False)
 
     def start(self, kind: str, payload: dict) -> LocalTask:
         """Hand the task to a spare (or a new) worker; it starts as soon as that worker is warm."""
-        self._spares = [spare for spare in self._spares if spare.process.is_alive()]
-        worker = self._spares.pop(0) if self._spares else _Worker(self.settings)
-        worker.tasks_left -= 1
+        self._spares = [spare for spare in self._spares if spare.is_alive()]
+        worker = self._spares.pop(0) if self._spares else _start_worker(self.settings)
+        self._tasks_given[worker.pid] = self._tasks_given.get(worker.pid, 0) + 1
         task = LocalTask(worker, self._spares.append)
         with contextlib.suppress(OSError):  # the worker died before taking the task: `events` reports it
             worker.conn.send({"op": "task", "kind": kind, "payload": payload})
@@ -187,10 +174,13 @@ class LocalProcessRunner:
         """Start workers until `spares` idle ones exist (each imports TensorFlow in its own process), counting
         a busy worker that will take another task as one: it is idle again the moment its task ends, and a
         spare warming up beside a training job would only take CPU from it."""
-        self._spares = [spare for spare in self._spares if spare.process.is_alive()]
-        returning = sum(task.worker.tasks_left > 0 for task in self._tasks if not task.finished)
+        self._spares = [spare for spare in self._spares if spare.is_alive()]
+        busy = [task.worker for task in self._tasks if not task.finished]
+        self._tasks_given = {worker.pid: self._tasks_given.get(worker.pid, 0)
+                             for worker in self._spares + busy}  # forget workers that are gone
+        returning = sum(self._tasks_given[worker.pid] < self.settings.max_tasks for worker in busy)
         while len(self._spares) + returning < spares:
-            self._spares.append(_Worker(self.settings))
+            self._spares.append(_start_worker(self.settings))
 
     def spares_ready(self) -> int:
         """How many idle workers have finished warming up (benchmarks wait for this before timing)."""
@@ -213,9 +203,14 @@ class LocalProcessRunner:
         os.close(self._wake_writer)
 
 
-def _live_pids(workers: Iterable[_Worker]) -> list[int]:
+def _start_worker(settings: WorkerSettings) -> ChildProcess:
+    """A new worker process (`cnnlab.engine.worker.worker_main`); it warms up, then waits for tasks."""
+    return ChildProcess(TRAINING_WORKER_TARGET, (settings,), name="cnnlab-worker")
+
+
+def _live_pids(workers: Iterable[ChildProcess]) -> list[int]:
     """The process ids of those workers still alive."""
-    return [worker.process.pid for worker in workers if worker.process.is_alive()]
+    return [worker.pid for worker in workers if worker.is_alive()]
 
 
 def default_max_running() -> int:

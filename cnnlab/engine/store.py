@@ -85,7 +85,7 @@ _LIVE_STATES = tuple(state.value for state in JobState if not state.is_final)
 class ModelFormat(StrEnum):
     """The two files a trained model is saved as."""
 
-    H5 = "h5"  # legacy HDF5, the format of the reference's model.save('cnn_mnist_v1.h5')
+    H5 = "h5"  # legacy HDF5, the format of the Keras intro post's model.save('cnn_mnist_v1.h5')
     KERAS = "keras"  # Keras 3's native zip
 
     @property

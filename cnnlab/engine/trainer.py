@@ -37,7 +37,7 @@ import tensorflow as tf
 
 from cnnlab.bridge.model import build_model
 from cnnlab.bridge.optimizers import make_optimizer, portable_optimizer
-from cnnlab.core.arithmetic import analyze, training_problems
+from cnnlab.core.arithmetic import trainability
 from cnnlab.core.hyper import TrainConfig
 from cnnlab.core.messages import finite_number
 from cnnlab.core.mnist import CLASSES
@@ -49,7 +49,7 @@ CALL_BUDGET_S = 0.3  # aim: one compiled call takes at most this long, so Stop a
 SLOW_CPU_MACS_PER_S = 2e10  # training speed of a slow 2-core laptop (2.6e10 measured on ours)
 POINTS_PER_EPOCH = 50  # at most this many live batch points per epoch
 _EPSILON = 1e-7  # Keras's clip for probabilities in cross-entropy
-LOSS = "sparse_categorical_crossentropy"  # integer labels; same values as the reference's one-hot loss
+LOSS = "sparse_categorical_crossentropy"  # integer labels; same values as the Keras intro post's one-hot loss
 METRICS = ["accuracy"]
 
 
@@ -88,8 +88,7 @@ def _pipeline(
     in one vectorised step, which costs half the CPU of shuffling and batching 28×28 images one by one.
     The pipeline runs on one private thread with two batches prefetched and no autotuning: a batch costs it
     well under a millisecond, and tf.data's own autotuned thread pool fought the training threads for the
-    cores — on 2 cores it cost a third of the speed in about half the runs (14,500 instead of 19,000
-    samples/s on the convnet, steady state).
+    cores and, on 2 cores, cost a large share of the speed in about half the runs (README, Performance).
     """
     pixels = tf.constant(images[..., np.newaxis])  # (N, 28, 28, 1) uint8
     digits = tf.constant(labels.astype(np.int32))
@@ -120,10 +119,10 @@ def train(spec: dict, config: TrainConfig, emit: Emit, stop_requested: Callable[
     boundary and the model trained so far is tested and saved ("finished" with stopped=True).
     """
     clock = _PhaseClock()
-    analysis = analyze(spec)
-    problems = analysis.problems or training_problems(analysis)
-    if problems or analysis.spec is None:
-        raise TrainingFailed("; ".join(str(problem) for problem in problems[:3]) or "the stack is not valid")
+    check = trainability(spec)
+    if check.spec is None:
+        raise TrainingFailed(check.message())
+    analysis = check.analysis
     keras.utils.set_random_seed(config.seed)
     model = build_model(analysis.spec)
     model.compile(

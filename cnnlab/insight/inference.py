@@ -225,10 +225,9 @@ class InferenceClient:
                     conn.send(Request(Op.STOP))
                 process.join(_REAP_S)
             conn.close()
-        for end in (process.process.terminate, process.process.kill) if graceful else (process.process.kill,):
-            if process.is_alive():
-                end()
-                process.join(_REAP_S)
+        if graceful:
+            process.terminate()
+        process.end(_REAP_S if graceful else 0.0)
 
 
 def _absolute(model_path: str | Path) -> str:

@@ -8,7 +8,7 @@ from cnnlab.bridge.code import keras_code
 from cnnlab.core.arithmetic import analyze
 from cnnlab.core.hyper import Schedule, TrainConfig
 from cnnlab.core.optimizer_args import optimizer_arguments
-from cnnlab.core.text import plain
+from cnnlab.core.text import duration, plain
 from cnnlab.engine.jobs import JobManager, JobRefused, JobSnapshot, JobState
 from cnnlab.engine.paths import file_stem
 from cnnlab.engine.store import ModelFormat
@@ -43,18 +43,8 @@ def submit_job(manager: JobManager, owner: str, spec: object, config: TrainConfi
     return True
 
 
-def duration(seconds: float) -> str:
-    """Seconds for people: 5 → "5 s", 80 → "1 min 20 s", 3725 → "1 h 2 min"."""
-    whole = round(seconds)
-    if whole < 60:
-        return f"{whole} s"
-    if whole < 3600:
-        return f"{whole // 60} min {whole % 60} s"
-    return f"{whole // 3600} h {whole % 3600 // 60} min"
-
-
 def accuracy_text(accuracy: float | None) -> str:
-    """A test accuracy (fraction) as the reference writes it: 0.9891 → "98.91 %"; None → "—"."""
+    """A test accuracy (fraction) as the Keras intro post writes it: 0.9891 → "98.91 %"; None → "—"."""
     return "—" if accuracy is None else f"{accuracy * 100:.2f} %"
 
 

@@ -14,7 +14,7 @@ import streamlit as st
 
 from cnnlab.core.arithmetic import analyze
 from cnnlab.core.hyper import config_to_dict
-from cnnlab.core.text import plain
+from cnnlab.core.text import duration, plain
 from cnnlab.engine import jobs
 from cnnlab.engine.jobs import JobSnapshot, JobState
 from cnnlab.ui import insight, session
@@ -22,7 +22,6 @@ from cnnlab.ui.job_view import (
     STATE_WORDS,
     accuracy_text,
     config_text,
-    duration,
     render_curves,
     render_downloads,
     submit_job,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from cnnlab.core import hyper
-from cnnlab.core.arithmetic import Analysis, analyze, training_problems
+from cnnlab.core.arithmetic import Trainability, analyze
 from cnnlab.core.hyper import parse_train_config
 from cnnlab.core.text import plain
 from cnnlab.engine import jobs
@@ -31,9 +31,9 @@ def live_job(snapshots: list[JobSnapshot]) -> JobSnapshot | None:
     return next((s for s in snapshots if not s.state.is_final), None)
 
 
-def render_trainability(analysis: Analysis) -> bool:
+def render_trainability(check: Trainability) -> bool:
     """Say what will be trained, or why the stack cannot be; True when it can."""
-    problems = (*analysis.problems, *training_problems(analysis))
+    analysis, problems = check.analysis, check.problems
     if problems:
         st.error("Your stack cannot be trained yet — fix it on the Build page:\n\n"
                  + "\n".join(f"- {plain(problem)}" for problem in problems), icon=":material/error:")

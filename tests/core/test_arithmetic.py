@@ -13,6 +13,7 @@ from cnnlab.core.arithmetic import (
     conv_formula,
     dense_formula,
     output_length,
+    trainability,
     training_problems,
 )
 from cnnlab.core.layers import MAX_PARAMS, Padding
@@ -237,3 +238,15 @@ def test_summary_json_shape() -> None:
                                         "shape_formula", "macs")} == {
         "type": "Conv2D", "output_shape": [26, 26, 16], "params": 160, "trainable_params": 160,
         "formula": "16 × (3×3×1) + 16 = 160", "shape_formula": "⌊(28 − 3) / 1⌋ + 1 = 26", "macs": 97344}
+
+
+def test_trainability_is_the_one_answer_to_can_this_be_trained() -> None:
+    ready = trainability(preset_spec("convnet"))
+    assert ready.problems == () and ready.spec == analyze(preset_spec("convnet")).spec
+    not_mnist = {"input_shape": [32, 32, 3], "layers": [{"type": "Conv2D", "filters": 0, "kernel_size": 3}]}
+    check = trainability(not_mnist)
+    assert check.spec is None
+    assert str(check.problems[0]).startswith("layer 1 (Conv2D): filters must be a whole number")
+    assert any(str(p).startswith("input_shape: MNIST images are 28×28×1") for p in check.problems)
+    assert check.message(limit=1) == str(check.problems[0])
+    assert trainability("not a spec").message().startswith("spec: ")

@@ -4,6 +4,7 @@ name the layer or field — never another exception."""
 from __future__ import annotations
 
 import json
+import os
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -18,6 +19,12 @@ from cnnlab.core.summary_table import render_summary
 
 FIELDS = ("spec:", "input_shape:", "layers:", "name:", "parameters:")
 FUZZ = settings(deadline=None, derandomize=True, database=None, suppress_health_check=[HealthCheck.too_slow])
+SCALE = float(os.environ.get("CNNLAB_FUZZ_SCALE", "1"))  # `make test-fast` runs a tenth of the examples
+
+
+def examples(count: int) -> int:
+    """How many examples a fuzz test draws: `count` in `make test`, fewer while developing."""
+    return max(10, round(count * SCALE))
 
 scalars = (st.none() | st.booleans() | st.integers() | st.integers(-3, 70)
            | st.floats(allow_nan=True, allow_infinity=True)
@@ -67,26 +74,26 @@ def _check(raw: object) -> None:
         assert analyze(analysis.spec) == analysis
 
 
-@settings(FUZZ, max_examples=1200)
+@settings(FUZZ, max_examples=examples(1200))
 @given(json_values)
 def test_any_json_value(raw: object) -> None:
     _check(raw)
 
 
-@settings(FUZZ, max_examples=1200)
+@settings(FUZZ, max_examples=examples(1200))
 @given(specs)
 def test_spec_shaped_values(raw: dict) -> None:
     _check(raw)
 
 
-@settings(FUZZ, max_examples=1200)
+@settings(FUZZ, max_examples=examples(1200))
 @given(st.fixed_dictionaries({"input_shape": st.lists(st.integers(1, 40), min_size=3, max_size=3),
                               "layers": st.lists(layers, min_size=1, max_size=8)}))
 def test_spec_shaped_values_with_a_valid_input(raw: dict) -> None:
     _check(raw)
 
 
-@settings(FUZZ, max_examples=400)
+@settings(FUZZ, max_examples=examples(400))
 @given(st.text(max_size=200) | st.binary(max_size=200) | json_values.map(json.dumps))
 def test_documents_decode_or_refuse(data: str | bytes) -> None:
     for decode in (decode_spec_json, decode_spec_from_url):
@@ -104,7 +111,7 @@ keras_models = st.fixed_dictionaries({
     "config": st.fixed_dictionaries({"layers": st.lists(keras_layers, max_size=5)})})
 
 
-@settings(FUZZ, max_examples=400)
+@settings(FUZZ, max_examples=examples(400))
 @given(json_values | keras_models)
 def test_model_configs_translate_or_refuse(config: object) -> None:
     try:
@@ -114,7 +121,7 @@ def test_model_configs_translate_or_refuse(config: object) -> None:
     _check(raw)
 
 
-@settings(FUZZ, max_examples=150)
+@settings(FUZZ, max_examples=examples(150))
 @given(st.sampled_from([b"", b"\x89HDF\r\n\x1a\n", b"PK\x03\x04", b"PK\x05\x06"]), st.binary(max_size=600))
 def test_model_file_bytes_read_or_refuse(prefix: bytes, body: bytes) -> None:
     try:
@@ -128,7 +135,7 @@ def test_the_fuzzers_reach_valid_stacks() -> None:
     """Guard against a vacuous fuzzer: the near-miss strategy must produce both valid and invalid stacks."""
     outcomes: set[bool] = set()
 
-    @settings(FUZZ, max_examples=300)
+    @settings(FUZZ, max_examples=examples(300))
     @given(st.fixed_dictionaries({"layers": st.lists(layers, min_size=1, max_size=3)}))
     def collect(raw: dict) -> None:
         outcomes.add(analyze(raw).ok)

@@ -22,7 +22,7 @@ PAYLOAD = {"spec": spec_to_dict(preset_spec("convnet")), "config": config_to_dic
 def _run(runner: LocalProcessRunner) -> tuple[int, list[dict]]:
     """Start one small training task and collect its events: (worker pid, events)."""
     task: LocalTask = runner.start("train", PAYLOAD)
-    pid, events = task.worker.process.pid, []
+    pid, events = task.worker.pid, []
     deadline = time.monotonic() + 240
     while not events or events[-1]["event"] != "done":
         assert time.monotonic() < deadline, events[-3:]

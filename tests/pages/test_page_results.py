@@ -27,6 +27,8 @@ from cnnlab.testing.apptest import (
     wait_until_final,
 )
 
+pytestmark = pytest.mark.keras  # the runs here are trained for real, once per module
+
 
 @dataclass(frozen=True)
 class Runs:

@@ -63,6 +63,7 @@ def test_the_form_starts_with_the_class_demo_settings(manager: JobManager) -> No
     assert any("Caps: 50 epochs, 60,000 training images" in c.value for c in at.caption)
 
 
+@pytest.mark.keras
 def test_the_fast_preset_fills_in_its_recipe_which_stays_editable(manager: JobManager) -> None:
     at = train_page_after_build(preset="fast")
     owner = at.query_params["u"]
@@ -89,6 +90,7 @@ def test_the_fast_preset_fills_in_its_recipe_which_stays_editable(manager: JobMa
     assert at.number_input(key="train_validation_split").value == 0.1
 
 
+@pytest.mark.keras
 def test_a_short_job_trains_with_live_curves_and_then_offers_the_h5(manager: JobManager) -> None:
     at = train_page_after_build(preset="convnet")
     owner = at.query_params["u"]
@@ -131,6 +133,7 @@ def test_a_stack_that_cannot_train_says_why_and_disables_train(manager: JobManag
     assert at.button(key="train_submit").proto.disabled
 
 
+@pytest.mark.keras
 def test_queue_position_cap_stop_and_refresh(manager: JobManager) -> None:
     at = train_page_after_build(preset="convnet")
     owner = at.query_params["u"]

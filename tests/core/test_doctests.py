@@ -1,0 +1,23 @@
+"""The worked examples in the core's docstrings (`conv_formula(32, (3, 3), 16, True)` and the like) run as
+doctests, so a docstring can never show an example the code no longer gives."""
+
+from __future__ import annotations
+
+import doctest
+import importlib
+import pkgutil
+
+import pytest
+
+import cnnlab.core
+
+CORE_MODULES = sorted(f"cnnlab.core.{info.name}" for info in pkgutil.iter_modules(cnnlab.core.__path__))
+WITH_EXAMPLES = {"cnnlab.core.arithmetic", "cnnlab.core.hyper", "cnnlab.core.keras_args",
+                 "cnnlab.core.messages", "cnnlab.core.summary_table", "cnnlab.core.text"}
+
+
+@pytest.mark.parametrize("name", CORE_MODULES)
+def test_docstring_examples_hold(name: str) -> None:
+    result = doctest.testmod(importlib.import_module(name), report=False)
+    assert result.failed == 0, f"{result.failed} docstring example(s) of {name} fail: run python -m doctest"
+    assert (result.attempted > 0) == (name in WITH_EXAMPLES)
