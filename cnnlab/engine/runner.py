@@ -1,11 +1,11 @@
 """Where tasks run, behind a small interface: start a task, read its events, ask it to stop.
 
-`Runner` is what the job manager talks to. `LocalProcessRunner` runs each task in its own worker process
-(`worker` in a fresh interpreter started by `processes.ChildProcess`, not multiprocessing's
-spawn, which would first re-run the Streamlit page installed as `__main__`) and keeps a warm spare with
-TensorFlow already imported, so a task starts in well under a second. A class server could hand tasks to a
-distributed engine instead by implementing the same two protocols; events are plain dicts (see
-`cnnlab.engine.trainer`), ending with {"event": "done"}.
+`Runner` is what the job manager talks to. `LocalProcessRunner` runs tasks in worker processes (`worker` in
+a fresh interpreter started by `processes.ChildProcess`, not multiprocessing's spawn, which would first re-run
+the Streamlit page installed as `__main__`), each taking task after task (up to `WorkerSettings.max_tasks`),
+and keeps a warm spare with TensorFlow already imported, so a task starts in well under a second. A class
+server could hand tasks to a distributed engine instead by implementing the same two protocols; events are
+plain dicts (see `cnnlab.engine.trainer`), ending with {"event": "done"}.
 """
 
 from __future__ import annotations
