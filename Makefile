@@ -2,6 +2,8 @@
 VENV ?= .venv
 PY := $(VENV)/bin/python
 PORT ?= 8501
+# make run RAY=auto (or HOST:6379, ray://HOST:10001): jobs train on that Ray cluster (README, "Serving a bigger class")
+RAY ?=
 
 .PHONY: run test test-fast lint screenshots bench chromium
 
@@ -11,12 +13,16 @@ $(VENV)/.runtime: requirements.txt
 	$(PY) -m pip install --quiet -r requirements.txt
 	touch $@
 
-$(VENV)/.dev: requirements-dev.txt $(VENV)/.runtime
+$(VENV)/.ray: requirements-ray.txt $(VENV)/.runtime
+	$(PY) -m pip install --quiet -r requirements-ray.txt
+	touch $@
+
+$(VENV)/.dev: requirements-dev.txt requirements-ray.txt $(VENV)/.runtime
 	$(PY) -m pip install --quiet -r requirements-dev.txt
 	touch $@
 
-run: $(VENV)/.runtime
-	$(PY) -m streamlit run app.py --server.port $(PORT) --server.headless true
+run: $(VENV)/.runtime $(if $(RAY),$(VENV)/.ray)
+	$(if $(RAY),CNNLAB_RAY_ADDRESS=$(RAY) )$(PY) -m streamlit run app.py --server.port $(PORT) --server.headless true
 
 chromium:
 	@command -v chromium >/dev/null || { \

@@ -19,6 +19,7 @@ st.caption(f"Stack layers from the input image down to 10 digit probabilities. E
            f"{MAX_FILTERS:,} filters per Conv2D, {MAX_UNITS:,} units per Dense.")
 session.show_flashes()
 editor.render_bring_back(owner)
+editor.render_undo(owner)
 
 editor.render_name_and_input(owner, stack)
 stack_view.render_stack(analysis, layers_of(stack))

@@ -6,6 +6,7 @@ web server never loads TensorFlow (training runs in worker processes).
 
 from __future__ import annotations
 
+from types import ModuleType
 from typing import TYPE_CHECKING
 
 from cnnlab.core.keras_args import layer_arguments, layer_names, model_name
@@ -15,17 +16,20 @@ if TYPE_CHECKING:
     import keras
 
 
-def build_model(spec: NetworkSpec) -> keras.Sequential:
+def build_model(spec: NetworkSpec, api: ModuleType | None = None) -> keras.Sequential:
     """The `keras.Sequential` for `spec`: keras.Input(shape=input_shape) then each layer, named "conv2d_1", ….
 
     The caller checks the spec with `arithmetic.analyze` first; Keras raises for a stack it refuses.
+    `api` is the Keras to build with: Keras 3 by default, or `tf_keras` (Keras 2, same layer arguments) for a
+    Keras 2 export in its own process (`bridge.keras2`).
     """
-    import keras
+    if api is None:
+        import keras as api
 
-    model = keras.Sequential(name=model_name(spec))
-    model.add(keras.Input(shape=spec.input_shape))
+    model = api.Sequential(name=model_name(spec))
+    model.add(api.Input(shape=spec.input_shape))
     for layer, name in zip(spec.layers, layer_names(spec.layers), strict=True):
-        model.add(getattr(keras.layers, str(layer.type))(**layer_arguments(layer), name=name))
+        model.add(getattr(api.layers, str(layer.type))(**layer_arguments(layer), name=name))
     return model
 
 

@@ -1,10 +1,12 @@
-"""What every command shares: exit statuses, the user-fixable error, and reading a spec file safely."""
+"""What every command shares: exit statuses, the user-fixable error, and reading a spec or model file
+safely."""
 
 from __future__ import annotations
 
 import sys
 from pathlib import Path
 
+from cnnlab.bridge.modelfile import HDF5_SIGNATURE, MAX_MODEL_FILE_BYTES, ZIP_SIGNATURE, read_model_file
 from cnnlab.core.layers import MAX_SPEC_BYTES
 from cnnlab.core.messages import SpecError
 from cnnlab.core.spec_json import decode_spec_json
@@ -17,28 +19,39 @@ class UsageError(Exception):
     """Input the user can fix (bad file, bad spec, unknown preset); its message is printed, exit status 2."""
 
 
+def _is_model_file(head: bytes) -> bool:
+    """True for the first bytes of an HDF5 (.h5) or zip (.keras) file."""
+    return head.startswith((HDF5_SIGNATURE, ZIP_SIGNATURE))
+
+
 def read_spec_file(path: str) -> object:
-    """The JSON value in the file at `path` ("-" reads stdin), refusing directories, huge and binary files.
+    """The stack in the file at `path` ("-" reads stdin): a spec's JSON value, or the architecture of a Keras
+    model file (.h5 / .keras, recognised by content and read as Build reads it, without running anything),
+    refusing directories, huge and other binary files.
 
     Raises UsageError with a one-line message.
     """
+    source = path if path != "-" else "stdin"
     if path == "-":
-        data = sys.stdin.buffer.read(MAX_SPEC_BYTES + 1)
+        data = sys.stdin.buffer.read(MAX_MODEL_FILE_BYTES + 1)
     else:
         file = Path(path)
         try:
             if file.is_dir():
                 raise UsageError(f"{path}: is a directory, not a spec file")
-            size = file.stat().st_size
-            if size > MAX_SPEC_BYTES:
-                raise UsageError(f"{path}: {size:,} bytes is more than the cap of {MAX_SPEC_BYTES:,} bytes")
             with file.open("rb") as handle:
-                data = handle.read(MAX_SPEC_BYTES + 1)
+                head = handle.read(8)
+                cap = MAX_MODEL_FILE_BYTES if _is_model_file(head) else MAX_SPEC_BYTES
+                if (size := file.stat().st_size) > cap:
+                    raise UsageError(f"{path}: {size:,} bytes is more than the cap of {cap:,} bytes")
+                data = head + handle.read(cap + 1 - len(head))
         except FileNotFoundError:
             raise UsageError(f"{path}: no such file") from None
         except OSError as error:
             raise UsageError(f"{path}: cannot be read ({error.strerror or type(error).__name__})") from None
     try:
-        return decode_spec_json(data, source=path if path != "-" else "stdin")
+        if _is_model_file(data):
+            return read_model_file(data, source)
+        return decode_spec_json(data[:MAX_SPEC_BYTES + 1], source=source)
     except SpecError as error:
         raise UsageError(str(error)) from None

@@ -12,6 +12,7 @@ import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from cnnlab.cli.export import add_export_arguments, run_export
 from cnnlab.cli.inputs import EXIT_BAD_INPUT, UsageError
 from cnnlab.cli.summary import add_summary_arguments, run_summary
 from cnnlab.cli.train import add_train_arguments, run_train
@@ -31,6 +32,7 @@ COMMANDS: list[Command] = [
     Command("summary", "shapes, parameters and formulas of an architecture", add_summary_arguments,
             run_summary),
     Command("train", "train an architecture on MNIST and save the model", add_train_arguments, run_train),
+    Command("export", "a trained model file as ONNX or as a Keras 2 .h5", add_export_arguments, run_export),
 ]
 
 

@@ -16,7 +16,8 @@ from cnnlab.core.summary_table import render_summary
 def add_summary_arguments(parser: argparse.ArgumentParser) -> None:
     """The summary command's arguments: a spec file or --preset, and --json."""
     source = parser.add_mutually_exclusive_group(required=True)
-    source.add_argument("spec", nargs="?", metavar="SPEC.json", help="architecture spec file (- for stdin)")
+    source.add_argument("spec", nargs="?", metavar="SPEC.json",
+                        help="architecture spec file, or a Keras model file (.h5 / .keras); - for stdin")
     source.add_argument("--preset", metavar="NAME", help=f"a built-in architecture: {', '.join(PRESETS)}")
     parser.add_argument("--json", action="store_true", help="print machine-readable JSON instead of a table")
 

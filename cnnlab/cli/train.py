@@ -4,7 +4,9 @@ The same trainer as the web app's jobs (`engine.trainer`), run here directly: a 
 `--json`), then test accuracy, seconds per epoch and samples per second. Settings are checked by
 `parse_train_config`, so a bad value gets the same message as on the Train page and exit status 2. A preset
 that carries training settings (`fast`) trains with them; each flag given overrides one. Ctrl-C stops at the
-next batch and still tests and saves the model trained so far.
+next batch and still tests and saves the model trained so far. With `--ray ADDRESS` the job runs on a Ray
+cluster through the server's Ray runner instead (`cli.ray_train`); `--json` names the runner and the computer
+that trained it.
 """
 
 from __future__ import annotations
@@ -12,15 +14,27 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import platform
 import signal
 import sys
 import tempfile
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
 from cnnlab.core.arithmetic import trainability
-from cnnlab.core.hyper import Optimizer, Schedule, config_to_dict, parse_train_config, without_unused
+from cnnlab.core.hyper import (
+    Optimizer,
+    Schedule,
+    TrainConfig,
+    config_to_dict,
+    parse_train_config,
+    without_unused,
+)
+from cnnlab.core.mnist import TEST_IMAGES
 from cnnlab.core.presets import PRESETS
+from cnnlab.core.spec_json import spec_to_dict
+from cnnlab.engine.events import Emit
 from cnnlab.engine.paths import atomic_write_bytes, file_stem
 
 EXIT_TRAINING_FAILED = 1
@@ -65,6 +79,8 @@ def add_train_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--momentum", metavar="M", help="sgd (default 0)")
     parser.add_argument("--out", metavar="PATH.h5", help="model file, .h5 or .keras (default NAME.h5)")
     parser.add_argument("--json", action="store_true", help="print one JSON object, no progress bar")
+    parser.add_argument("--ray", metavar="ADDRESS",
+                        help="train on the Ray cluster at ADDRESS (auto, HOST:6379 or ray://HOST:10001)")
 
 
 def _settings(args: argparse.Namespace) -> dict:
@@ -144,6 +160,28 @@ class _Progress:
             print(f"{start}testing on 10,000 images…", file=sys.stderr, flush=True)
 
 
+def _outcome(summary: dict, epochs: int) -> str:
+    """How the run ended, as the start of the last line: "" when it ran all epochs, else "stopped after
+    epoch 2 of 5 · " (Ctrl-C)."""
+    if not summary["stopped"]:
+        return ""
+    done = summary["epochs"]
+    return f"stopped after epoch {done} of {epochs} · " if done else f"stopped during epoch 1 of {epochs} · "
+
+
+def _train_here(spec: dict, config: TrainConfig, emit: Emit,
+                stop_requested: Callable[[], bool]) -> str | None:
+    """Train in this process (the trainer imports TensorFlow); the failure message, or None if it trained."""
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    from cnnlab.engine.trainer import failure_message, train
+
+    try:
+        train(spec, config, emit, stop_requested)
+    except Exception as error:  # NaN loss, out of memory, anything Keras raises: a message, no traceback
+        return failure_message(error)
+    return None
+
+
 def run_train(args: argparse.Namespace) -> int:
     """Train a preset or spec file on MNIST, save the model, print the figures (see the module docstring)."""
     from cnnlab.cli.inputs import UsageError, read_spec_file
@@ -164,17 +202,18 @@ def run_train(args: argparse.Namespace) -> int:
     name = args.preset or analysis.spec.name or Path(args.spec).stem
     out = _output_path(args.out, name)
 
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    from cnnlab.core.spec_json import spec_to_dict
-    from cnnlab.engine.trainer import failure_message, train
-
     stop = threading.Event()
     signal.signal(signal.SIGINT, lambda *_: stop.set() if not stop.is_set() else sys.exit(130))
     progress = _Progress(quiet=args.json)
-    try:
-        train(spec_to_dict(analysis.spec), config, progress, stop.is_set)
-    except Exception as error:  # NaN loss, out of memory, anything Keras raises: a message, no traceback
-        print(f"cnnlab train: {failure_message(error)}", file=sys.stderr)
+    if args.ray:
+        from cnnlab.cli.ray_train import train_on_ray
+
+        node, problem = train_on_ray(args.ray, spec_to_dict(analysis.spec), config, progress, stop.is_set)
+    else:
+        node = {"hostname": platform.node()}
+        problem = _train_here(spec_to_dict(analysis.spec), config, progress, stop.is_set)
+    if problem is not None:
+        print(f"cnnlab train: {problem}", file=sys.stderr)
         return EXIT_TRAINING_FAILED
     finished = progress.finished
     try:
@@ -184,22 +223,27 @@ def run_train(args: argparse.Namespace) -> int:
         print(f"cnnlab train: could not write {out} ({reason})", file=sys.stderr)
         return EXIT_TRAINING_FAILED
     epochs_done = len(progress.history) or 1
+    scored = sum(map(sum, finished["confusion"]))
     summary = {
         "test_accuracy": finished["test_accuracy"],
         "test_loss": finished["test_loss"],
         "epochs": len(progress.history),
         "stopped": finished["stopped"],
+        "test_images": scored,
         "seconds_per_epoch": finished["seconds"] / epochs_done,
         "samples_per_second": finished["samples_per_second"],
         "params": analysis.total_params,
         "out": str(out),
         "config": config_to_dict(config),
         "history": progress.history,
+        "runner": "ray" if args.ray else "local",
+        "node": node,  # the computer that trained it; on Ray also its node id, address and worker process
     }
     if args.json:
         print(json.dumps(summary))
     else:
-        print(f"test accuracy {summary['test_accuracy']:.2%} · {summary['seconds_per_epoch']:.1f} s per "
-              f"epoch · {summary['samples_per_second']:,.0f} samples/s · {analysis.total_params:,} "
-              f"parameters · saved {out}")
+        print(f"{_outcome(summary, config.epochs)}test accuracy {summary['test_accuracy']:.2%}"
+              f"{'' if scored >= TEST_IMAGES else f' on {scored:,} of the {TEST_IMAGES:,} test images'} · "
+              f"{summary['seconds_per_epoch']:.1f} s per epoch · {summary['samples_per_second']:,.0f} "
+              f"samples/s · {analysis.total_params:,} parameters · saved {out}")
     return 0

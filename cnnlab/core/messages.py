@@ -72,3 +72,15 @@ def finite_number(value: object) -> float | None:
     number = float(value)
     return number if math.isfinite(number) else None
 
+
+
+def error_summary(error: BaseException, limit: int = 200) -> str:
+    """One line about an exception for a student's message: its first line (cut), else its type's name.
+
+    >>> error_summary(ValueError("shapes do not match\\n  (a long traceback-like detail)"))
+    'shapes do not match'
+    >>> error_summary(KeyError())
+    'KeyError'
+    """
+    text = str(error).strip()
+    return text.splitlines()[0][:limit] if text else type(error).__name__

@@ -7,12 +7,14 @@ pass, and every image a fixed share of pipeline and optimizer bookkeeping that d
 running figure kept from the jobs it finished (`SpeedMeter`, persisted in the runs directory), starting from a
 cautious first guess. Plain arithmetic, no TensorFlow.
 
-    job_seconds(858_304, TrainConfig(), 4e10)   # the convnet, 5 epochs on 60,000 images → about 23 s
+    job_seconds(858_304, TrainConfig(), 4e10)   # the convnet, 5 epochs on 60,000 images → about 28 s
 """
 
 from __future__ import annotations
 
 import json
+import math
+import os
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -20,14 +22,19 @@ from pathlib import Path
 
 from cnnlab.core.hyper import TrainConfig
 from cnnlab.core.mnist import TEST_IMAGES
+from cnnlab.core.text import duration
 from cnnlab.engine.paths import atomic_write_text, read_json, runs_root
 
 BACKWARD_FACTOR = 3  # forward + backward ≈ 3 forward passes
 IMAGE_OVERHEAD_MACS = 200_000  # per image, whatever the stack: input pipeline, loss, metrics, weight update
-STARTUP_S = 3.0  # per job: building and tracing the model, saving its files
+STARTUP_S = 8.0  # per job: handing it to a warm worker, building and tracing the model, saving its files
 FIRST_GUESS_MACS_PER_S = 3e10  # a slow 2-core laptop; this machine measured 4.9e10 (convnet) to 5.5e10
 SPEED_FILE = "speed.json"
+MAX_JOB_MINUTES_ENV = "CNNLAB_MAX_JOB_MINUTES"
+DEFAULT_MAX_JOB_MINUTES = 10.0
+OVERRUN_FACTOR = 1.5  # a running job is stopped at the limit only if its pace says it would run this far over
 _SMOOTHING = 0.3  # weight of the newest job in the running speed figure
+MIN_TRAINING_S = 1.0  # a job that trained for less tells too little about the speed
 
 
 def job_macs(macs_per_image: int, config: TrainConfig) -> float:
@@ -50,9 +57,10 @@ def job_seconds(macs_per_image: int, config: TrainConfig, macs_per_second: float
 class SpeedMeter:
     """This server's training speed in MACs per second, learned from the jobs it finished.
 
-    Kept in `<runs dir>/speed.json` so a restarted server remembers it. The first finished job replaces the
-    first guess; after that each job moves the figure by a third of the way (a job run while the machine was
-    busy does not throw it off alone).
+    Measured on training steps only (the trainer's own clock, without startup, validation or testing), so a
+    tiny job whose time is mostly startup does not drag the figure down. Kept in `<runs dir>/speed.json` so a
+    restarted server remembers it. The first finished job counts half against the first guess, the second a
+    third, later ones 0.3 each (a job run while the machine was busy does not throw it off alone).
     """
 
     def __init__(self, path: Path | None = None) -> None:
@@ -72,17 +80,17 @@ class SpeedMeter:
         """Seconds the job would take on this server now (see `job_seconds`)."""
         return job_seconds(macs_per_image, config, self._speed)
 
-    def record(self, macs_per_image: int, config: TrainConfig, seconds: float) -> None:
-        """Fold one finished job (its whole wall time) into the speed figure and persist it.
+    def record(self, macs_per_image: int, images: float, seconds: float) -> None:
+        """Fold one finished job's training — `images` trained in `seconds` of training steps — into the
+        speed figure and persist it. Under `MIN_TRAINING_S` of training it is ignored.
 
-        Jobs shorter than the startup time tell nothing about speed and are ignored.
+        The convnet, 162,000 images in 10 s → 162,000 × (3 × 858,304 + 200,000) / 10 ≈ 4.5e10 MACs/s.
         """
-        working = seconds - STARTUP_S
-        if working <= 0:
+        if seconds < MIN_TRAINING_S or images <= 0:
             return
-        observed = job_macs(macs_per_image, config) / working
+        observed = images * (BACKWARD_FACTOR * macs_per_image + IMAGE_OVERHEAD_MACS) / seconds
         with self._lock:
-            weight = max(_SMOOTHING, 1 / (self._jobs + 1))
+            weight = max(_SMOOTHING, 1 / (self._jobs + 2))
             self._speed = (1 - weight) * self._speed + weight * observed
             self._jobs += 1
             document = {"macs_per_second": self._speed, "jobs": self._jobs}
@@ -132,3 +140,36 @@ def queue_plan(running: Sequence[RunningJob], queued: Sequence[float], slots: in
         free_at.append(start + estimate)
         free_at.sort()
     return QueuePlan(tuple(waits), max(free_at, default=0.0))
+
+
+def max_job_seconds() -> float:
+    """The server's limit on one job's estimated time: `$CNNLAB_MAX_JOB_MINUTES` (default 10) in seconds.
+
+    A value that is not a positive number is ignored (the default holds), so a typo never lifts the limit.
+    """
+    try:
+        minutes = float(os.environ.get(MAX_JOB_MINUTES_ENV, ""))
+    except ValueError:
+        minutes = DEFAULT_MAX_JOB_MINUTES
+    return 60 * (minutes if math.isfinite(minutes) and minutes > 0 else DEFAULT_MAX_JOB_MINUTES)
+
+
+def over_limit_message(estimate_s: float, limit_s: float) -> str:
+    """Why a job is refused, with what to cut: "this job would take about 34 h on this server; the limit is
+    10 min — use fewer epochs or images, or fewer filters"."""
+    return (f"this job would take about {duration(estimate_s)} on this server; the limit is "
+            f"{duration(limit_s)} — use fewer epochs or images, or fewer filters")
+
+
+def overruns(elapsed_s: float, progress: float, limit_s: float) -> bool:
+    """True when a running job has reached the limit and its own pace says it would overrun it far.
+
+    Far: its projected time (elapsed / progress) is over `OVERRUN_FACTOR` × the limit, or it has already
+    run that long. 600 s elapsed at 25 % progress with a 600 s limit → projected 2,400 s → True; at 90 %
+    → False.
+    """
+    if elapsed_s < limit_s:
+        return False
+    if elapsed_s >= OVERRUN_FACTOR * limit_s or progress <= 0:
+        return True
+    return elapsed_s / progress > OVERRUN_FACTOR * limit_s

@@ -22,20 +22,37 @@ from pathlib import Path
 from cnnlab.core.arithmetic import LayerReport, trainability
 from cnnlab.core.hyper import TrainConfig, config_to_dict, parse_train_config
 from cnnlab.core.layers import MAX_NAME_LENGTH, NetworkSpec
+from cnnlab.core.mnist import TEST_IMAGES
 from cnnlab.core.spec_json import spec_to_dict
+from cnnlab.core.text import duration
+from cnnlab.engine.estimate import (
+    SPEED_FILE,
+    QueuePlan,
+    RunningJob,
+    SpeedMeter,
+    max_job_seconds,
+    over_limit_message,
+    overruns,
+    queue_plan,
+)
 from cnnlab.engine.events import Event, Finished
 from cnnlab.engine.owners import is_owner_token
-from cnnlab.engine.runner import LocalProcessRunner, Runner, TaskHandle, default_max_running, default_settings
+from cnnlab.engine.runner import Runner, TaskHandle, default_max_running
+from cnnlab.engine.runner_choice import RunnerChoice, select_runner
 from cnnlab.engine.singletons import process_singleton
-from cnnlab.engine.store import JobState, ModelFormat, RunRecord, RunResult, RunStore, is_run_id
+from cnnlab.engine.store import JobState, ModelFormat, RunFile, RunRecord, RunResult, RunStore, is_run_id
 
 __all__ = ["EpochRecord", "JobLimits", "JobManager", "JobRefused", "JobSnapshot", "JobState", "get_manager"]
 
 TESTING_MESSAGE = "testing the model on the 10,000 test images"
 QUEUED_STOP_MESSAGE = "stopped while waiting in the queue; nothing was trained"
-STOPPED_MESSAGE = "stopped early; the model trained so far was tested and saved"
+STOPPED_MESSAGE = "stopped early; the model trained so far was tested on {tested} and saved"
+LIMIT_MESSAGE = ("stopped at the server's limit of {limit} per job (it would have taken far longer); the "
+                 "model trained so far was tested on {tested} and saved — use fewer epochs or images, or "
+                 "fewer filters")
 SHUTDOWN_MESSAGE = "the server was shut down while this run was waiting or training; run it again"
 _WAIT_S = 1.0  # the manager thread's longest sleep; news from a worker or a page wakes it earlier
+SAVE_POINTS_EVERY_S = 5.0  # live points reach metrics.json at least this often, so a crash keeps the curve
 
 
 class JobRefused(Exception):
@@ -51,6 +68,7 @@ class JobLimits:
     max_queued: int = 60  # jobs waiting in all
     max_params: int = 5_000_000  # weights a job may train on this CPU
     max_activation_bytes: int = 2 * 1024**3  # estimated memory of one batch's activations (see `submit`)
+    max_job_seconds: float = field(default_factory=max_job_seconds)  # a job's estimated time (`estimate`)
 
 
 @dataclass(frozen=True)
@@ -91,6 +109,8 @@ class JobSnapshot:
     created_at: float  # seconds since the epoch
     config: TrainConfig
     spec: dict  # spec_to_dict form: enough to run it again
+    estimate_s: float | None = None  # while queued or training: its estimated time when submitted
+    wait_s: float | None = None  # while queued: expected seconds until it starts
 
 
 _EPOCH_FIELDS = tuple(EpochRecord.__dataclass_fields__)
@@ -100,10 +120,13 @@ class _Job:
     """A live job's mutable state; only touched under the manager's lock."""
 
     def __init__(self, run_id: str, owner: str, name: str, spec: dict, config: TrainConfig, params: int,
-                 created_at: float) -> None:
+                 created_at: float, macs: int = 0, estimate_s: float = 0.0) -> None:
         self.run_id, self.owner, self.name = run_id, owner, name
         self.spec, self.config, self.params = spec, config, params
         self.created_at = created_at
+        self.macs, self.estimate_s = macs, estimate_s  # MACs per image; estimated seconds (`estimate`)
+        self.over_limit = False  # stopped by the manager at the time limit
+        self.points_saved = 0.0  # time.monotonic() when the live points were last written to metrics.json
         self.state = JobState.QUEUED
         self.message = ""
         self.handle: TaskHandle | None = None
@@ -138,6 +161,15 @@ class _Job:
         """Enter a final state; the clock stops."""
         self.state, self.message, self.ended = state, message, time.monotonic()
 
+    def progress(self) -> float:
+        """Fraction of the planned training batches done (0 while queued)."""
+        total = self.config.epochs * self.steps_per_epoch
+        return min((self.epoch * self.steps_per_epoch + self.step) / total, 1.0) if total else 0.0
+
+    def running(self) -> RunningJob:
+        """What the queue's wait estimate needs of this running job."""
+        return RunningJob(estimate_s=self.estimate_s, elapsed_s=self.elapsed(), progress=self.progress())
+
     def eta(self) -> float | None:
         """Seconds of training left, from the pace so far; None until there is a pace."""
         if self.state != JobState.RUNNING or not self.train_elapsed:
@@ -160,9 +192,15 @@ class JobManager:
                  limits: JobLimits | None = None) -> None:
         """Open the store, mark runs cut off by a dead server as interrupted, and start the manager thread."""
         self.store = store or RunStore()
+        self.runner_choice: RunnerChoice | None = None  # how this manager picked its runner, if it did
+        if runner is None:  # local worker processes, or a Ray cluster if CNNLAB_RAY_ADDRESS names one
+            self.runner_choice = select_runner(limits.max_running if limits else None)
+            runner = self.runner_choice.runner
+            limits = limits or JobLimits(max_running=self.runner_choice.max_running)
         self.limits = limits or JobLimits()
-        self.runner = runner or LocalProcessRunner(default_settings(self.limits.max_running))
+        self.runner = runner
         self._lease = self.store.acquire_lease()
+        self.speed = SpeedMeter(self.store.root / SPEED_FILE)
         self.recovered = self.store.recover()
         self._lock = threading.Lock()
         self._jobs: dict[str, _Job] = {}  # live jobs only: queued, running, stopping
@@ -202,6 +240,9 @@ class JobManager:
                 f"{self.limits.max_activation_bytes / 1024**3:.0f} GB — use a smaller batch size, fewer "
                 "filters, or a pooling layer earlier"
             )
+        estimate_s = self.estimate(analysis.macs, config)
+        if estimate_s > self.limits.max_job_seconds:
+            raise JobRefused(over_limit_message(estimate_s, self.limits.max_job_seconds))
         job_name = _clean_name(name, analysis.spec)
         spec_dict = spec_to_dict(analysis.spec)
         with self._lock:
@@ -212,10 +253,14 @@ class JobManager:
             run_id = self.store.create(owner, job_name, spec_dict, config_to_dict(config),
                                        analysis.total_params, self._lease, created_at)
             self._jobs[run_id] = _Job(run_id, owner, job_name, spec_dict, config, analysis.total_params,
-                                      created_at)
+                                      created_at, analysis.macs, estimate_s)
             self._queue.append(run_id)
         self.runner.wake()
         return run_id
+
+    def estimate(self, macs_per_image: int, config: TrainConfig) -> float:
+        """Seconds a job of this size would take on this server, at the speed its finished jobs showed."""
+        return self.speed.estimate(macs_per_image, config)
 
     def _check_queue_caps(self, owner: str) -> None:
         """Refuse a job that would wait beyond the per-owner or whole-queue cap (called under the lock).
@@ -283,8 +328,8 @@ class JobManager:
         """The finished (or stopped) run's test result: confusion matrix and per-image predictions."""
         return self.store.result(job_id, owner)
 
-    def model_file(self, job_id: object, owner: object, fmt: ModelFormat = ModelFormat.H5) -> Path | None:
-        """Path of the trained model file (.h5 by default) for download, or None."""
+    def model_file(self, job_id: object, owner: object, fmt: RunFile = ModelFormat.H5) -> Path | None:
+        """Path of the trained model file (.h5 by default, or an export of it) for download, or None."""
         return self.store.model_file(job_id, owner, fmt)
 
     def shutdown(self) -> None:
@@ -303,11 +348,23 @@ class JobManager:
             self.store.set_state(run_id, JobState.INTERRUPTED, SHUTDOWN_MESSAGE)
         self.store.release_lease(self._lease)
 
+    def queue_plan(self) -> QueuePlan:
+        """Expected waits of the queued jobs (oldest first) and seconds until every job has ended."""
+        with self._lock:
+            return self._plan()
+
+    def _plan(self) -> QueuePlan:
+        """`queue_plan` under the lock: running jobs by their pace, queued ones by their estimates."""
+        running = [job.running() for job in self._jobs.values() if job.handle is not None]
+        queued = [self._jobs[run_id].estimate_s for run_id in self._queue]
+        return queue_plan(running, queued, self.limits.max_running)
+
     # ---- snapshots -------------------------------------------------------------------------------------
 
     def _live_snapshot(self, job: _Job) -> JobSnapshot:
         """A snapshot of a live job (called under the lock)."""
         position = self._queue.index(job.run_id) + 1 if job.state == JobState.QUEUED else None
+        wait_s = self._plan().waits_s[position - 1] if position is not None else None
         return JobSnapshot(
             job_id=job.run_id, owner=job.owner, name=job.name, state=job.state, queue_position=position,
             epoch=job.epoch + 1 if job.started is not None else 0, epochs=job.config.epochs, step=job.step,
@@ -315,7 +372,7 @@ class JobManager:
             epochs_history=tuple(job.epochs), samples_per_second=job.samples_per_second,
             elapsed_s=job.elapsed(), eta_s=job.eta(), message=job.message, test_loss=job.test_loss,
             test_accuracy=job.test_accuracy, params=job.params, created_at=job.created_at, config=job.config,
-            spec=job.spec,
+            spec=job.spec, estimate_s=None if job.state.is_final else job.estimate_s, wait_s=wait_s,
         )
 
     def _stored_snapshot(self, record: RunRecord) -> JobSnapshot:
@@ -364,6 +421,7 @@ class JobManager:
         with self._lock:
             if self._closed:
                 return
+            self._enforce_time_limit()
             self._deliver_stops()
             self._start_queued()
             spares = 1 if self._busy() < self.limits.max_running or self._queue else 0
@@ -376,6 +434,18 @@ class JobManager:
             self._jobs.pop(job.run_id, None)
         with contextlib.suppress(OSError):  # the store itself is failing: nothing more to record
             self._fail(job, message)
+
+    def _enforce_time_limit(self) -> None:
+        """Stop running jobs that reached the time limit with far more to do (under the lock); they keep the
+        model trained so far, like a student's Stop."""
+        limit = self.limits.max_job_seconds
+        for job in self._jobs.values():
+            if job.state == JobState.RUNNING and overruns(job.elapsed(), job.progress(), limit):
+                job.over_limit = True
+                job.state = JobState.STOPPING
+                job.message = (f"stopping: this job reached the server's limit of {duration(limit)} per job; "
+                               "the model trained so far is kept")
+                self.store.set_state(job.run_id, job.state, job.message)
 
     def _deliver_stops(self) -> None:
         """Pass stop requests to the running tasks (under the lock)."""
@@ -427,7 +497,6 @@ class JobManager:
                 job.train_elapsed = event["elapsed_s"]
             elif kind == "epoch":
                 job.epochs.append(EpochRecord(**{key: event[key] for key in _EPOCH_FIELDS}))
-                metrics = job.metrics()
             elif kind == "testing":
                 job.message = TESTING_MESSAGE
             elif kind == "done":
@@ -435,7 +504,12 @@ class JobManager:
                 if not job.state.is_final:
                     job.end(JobState.FAILED, "the training process ended without a result; start it again")
                     self.store.set_state(job.run_id, job.state, job.message, elapsed_s=job.elapsed())
-        if kind == "epoch":
+            metrics = None  # written after every epoch, and every few seconds of live points
+            due = time.monotonic() - job.points_saved >= SAVE_POINTS_EVERY_S
+            if kind == "epoch" or (kind == "batch" and due):
+                job.points_saved = time.monotonic()
+                metrics = job.metrics()
+        if metrics is not None:
             self.store.save_metrics(job.run_id, metrics)
 
     def _finish(self, job: _Job, event: Finished) -> None:
@@ -448,10 +522,14 @@ class JobManager:
             confusion=tuple(tuple(row) for row in event["confusion"]),
             predicted=event["predicted"], confidence=event["confidence"],
         ))
+        tested = scored_on(sum(map(sum, event["confusion"])))
         with self._lock:
             metrics = job.metrics()
-            if event["stopped"]:
-                job.end(JobState.STOPPED, STOPPED_MESSAGE)
+            if event["stopped"] and job.over_limit:
+                job.end(JobState.STOPPED, LIMIT_MESSAGE.format(limit=duration(self.limits.max_job_seconds),
+                                                               tested=tested))
+            elif event["stopped"]:
+                job.end(JobState.STOPPED, STOPPED_MESSAGE.format(tested=tested))
             else:
                 job.end(JobState.FINISHED, "")
             job.test_loss, job.test_accuracy = event["test_loss"], event["test_accuracy"]
@@ -460,6 +538,9 @@ class JobManager:
         store.set_state(job.run_id, job.state, job.message, test_loss=job.test_loss,
                         test_accuracy=job.test_accuracy, samples_per_second=job.samples_per_second,
                         elapsed_s=job.elapsed())
+        if job.state == JobState.FINISHED:  # its training clock: images trained and seconds in training steps
+            seconds = event["seconds"]
+            self.speed.record(job.macs, seconds * (event["samples_per_second"] or 0.0), seconds)
 
     def _fail(self, job: _Job, message: str) -> None:
         """Mark the job failed with a message for the student, keeping the curves it produced."""
@@ -468,6 +549,14 @@ class JobManager:
             metrics = job.metrics()
         self.store.save_metrics(job.run_id, metrics)
         self.store.set_state(job.run_id, JobState.FAILED, message, elapsed_s=job.elapsed())
+
+
+def scored_on(images: int) -> str:
+    """How many test images a run was scored on: 10000 → "all 10,000 test images", 1200 → "1,200 of the
+    10,000 test images" (a stopped run is tested only as long as a quick stop allows)."""
+    if images >= TEST_IMAGES:
+        return f"all {TEST_IMAGES:,} test images"
+    return f"{images:,} of the {TEST_IMAGES:,} test images"
 
 
 def activation_bytes(layers: Sequence[LayerReport], batch_size: int) -> int:

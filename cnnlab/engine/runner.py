@@ -3,9 +3,9 @@
 `Runner` is what the job manager talks to. `LocalProcessRunner` runs tasks in worker processes (`worker` in
 a fresh interpreter started by `processes.ChildProcess`, not multiprocessing's spawn, which would first re-run
 the Streamlit page installed as `__main__`), each taking task after task (up to `WorkerSettings.max_tasks`),
-and keeps a warm spare with TensorFlow already imported, so a task starts in well under a second. A class
-server could hand tasks to a distributed engine instead by implementing the same two protocols; events are
-plain dicts (see `cnnlab.engine.trainer`), ending with {"event": "done"}.
+and keeps a warm spare with TensorFlow already imported, so a task starts in well under a second.
+`ray_runner.RayRunner` implements the same two protocols on a Ray cluster (`runner_choice` picks one); events
+are plain dicts (see `cnnlab.engine.events`), ending with {"event": "done"}.
 """
 
 from __future__ import annotations

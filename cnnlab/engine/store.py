@@ -4,6 +4,7 @@ Layout under `runs_root()` (env `CNNLAB_RUNS_DIR`):
     index.sqlite3            one row per run: owner, name, state, spec, config, final figures (WAL mode)
     leases/<manager>.lock    flock held by a live job manager; a run whose manager's lease is free was cut off
     <run_id>/spec.json, config.json, metrics.json, result.json, model.h5, model.keras
+                             and, once exported on demand, model.onnx and model-keras2.h5
 
 Every file is written atomically (temporary file, then rename) and a run is marked finished only after its
 files are in place, so a killed server leaves each run either complete or marked interrupted. Every read takes
@@ -29,6 +30,7 @@ from typing import IO
 
 import numpy as np
 
+from cnnlab.core.export_rules import ExportFormat
 from cnnlab.core.messages import finite_number
 from cnnlab.engine.owners import is_owner_token
 from cnnlab.engine.paths import atomic_write_bytes, atomic_write_text, read_json, runs_root
@@ -89,9 +91,17 @@ class ModelFormat(StrEnum):
     KERAS = "keras"  # Keras 3's native zip
 
     @property
+    def suffix(self) -> str:
+        """The end of its file names, e.g. '.h5' (as `ExportFormat.suffix`)."""
+        return f".{self.value}"
+
+    @property
     def filename(self) -> str:
         """The file's name inside the run directory, e.g. 'model.h5'."""
-        return f"model.{self.value}"
+        return f"model{self.suffix}"
+
+
+RunFile = ModelFormat | ExportFormat  # a model file kept with a run: trained, or exported from it
 
 
 @dataclass(frozen=True)
@@ -274,8 +284,8 @@ class RunStore:
         }
         atomic_write_text(self._dir(run_id) / "result.json", json.dumps(document))
 
-    def save_model(self, run_id: str, fmt: ModelFormat, data: bytes) -> None:
-        """Write one model file (bytes produced by the worker) atomically into the run directory."""
+    def save_model(self, run_id: str, fmt: RunFile, data: bytes) -> None:
+        """Write one model file (bytes produced by a worker) atomically into the run directory."""
         atomic_write_bytes(self._dir(run_id) / fmt.filename, data)
 
     def get(self, run_id: object, owner: object) -> RunRecord | None:
@@ -313,7 +323,7 @@ class RunStore:
             confidence=np.asarray(document["confidence"], dtype=np.float32),
         )
 
-    def model_file(self, run_id: object, owner: object, fmt: ModelFormat = ModelFormat.H5) -> Path | None:
+    def model_file(self, run_id: object, owner: object, fmt: RunFile = ModelFormat.H5) -> Path | None:
         """Path of the run's saved model in `fmt`, or None if there is none or the run is not the owner's."""
         if self.get(run_id, owner) is None:
             return None

@@ -10,7 +10,8 @@ Everything the outside world learns arrives through `emit(event)`, one event of 
         "samples_per_second"}                                    after each complete epoch
     {"event": "testing"}                                         training over, evaluating on the test set
     {"event": "finished", "stopped", "test_loss", "test_accuracy", "confusion", "predicted", "confidence",
-        "seconds", "samples_per_second", "h5", "keras"}          model files as bytes
+        "seconds", "samples_per_second", "h5", "keras"}          model files as bytes; after a stop, the
+                                                                 test figures cover the first images only
 
 A failure a student can cause (NaN loss, a stack Keras refuses) raises `TrainingFailed` with the message to
 show; `failure_message` words any other error for a student. This module imports TensorFlow: worker
@@ -47,6 +48,7 @@ from cnnlab.engine.events import OUT_OF_MEMORY_MESSAGE, Emit
 MAX_STEPS_PER_EXECUTION = 16  # batches per compiled call: fewer Python round trips, still a live curve
 CALL_BUDGET_S = 0.3  # aim: one compiled call takes at most this long, so Stop answers within about a second
 SLOW_CPU_MACS_PER_S = 2e10  # training speed of a slow 2-core laptop (2.6e10 measured on ours)
+STOP_SCORING_S = 1.0  # after a stop, test images are scored for at most about this long
 POINTS_PER_EPOCH = 50  # at most this many live batch points per epoch
 _EPSILON = 1e-7  # Keras's clip for probabilities in cross-entropy
 LOSS = "sparse_categorical_crossentropy"  # integer labels; same values as the Keras intro post's one-hot loss
@@ -115,8 +117,9 @@ def _nan_message(epoch: int, config: TrainConfig) -> str:
 def train(spec: dict, config: TrainConfig, emit: Emit, stop_requested: Callable[[], bool]) -> None:
     """Train the stack `spec` (a `spec_to_dict` document) on MNIST under `config`, emitting events as it goes.
 
-    `stop_requested` is polled after every compiled call; when it turns true training ends at that batch
-    boundary and the model trained so far is tested and saved ("finished" with stopped=True).
+    `stop_requested` is polled after every compiled call (validation and testing included); when it turns
+    true training ends at that batch boundary and the model trained so far is tested for about a second and
+    saved ("finished" with stopped=True), so a stop ends in seconds for any model.
     """
     clock = _PhaseClock()
     check = trainability(spec)
@@ -154,13 +157,40 @@ def train(spec: dict, config: TrainConfig, emit: Emit, stop_requested: Callable[
         raise TrainingFailed(_nan_message(reporter.nan_epoch, config))
     clock.lap("fit")
     emit({"event": "testing"})
-    probabilities = model.predict(_pipeline(mnist.x_test, mnist.y_test, 1000, None), verbose=0)
-    figures = test_figures(probabilities, mnist.y_test)
+    probabilities = score(model, mnist.x_test, test_chunk(analysis.macs), reporter.stop_time, stop_requested)
+    figures = test_figures(probabilities, mnist.y_test[:len(probabilities)])
     clock.lap("test")
     files = _model_files(model)
     clock.lap("save")
-    emit({"event": "finished", "stopped": reporter.stopped, **figures, **reporter.speed(), **files,
-          "phases_s": clock.laps})
+    emit({"event": "finished", "stopped": reporter.stopped or len(probabilities) < len(mnist.y_test),
+          **figures, **reporter.speed(), **files, "phases_s": clock.laps})
+
+
+def test_chunk(macs: int) -> int:
+    """Test images per call: what a slow CPU scores in `CALL_BUDGET_S`, from 10 to 1,000, so a stop during
+    testing is seen quickly. Convnet (858,304 MACs per image) → 1,000; the 1024-filter stack (829 million
+    MACs) → 10.
+    """
+    return max(10, min(1000, int(CALL_BUDGET_S * SLOW_CPU_MACS_PER_S / max(macs, 1))))
+
+
+def score(model: keras.Model, images: np.ndarray, chunk: int, stopped_at: float | None,
+          stop_requested: Callable[[], bool]) -> np.ndarray:
+    """Softmax outputs (N, 10) for uint8 `images` (N, 28, 28), `chunk` images per call, in order.
+
+    After a stop (at `stopped_at`, a `time.monotonic()`, or requested during scoring) it goes on only
+    while `STOP_SCORING_S` has not passed since, and at least one chunk, so Stop reaches its final state in
+    seconds for any model: the result then covers the first images only.
+    """
+    parts: list[np.ndarray] = []
+    for start in range(0, len(images), chunk):
+        if stopped_at is None and stop_requested():
+            stopped_at = time.monotonic()
+        if parts and stopped_at is not None and time.monotonic() - stopped_at > STOP_SCORING_S:
+            break
+        batch = images[start:start + chunk, ..., np.newaxis].astype(np.float32) / np.float32(255)
+        parts.append(np.asarray(model.predict_on_batch(batch)))
+    return np.concatenate(parts)
 
 
 def test_figures(probabilities: np.ndarray, labels: np.ndarray) -> dict:
@@ -224,6 +254,8 @@ class _Reporter(keras.callbacks.Callback):
         self.stop_requested = stop_requested
         self.point_every = max(1, math.ceil(config.steps_per_epoch / POINTS_PER_EPOCH))
         self.stopped = False
+        self.stop_time: float | None = None  # time.monotonic() when the stop request was seen
+        self.validation_cut = False  # a stop ended this epoch's validation early
         self.nan_epoch: int | None = None
         self.train_seconds = 0.0  # inside training steps of finished epochs; validation excluded
         self.samples_done = 0  # training samples of finished epochs
@@ -263,9 +295,20 @@ class _Reporter(keras.callbacks.Callback):
             self.emit({"event": "batch", "epoch": self.epoch, "step": self.step, "loss": loss,
                        "accuracy": finite_number(logs.get("accuracy")), "elapsed_s": elapsed,
                        "samples_per_second": (self.samples_done + self._epoch_samples()) / elapsed})
-        if self.stop_requested():
-            self.stopped = True
+        self._check_stop()
+
+    def _check_stop(self) -> bool:
+        """Honour a stop request: training ends after this compiled call. True once stopped."""
+        if not self.stopped and self.stop_requested():
+            self.stopped, self.stop_time = True, time.monotonic()
             self.model.stop_training = True
+        return self.stopped
+
+    def on_test_batch_end(self, batch: int, logs: dict | None = None) -> None:
+        """During validation: a stop (or NaN) ends it now rather than after all validation images."""
+        if self._check_stop() or self.nan_epoch is not None:
+            self.validation_cut = True
+            self.model.stop_evaluating = True
 
     def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
         """Add the epoch to the totals; emit its figures if it ran to the end."""
@@ -276,5 +319,7 @@ class _Reporter(keras.callbacks.Callback):
         logs = logs or {}
         names = ("loss", "accuracy", "val_loss", "val_accuracy")
         metrics = {name: finite_number(logs.get(name)) for name in names}
+        if self.validation_cut:
+            metrics["val_loss"] = metrics["val_accuracy"] = None
         self.emit({"event": "epoch", "epoch": epoch + 1, **metrics, "seconds": self.epoch_seconds,
                    "samples_per_second": self.config.fit_size / self.epoch_seconds})

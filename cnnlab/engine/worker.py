@@ -24,6 +24,7 @@ import sys
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from multiprocessing.connection import Connection
 from pathlib import Path
 
@@ -67,7 +68,7 @@ def _train(payload: dict, emit: Emit, stop_requested: Callable[[], bool]) -> Non
 TASKS: dict[str, Task] = {"train": _train}
 
 
-def _warm_up(settings: WorkerSettings) -> None:
+def warm_up(settings: WorkerSettings) -> None:
     """Lower the priority, configure TensorFlow's threads, then train a tiny stack once.
 
     The rehearsal imports and initialises everything a job needs (Keras, the MNIST arrays, TensorFlow's
@@ -102,6 +103,30 @@ def _listen(conn: Connection, tasks: queue.Queue, stop: threading.Event) -> None
             tasks.put(message)
 
 
+def run_task(kind: str, payload: dict, emit: Emit, stop_requested: Callable[[], bool],
+             reusable: Callable[[], bool] = lambda: False) -> bool:
+    """Run one task of `kind`, reporting through `emit`; any error becomes a failed event; "done" comes
+    last, with "reusable": True when `reusable()` (asked after the task) says the worker takes another (the
+    value returned).
+
+    Every runner's worker (this process, a Ray actor) runs tasks through here, so they behave alike.
+    """
+    try:
+        TASKS[kind](payload, emit, stop_requested)
+    except Exception as error:  # any failure becomes a message for the student; the server goes on
+        from cnnlab.engine.trainer import failure_message
+
+        emit(failed(failure_message(error)))
+    again = reusable()
+    emit({"event": "done", "reusable": True} if again else {"event": "done"})
+    return again
+
+
+def _takes_another(done: int, settings: WorkerSettings) -> bool:
+    """Whether a worker that has run `done` tasks takes one more: below `max_tasks` and `max_rss_bytes`."""
+    return done < settings.max_tasks and _rss_bytes() < settings.max_rss_bytes
+
+
 def worker_main(conn: Connection, settings: WorkerSettings) -> None:
     """Entry point of a spawned worker process: warm up, then run tasks and report, until it should exit."""
     tasks: queue.Queue = queue.Queue()
@@ -115,19 +140,12 @@ def worker_main(conn: Connection, settings: WorkerSettings) -> None:
         except (BrokenPipeError, OSError):
             os._exit(0)  # nobody is listening any more
 
-    _warm_up(settings)
-    for done in range(1, settings.max_tasks + 1):
+    warm_up(settings)
+    for count in range(1, settings.max_tasks + 1):
         emit({"event": "ready"})
         message = tasks.get()
-        try:
-            TASKS[message["kind"]](message["payload"], emit, stop.is_set)
-        except Exception as error:  # any failure becomes a message for the student; the server goes on
-            from cnnlab.engine.trainer import failure_message
-
-            emit(failed(failure_message(error)))
-        reusable = done < settings.max_tasks and _rss_bytes() < settings.max_rss_bytes
-        emit({"event": "done", "reusable": reusable})
-        if not reusable:
+        if not run_task(message["kind"], message["payload"], emit, stop.is_set,
+                        reusable=partial(_takes_another, count, settings)):
             break
         _reset()
     sys.stdout.flush()

@@ -70,23 +70,75 @@ def stack_figure(analysis: Analysis) -> go.Figure:
     return figure
 
 
+SMOOTHING = 0.6  # weight of the previous smoothed value in the batch curve's moving average
+
+
+def recent_batches(batch_points: Sequence[tuple[float, float, float | None]]
+                   ) -> list[tuple[float, float, float | None]]:
+    """The loss and accuracy of the batches since the previous point, from Keras's running averages (which
+    restart every epoch, so plotted as they are they drop at each epoch's start).
+
+    Within an epoch the running mean m after a fraction f of it covers f of its images, so the batches
+    between two points (f₁, m₁) and (f₂, m₂) averaged (m₂f₂ − m₁f₁) / (f₂ − f₁).
+    Example: [(0.5, 0.9, 0.7), (1.0, 0.5, 0.85), (1.5, 0.4, None)] → [(0.5, 0.9, 0.7), (1.0, 0.1, 1.0),
+    (1.5, 0.4, None)].
+    """
+    recent: list[tuple[float, float, float | None]] = []
+    previous: tuple[int, float, float, float | None] | None = None  # (epoch, fraction, loss, accuracy)
+    for x, loss, accuracy in batch_points:
+        epoch = max(math.ceil(x) - 1, 0)
+        fraction = x - epoch
+        if previous is not None and previous[0] == epoch and fraction > previous[1]:
+            _, before, loss_before, accuracy_before = previous
+            span = fraction - before
+            new_loss = max(0.0, (loss * fraction - loss_before * before) / span)
+            new_accuracy = None if accuracy is None or accuracy_before is None else min(1.0, max(
+                0.0, (accuracy * fraction - accuracy_before * before) / span))
+        else:
+            new_loss, new_accuracy = loss, accuracy
+        recent.append((x, new_loss, new_accuracy))
+        previous = (epoch, fraction, loss, accuracy)
+    return recent
+
+
+def smoothed(values: Sequence[float | None]) -> list[float | None]:
+    """An exponential moving average (`SMOOTHING` on the past) that carries over gaps (None stays None).
+
+    Example: [0.9, 0.1, 0.4] → [0.9, 0.58, 0.508].
+    """
+    average: float | None = None
+    result: list[float | None] = []
+    for value in values:
+        if value is not None:
+            average = value if average is None else SMOOTHING * average + (1 - SMOOTHING) * value
+        result.append(None if value is None else average)
+    return result
+
+
 def training_figure(batch_points: Sequence[tuple[float, float, float | None]], epochs: Sequence[EpochRecord],
                     planned_epochs: int) -> go.Figure:
-    """Loss (left) and accuracy (right) against epochs: a thin line of batch points (x = fractional epoch,
-    running averages within the epoch, as Keras reports them) and a marker per finished epoch for training
-    and validation. The x axis spans all `planned_epochs`, so the curve visibly grows towards the end; the
-    accuracy axis spans 0–100 %. Missing figures (None) leave gaps.
+    """Loss (left) and accuracy (right) against epochs: faint points for the batches since the previous
+    point (x = fractional epoch; see `recent_batches`), a smoothed line through them, and a marker per
+    finished epoch for training and validation. The x axis spans all `planned_epochs`, so the curve visibly
+    grows towards the end; the accuracy axis spans 0–100 %. Missing figures (None) leave gaps.
 
     Example: batch_points [(0.5, 0.9, 0.7), (1.0, 0.5, 0.85)] and one epoch record (loss 0.5, accuracy 0.85,
-    val_loss 0.3, val_accuracy 0.91) give a two-point batch line and, at epoch 1, one training and one
-    validation marker in each panel.
+    val_loss 0.3, val_accuracy 0.91) give two faint batch points (losses 0.9 and 0.1), a line through them,
+    and, at epoch 1, one training and one validation marker in each panel.
     """
     figure = make_subplots(rows=1, cols=2, subplot_titles=("Loss", "Accuracy"), horizontal_spacing=0.1)
-    batch_x = [p[0] for p in batch_points]
+    recent = recent_batches(batch_points)
+    batch_x = [p[0] for p in recent]
     for col, index in ((1, 1), (2, 2)):
+        values = [p[index] for p in recent]
         figure.add_trace(go.Scatter(
-            x=batch_x, y=[p[index] for p in batch_points], mode="lines", name="training, batch by batch",
-            line={"color": TRAIN_COLOUR, "width": 1}, opacity=0.6, legendgroup="batches", showlegend=col == 1,
+            x=batch_x, y=values, mode="markers", name="training, recent batches",
+            marker={"color": TRAIN_COLOUR, "size": 4}, opacity=0.3, legendgroup="batches",
+            showlegend=col == 1,
+        ), row=1, col=col)
+        figure.add_trace(go.Scatter(
+            x=batch_x, y=smoothed(values), mode="lines", name="training, recent batches (smoothed)",
+            line={"color": TRAIN_COLOUR, "width": 1.5}, legendgroup="smoothed", showlegend=col == 1,
         ), row=1, col=col)
         figure.add_trace(go.Scatter(
             x=[e.epoch for e in epochs], y=[e.loss if col == 1 else e.accuracy for e in epochs],

@@ -25,6 +25,7 @@ from typing import Any
 
 import numpy as np
 
+from cnnlab.core.export_rules import ExportFormat
 from cnnlab.engine.processes import ChildProcess, exit_cause
 from cnnlab.engine.singletons import process_singleton
 from cnnlab.insight.inference_worker import ConvFilters, FeatureMaps, Op, Reply, Request
@@ -47,6 +48,7 @@ CACHE_SIZE = 4  # models kept loaded in the worker (a class switches between a f
 RSS_LIMIT_BYTES = 1536 * 2**20  # a worker above this is replaced after answering (TensorFlow alone: ~0.5 GB)
 START_TIMEOUT_S = 120.0  # importing TensorFlow on a busy 2-core machine can take tens of seconds
 REQUEST_TIMEOUT_S = 30.0  # loading a model and answering 10,000 images stays far below this
+EXPORT_TIMEOUT_S = 360.0  # ONNX takes seconds; Keras 2 starts a fresh TensorFlow process (bridge.export)
 MAX_IMAGES = 10_000  # one request at most: the whole MNIST test set
 DEFAULT_MAP_CHANNELS = 16
 MAX_MAP_CHANNELS = 64  # caps what a page can ask for, whatever the layer's width
@@ -128,6 +130,16 @@ class InferenceClient:
         """The first Conv2D's learned kernels (the first `max_filters` ≤ 64), or None without a Conv2D."""
         shown = max(1, min(int(max_filters), MAX_FILTERS))
         request = Request(Op.FIRST_CONV_FILTERS, _absolute(model_path), {"max_filters": shown})
+        return self._call(request, timeout)
+
+    def export(
+        self, model_path: str | Path, spec: dict, fmt: ExportFormat, *, timeout: float = EXPORT_TIMEOUT_S
+    ) -> bytes:
+        """The trained model at `model_path` (built from `spec`, spec_to_dict form) as an `fmt` file's bytes.
+
+        A layer the format cannot carry raises InferenceError naming it. Other requests wait meanwhile.
+        """
+        request = Request(Op.EXPORT, _absolute(model_path), {"spec": spec, "fmt": str(fmt)})
         return self._call(request, timeout)
 
     def close(self) -> None:

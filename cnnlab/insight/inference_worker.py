@@ -1,8 +1,9 @@
-"""The inference worker process: loads trained models and answers predictions, feature maps and filters.
+"""The inference worker process: loads trained models and answers predictions, feature maps and filters, and
+exports a model to ONNX or Keras 2 (`bridge.export`; the Keras 2 part in a process of its own).
 
 Runs in its own process (a fresh interpreter started by `inference`), so TensorFlow is imported here
-and never in the web server. The top level imports only numpy: the server imports this module for its request
-and result types.
+and never in the web server. The top level imports only numpy and modules that import TensorFlow lazily
+(`bridge.export`): the server imports this module for its request and result types.
 """
 
 from __future__ import annotations
@@ -18,6 +19,11 @@ from typing import Any
 
 import numpy as np
 
+from cnnlab.bridge.export import ExportFailed, export_bytes
+from cnnlab.core.arithmetic import analyze
+from cnnlab.core.export_rules import ExportFormat
+from cnnlab.core.messages import error_summary
+
 MAP_LAYER_TYPES = ("Conv2D", "MaxPooling2D", "AveragePooling2D")  # layers whose output is a stack of 2-D maps
 PREDICT_CHUNK = 1024  # images per forward pass: bounds the worker's memory for a 10,000-image request
 
@@ -28,6 +34,7 @@ class Op(StrEnum):
     PREDICT = "predict"
     FEATURE_MAPS = "feature_maps"
     FIRST_CONV_FILTERS = "first_conv_filters"
+    EXPORT = "export"
     STOP = "stop"
 
 
@@ -103,10 +110,10 @@ def _answer(models: _ModelCache, request: Request) -> Reply:
     try:
         model = models.get(request.model_path)
         value = _HANDLERS[request.op](model, **request.args)
-    except ModelFileError as error:
+    except (ModelFileError, ExportFailed) as error:
         return Reply(False, message=str(error), rss_bytes=_rss_bytes())
     except Exception as error:  # a bad model or input must not end the worker
-        detail = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        detail = error_summary(error)
         return Reply(False, message=f"The model could not answer: {detail}", rss_bytes=_rss_bytes())
     return Reply(True, value, rss_bytes=_rss_bytes())
 
@@ -234,10 +241,19 @@ def _answer_first_conv_filters(loaded: _LoadedModel, max_filters: int) -> ConvFi
     return None
 
 
+def _answer_export(loaded: _LoadedModel, spec: dict, fmt: str) -> bytes:
+    """The loaded model as an `ExportFormat` file's bytes; `spec` is the run's stack (spec_to_dict form)."""
+    network = analyze(spec).spec
+    if network is None:
+        raise ExportFailed("the run's stack has problems, so its model cannot be exported")
+    return export_bytes(loaded.model, network, ExportFormat(fmt))
+
+
 _HANDLERS = {
     Op.PREDICT: _answer_predict,
     Op.FEATURE_MAPS: _answer_feature_maps,
     Op.FIRST_CONV_FILTERS: _answer_first_conv_filters,
+    Op.EXPORT: _answer_export,
 }
 
 

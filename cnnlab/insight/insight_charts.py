@@ -257,6 +257,16 @@ def _stretch(values: np.ndarray, *, symmetric: bool) -> np.ndarray:
 # ------------------------------------------------------------------------------------------- comparing runs
 
 
+def accuracy_range(values: Sequence[float | None]) -> list[float]:
+    """An accuracy axis around `values` that never leaves 0–100 %: 5 points below the lowest, 2 above the
+    highest. accuracy_range([0.9891]) == [0.9391, 1.0]; accuracy_range([0.02, None]) == [0.0, 0.04]; no
+    values → [0.0, 1.0]."""
+    known = [value for value in values if value is not None]
+    if not known:
+        return [0.0, 1.0]
+    return [max(0.0, min(known) - 0.05), min(1.0, max(known) + 0.02)]
+
+
 def compare_curves_figure(runs: Sequence[RunSummary]) -> go.Figure:
     """Loss (left) and accuracy (right) per epoch of several runs overlaid: one colour per run, training
     solid, validation dotted. Example: two runs of 5 epochs give 4 lines per panel."""
@@ -278,7 +288,8 @@ def compare_curves_figure(runs: Sequence[RunSummary]) -> go.Figure:
                 ), row=1, col=col)
     figure.update_xaxes(title_text="epoch", dtick=1)
     figure.update_yaxes(rangemode="tozero", row=1, col=1)
-    figure.update_yaxes(tickformat=".1%", row=1, col=2)
+    accuracies = [value for run in runs for e in run.history for value in (e.accuracy, e.val_accuracy)]
+    figure.update_yaxes(tickformat=".1%", range=accuracy_range(accuracies), row=1, col=2)
     figure.update_layout(height=380, margin=MARGIN, legend={"orientation": "h", "y": -0.25})
     return figure
 
@@ -298,6 +309,7 @@ def params_accuracy_figure(runs: Sequence[RunSummary]) -> go.Figure:
                       "<br>test accuracy %{y:.2%}<extra></extra>",
     ))
     figure.update_xaxes(type="log", title_text="parameters (log scale)")
-    figure.update_yaxes(title_text="test accuracy", tickformat=".1%")
+    figure.update_yaxes(title_text="test accuracy", tickformat=".1%",
+                        range=accuracy_range([run.test_accuracy for run in scored]))
     figure.update_layout(height=380, margin=MARGIN, title={"text": "Parameters vs test accuracy"})
     return figure

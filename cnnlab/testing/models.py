@@ -95,6 +95,26 @@ def train_model(spec: dict) -> TrainedModel:
     return TrainedModel(spec, h5, native, model.count_params(), result, epochs, seconds)
 
 
+def random_weights_model(spec: dict, seed: int):
+    """`spec` built in Keras 3 with seeded random weights: Keras's own initial kernels, and random biases and
+    batch-norm statistics (variances positive) instead of zeros and ones, so that two runtimes agreeing on
+    its outputs means they compute the same function."""
+    import keras
+
+    from cnnlab.bridge.model import build_model
+
+    keras.utils.set_random_seed(seed)
+    rng = np.random.default_rng(seed)
+    model = build_model(analyze(spec).spec)
+    for layer in model.layers:
+        weights = [w if w.ndim > 1 else w + rng.normal(0, 0.1, w.shape).astype(np.float32)
+                   for w in layer.get_weights()]
+        if type(layer).__name__ == "BatchNormalization":
+            weights[3] = np.abs(weights[3]) + 0.5  # moving variance
+        layer.set_weights(weights)
+    return model
+
+
 def register_run(store: RunStore, owner: str, trained: TrainedModel, *, model: bytes | None = None) -> str:
     """Store `trained` as a finished run of `owner`, exactly as a job would leave it; returns the run id.
 

@@ -80,10 +80,11 @@ def _random_layer(rng: random.Random, rank: int) -> dict:
     return layer
 
 
-def random_valid_stack(rng: random.Random, max_layers: int = 9) -> dict:
+def random_valid_stack(rng: random.Random, max_layers: int = 9, input_shape: list[int] | None = None) -> dict:
     """A random spec that `analyze` accepts, built layer by layer (a layer that breaks it is redrawn)."""
     channels = rng.choice([1, 1, 3, rng.randint(2, 8)])
-    spec: dict = {"input_shape": [rng.randint(5, 48), rng.randint(5, 48), channels], "layers": []}
+    shape = input_shape or [rng.randint(5, 48), rng.randint(5, 48), channels]
+    spec: dict = {"input_shape": shape, "layers": []}
     rank = 3
     for _ in range(rng.randint(1, max_layers)):
         for _attempt in range(20):
@@ -97,8 +98,30 @@ def random_valid_stack(rng: random.Random, max_layers: int = 9) -> dict:
     return spec
 
 
+def random_digit_reader(rng: random.Random, max_layers: int = 7) -> dict:
+    """A random stack that trains on MNIST: 28×28×1 in, random layers, then (Flatten or
+    GlobalAveragePooling2D if still an image) and Dense(10, softmax)."""
+    spec = random_valid_stack(rng, max_layers, input_shape=[28, 28, 1])
+    if len(analyze(spec).output_shape or ()) == 3:
+        spec["layers"].append({"type": rng.choice(["Flatten", "GlobalAveragePooling2D"])})
+    spec["layers"].append({"type": "Dense", "units": 10, "activation": "softmax"})
+    return spec
+
+
 def random_stack(rng: random.Random, max_layers: int = 7) -> dict:
     """A random spec whose every value is valid but whose layers may not fit together (small inputs, any
     order), to check that we refuse exactly the stacks Keras refuses."""
     layers = [_random_layer(rng, rng.choice([3, 3, 1])) for _ in range(rng.randint(1, max_layers))]
     return {"input_shape": [rng.randint(1, 12), rng.randint(1, 12), rng.randint(1, 4)], "layers": layers}
+
+
+WIDE = {  # issue 12's stack: 1,070,090 parameters, 829,319,168 MACs per image — heavy for a 2-core server
+    "name": "wide",
+    "input_shape": [28, 28, 1],
+    "layers": [
+        {"type": "Conv2D", "filters": 1024, "kernel_size": [3, 3], "padding": "same", "activation": "relu"},
+        {"type": "Conv2D", "filters": 1024, "kernel_size": [1, 1], "activation": "relu"},
+        {"type": "GlobalAveragePooling2D"},
+        {"type": "Dense", "units": 10, "activation": "softmax"},
+    ],
+}

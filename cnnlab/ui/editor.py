@@ -40,7 +40,7 @@ from cnnlab.core.stack_doc import (
     stack_from_spec,
 )
 from cnnlab.core.text import plain
-from cnnlab.engine.drafts import current_stack, save_draft
+from cnnlab.engine.drafts import current_stack, draft_version, save_draft, undo_draft, undo_steps
 from cnnlab.ui import train_settings
 from cnnlab.ui.session import Level, flash
 
@@ -49,6 +49,8 @@ EDIT = "build_edit"
 EDIT_POSITION = "build_edit_pos"
 ADD_POSITION = "build_add_pos"
 PREVIOUS = "build_previous"
+OWN_VERSION = "build_own_version"  # the stack version this tab saved last
+STALE = "Your stack changed in another tab — here it is now."
 LAYER_TYPES = [str(t) for t in LayerType]
 
 
@@ -62,11 +64,28 @@ SAVE_FAILED = ("Your change could not be saved on the server ({error}); your sta
 def _save(owner: str, stack: Stack) -> bool:
     """Store the owner's stack; a failing disk becomes an error message instead of a traceback."""
     try:
-        save_draft(owner, stack)
+        st.session_state[OWN_VERSION] = save_draft(owner, stack)
     except OSError as error:
         flash(Level.error, plain(SAVE_FAILED.format(error=type(error).__name__)))
         return False
     return True
+
+
+def drawn_version(owner: str, stack: Stack) -> int:
+    """The version of `stack`, the owner's stack as this page run drew it; -1 if it has changed since (then
+    every control drawn for it is refused)."""
+    version = draft_version(owner)
+    return version if current_stack(owner) == stack else -1
+
+
+def still_drawn(owner: str, drawn: int) -> bool:
+    """True when the owner's stack is still the version the page drew its controls for (or its newest
+    change came from this tab). Otherwise another tab changed it: say so and refuse, so that an edit never
+    lands on a layer other than the one on screen; the page then shows the stack as it is now."""
+    if draft_version(owner) in (drawn, st.session_state.get(OWN_VERSION)):
+        return True
+    flash(Level.warning, STALE)
+    return False
 
 
 def change_stack(owner: str, change: Callable[[Stack], Stack]) -> bool:
@@ -95,6 +114,25 @@ def _bring_back(owner: str) -> None:
     previous = st.session_state.pop(PREVIOUS, None)
     if previous is not None and _save(owner, previous):
         flash(Level.success, "Your previous stack is back.")
+
+
+def _undo(owner: str) -> None:
+    try:
+        version = undo_draft(owner)
+    except OSError as error:
+        flash(Level.error, plain(SAVE_FAILED.format(error=type(error).__name__)))
+        return
+    if version is not None:
+        st.session_state[OWN_VERSION] = version
+        flash(Level.success, "Undid your last change.")
+
+
+def render_undo(owner: str) -> None:
+    """Undo the last change to the stack (an edit, move, delete, added layer, or a preset, link or upload
+    that replaced it), up to the last few, kept on the server with the stack."""
+    steps = undo_steps(owner)
+    st.button("Undo", key="build_undo", icon=":material/undo:", disabled=steps == 0, on_click=_undo,
+              args=(owner,), help=f"Takes back your last change ({steps} can be undone).")
 
 
 def render_bring_back(owner: str) -> None:
@@ -209,7 +247,9 @@ def render_presets(owner: str) -> None:
 # ----------------------------------------------------------------------------------------- add a layer
 
 
-def _add(owner: str) -> None:
+def _add(owner: str, drawn: int) -> None:
+    if not still_drawn(owner, drawn):
+        return
     layer_type = LayerType(st.session_state[f"{ADD}_type"])
     prefix = f"{ADD}_{layer_type}"
     layer = layer_from_parts(layer_type, {f.key: _read_parts(prefix, f) for f in FIELDS[layer_type]})
@@ -241,7 +281,7 @@ def render_add(owner: str, stack: Stack) -> None:
         st.session_state[ADD_POSITION] = positions[-1]
     st.selectbox("Insert", positions, key=ADD_POSITION, format_func=lambda p: _insert_label(p, layers))
     st.button("Add layer", key=f"{ADD}_button", type="primary", icon=":material/add:", on_click=_add,
-              args=(owner,))
+              args=(owner, drawn_version(owner, stack)))
 
 
 # ---------------------------------------------------------------------------------------- edit a layer
@@ -252,23 +292,29 @@ def _type_of(layer: object) -> str | None:
     return kind if kind in LAYER_TYPES else None
 
 
-def _change_type(owner: str, position: int) -> None:
+def _change_type(owner: str, position: int, drawn: int) -> None:
     chosen = st.session_state.get(f"{EDIT}_type")
-    if chosen in LAYER_TYPES:
+    if chosen in LAYER_TYPES and still_drawn(owner, drawn):
         change_stack(owner, lambda stack: replace_layer(stack, position, default_layer(LayerType(chosen))))
 
 
-def _change_field(owner: str, position: int, field: Field) -> None:
+def _change_field(owner: str, position: int, field: Field, drawn: int) -> None:
+    if not still_drawn(owner, drawn):
+        return
     value = raw_from_parts(field, _read_parts(EDIT, field))
     change_stack(owner, lambda stack: set_setting(stack, position, field.key, value))
 
 
-def _move(owner: str, position: int, offset: int) -> None:
+def _move(owner: str, position: int, offset: int, drawn: int) -> None:
+    if not still_drawn(owner, drawn):
+        return
     change_stack(owner, lambda stack: move_layer(stack, position, offset))
     st.session_state[EDIT_POSITION] = position + offset
 
 
-def _delete(owner: str, position: int) -> None:
+def _delete(owner: str, position: int, drawn: int) -> None:
+    if not still_drawn(owner, drawn):
+        return
     change_stack(owner, lambda stack: delete_layer(stack, position))
     st.session_state[EDIT_POSITION] = max(position - 1, 1)
 
@@ -286,19 +332,20 @@ def render_edit(owner: str, stack: Stack) -> None:
                             format_func=lambda p: f"{p} · {_type_of(layers[p - 1]) or 'unknown type'}")
     layer = layers[position - 1]
     kind = _type_of(layer)
+    drawn = drawn_version(owner, stack)  # every control below acts only on this version of the stack
     _show(f"{EDIT}_type", kind)
     st.selectbox("Type", LAYER_TYPES, index=None, key=f"{EDIT}_type", placeholder="choose a layer type",
-                 on_change=_change_type, args=(owner, position),
+                 on_change=_change_type, args=(owner, position, drawn),
                  help="Changing the type starts from its defaults.")
     if kind is not None:
         for field in FIELDS[LayerType(kind)]:
             for index, part in enumerate(parts_from_raw(field, layer)):
                 _show(_part_key(EDIT, field, index), part)
-            _field_widgets(EDIT, field, on_change=_change_field, args=(owner, position, field))
+            _field_widgets(EDIT, field, on_change=_change_field, args=(owner, position, field, drawn))
     up, down, delete = st.columns(3)
     up.button("Move up", key=f"{EDIT}_up", icon=":material/arrow_upward:", disabled=position == 1,
-              on_click=_move, args=(owner, position, -1))
+              on_click=_move, args=(owner, position, -1, drawn))
     down.button("Move down", key=f"{EDIT}_down", icon=":material/arrow_downward:",
-                disabled=position == len(layers), on_click=_move, args=(owner, position, 1))
+                disabled=position == len(layers), on_click=_move, args=(owner, position, 1, drawn))
     delete.button("Delete", key=f"{EDIT}_delete", icon=":material/delete:", on_click=_delete,
-                  args=(owner, position))
+                  args=(owner, position, drawn))

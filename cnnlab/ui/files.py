@@ -15,8 +15,8 @@ from cnnlab.core.spec_json import decode_spec_json
 from cnnlab.core.stack_doc import Stack, StackRefused, stack_from_json
 from cnnlab.core.text import plain
 from cnnlab.engine.paths import file_stem
+from cnnlab.ui import links
 from cnnlab.ui.editor import replace_stack
-from cnnlab.ui.links import share_link
 from cnnlab.ui.session import Level, flash
 
 MAX_UPLOAD_MB = 25
@@ -30,9 +30,15 @@ def render_share(analysis: Analysis) -> None:
         if analysis.spec is None:
             st.info("Fix the problems above first: a Share link carries a stack that works.")
             return
+        link = links.share_link(analysis.spec)
+        if link is None:
+            st.info(f"This stack is too big for a link (links stay under {links.MAX_LINK_CHARS:,} characters "
+                    "so that every browser and the server accept them): share its JSON file instead — "
+                    "**Download the stack (JSON)** below; anyone can open it with the upload box.")
+            return
         st.caption("Anyone who opens this link gets a copy of this architecture on their Build page — "
                    "nothing of your runs or your identity.")
-        st.code(share_link(analysis.spec), language=None, wrap_lines=True)
+        st.code(link, language=None, wrap_lines=True)
 
 
 def render_downloads(stack: Stack, analysis: Analysis) -> None:

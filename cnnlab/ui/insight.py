@@ -275,12 +275,13 @@ def render_errors_section(owner: str, snapshot: JobSnapshot) -> None:
     elif len(cells) > MAX_CELLS_SHOWN:
         st.caption(f"{len(cells)} cells selected; showing the first {MAX_CELLS_SHOWN}.")
     mnist = load_mnist()
-    if len(result.predicted) != len(mnist.y_test):
+    scored = len(result.predicted)  # a stopped run is scored on the first test images only
+    if not 0 < scored <= len(mnist.y_test):
         st.info("This run did not keep its answer for each test image, so the images behind the cells "
                 "cannot be shown; train it again to see them.")
         return
     for true_digit, predicted_digit in cells[:MAX_CELLS_SHOWN]:
-        examples = cell_examples(mnist.y_test, result.predicted, result.confidence, true_digit,
+        examples = cell_examples(mnist.y_test[:scored], result.predicted, result.confidence, true_digit,
                                  predicted_digit, EXAMPLES_PER_CELL)
         if examples.total == 0:
             st.caption(f"No test image of a {true_digit} was read as {predicted_digit}.")

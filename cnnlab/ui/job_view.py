@@ -11,8 +11,9 @@ from cnnlab.core.optimizer_args import optimizer_arguments
 from cnnlab.core.text import duration, plain
 from cnnlab.engine.jobs import JobManager, JobRefused, JobSnapshot, JobState
 from cnnlab.engine.paths import file_stem
-from cnnlab.engine.store import ModelFormat
+from cnnlab.engine.store import ModelFormat, RunFile
 from cnnlab.insight.charts import training_figure
+from cnnlab.insight.diagnose import learning_rate_hint
 from cnnlab.ui.session import Level, flash
 
 STATE_WORDS = {
@@ -70,7 +71,8 @@ def progress(snapshot: JobSnapshot) -> float:
 def progress_text(snapshot: JobSnapshot) -> str:
     """The words under the progress bar: epoch, batch, pace and time left."""
     if snapshot.state == JobState.QUEUED:
-        return f"waiting in the queue: position {snapshot.queue_position}"
+        wait = "" if snapshot.wait_s is None else f" · starts in about {duration(snapshot.wait_s)}"
+        return f"waiting in the queue: position {snapshot.queue_position}{wait}"
     parts = [f"epoch {max(snapshot.epoch, 1)} of {snapshot.epochs}",
              f"batch {snapshot.step:,} of {snapshot.steps_per_epoch:,}"]
     if snapshot.samples_per_second:
@@ -80,21 +82,40 @@ def progress_text(snapshot: JobSnapshot) -> str:
     return " · ".join(parts)
 
 
+def render_ending(snapshot: JobSnapshot) -> None:
+    """Why a run ended without finishing, in a sentence: failed or interrupted (an error), stopped (a note
+    saying how much of the test set its model was scored on)."""
+    if snapshot.state in (JobState.FAILED, JobState.INTERRUPTED):
+        verb = "was interrupted" if snapshot.state == JobState.INTERRUPTED else "failed"
+        st.error(plain(f"This run {verb}: {snapshot.message}"), icon=":material/error:")
+    elif snapshot.state == JobState.STOPPED and snapshot.message:
+        sentence = f"{snapshot.message[:1].upper()}{snapshot.message[1:]}."
+        st.warning(plain(sentence), icon=":material/stop_circle:")
+
+
+def render_hint(snapshot: JobSnapshot) -> None:
+    """A warning when the curves show steps too big to learn (see `diagnose.learning_rate_hint`)."""
+    hint = learning_rate_hint(snapshot.batch_points, snapshot.epochs_history, snapshot.config.learning_rate)
+    if hint is not None:
+        st.warning(plain(hint), icon=":material/trending_up:")
+
+
 def render_curves(snapshot: JobSnapshot, key: str) -> None:
     """The loss and accuracy curves of the job (batch line, epoch markers)."""
     if not snapshot.batch_points:
-        st.caption("The curves appear with the first batches.")
+        st.caption("No curve was recorded for this run." if snapshot.state.is_final else
+                   "The curves appear with the first batches.")
         return
     st.plotly_chart(training_figure(snapshot.batch_points, snapshot.epochs_history, snapshot.epochs), key=key,
                     config={"displayModeBar": False})
 
 
-def model_file_name(snapshot: JobSnapshot, fmt: ModelFormat) -> str:
-    """Download name with the architecture and its accuracy, e.g. "convnet-98.91.h5"."""
+def model_file_name(snapshot: JobSnapshot, fmt: RunFile) -> str:
+    """Download name with the architecture and its accuracy, e.g. "convnet-98.91.h5", "convnet-98.91.onnx"."""
     stem = file_stem(snapshot.name, "model")
     if snapshot.test_accuracy is not None:
         stem += f"-{snapshot.test_accuracy * 100:.2f}"
-    return f"{stem}.{fmt.value}"
+    return f"{stem}{fmt.suffix}"
 
 
 def render_downloads(manager: JobManager, owner: str, snapshot: JobSnapshot, key: str) -> None:

@@ -18,6 +18,7 @@ from cnnlab.ui.editor import open_preset, replace_stack
 from cnnlab.ui.session import Level, flash
 
 SPEC_PARAM = "spec"
+MAX_LINK_CHARS = 16_000  # far below the server's limit: it took 100,000 characters and refused 131,000
 PRESET_PARAM = "preset"
 
 
@@ -55,7 +56,9 @@ def open_from_link(owner: str) -> None:
         _open_preset(owner, preset_name)
 
 
-def share_link(spec: NetworkSpec) -> str:
-    """The address of this Build page with only `?spec=…` (relative when the browser's URL is unknown)."""
+def share_link(spec: NetworkSpec) -> str | None:
+    """The address of this Build page with only `?spec=…` (relative when the browser's URL is unknown), or
+    None when it would be longer than `MAX_LINK_CHARS` (share the JSON file instead)."""
     page_url = st.context.url or "/Build"
-    return f"{page_url}?{SPEC_PARAM}={encode_spec_for_url(spec)}"
+    link = f"{page_url}?{SPEC_PARAM}={encode_spec_for_url(spec)}"
+    return link if len(link) <= MAX_LINK_CHARS else None

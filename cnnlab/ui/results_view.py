@@ -18,12 +18,15 @@ from cnnlab.core.text import duration, plain
 from cnnlab.engine import jobs
 from cnnlab.engine.jobs import JobSnapshot, JobState
 from cnnlab.ui import insight, session
+from cnnlab.ui.export_view import render_exports
 from cnnlab.ui.job_view import (
     STATE_WORDS,
     accuracy_text,
     config_text,
     render_curves,
     render_downloads,
+    render_ending,
+    render_hint,
     submit_job,
 )
 from cnnlab.ui.session import Level, flash
@@ -73,11 +76,8 @@ def render_outcome(owner: str, snapshot: JobSnapshot) -> None:
     if not snapshot.state.is_final:
         st.info(f"This run is {STATE_WORDS[snapshot.state]}; watch it live on the Train page.")
         session.link(session.Page.TRAIN, "Go to Train", ":material/model_training:", owner)
-    elif snapshot.state in (JobState.FAILED, JobState.INTERRUPTED):
-        st.error(plain(f"This run {STATE_WORDS[snapshot.state]}: {snapshot.message}"),
-                 icon=":material/error:")
-    elif snapshot.state == JobState.STOPPED and snapshot.message:
-        st.warning(plain(snapshot.message), icon=":material/stop_circle:")
+    render_ending(snapshot)
+    render_hint(snapshot)
     if snapshot.test_accuracy is not None:
         accuracy, loss, params, elapsed = st.columns(4)
         accuracy.metric("Test accuracy", accuracy_text(snapshot.test_accuracy),
@@ -117,6 +117,7 @@ def render_run(owner: str, snapshot: JobSnapshot) -> None:
     st.caption(f"Started {started(snapshot)} · {config_text(snapshot.config)}")
     render_outcome(owner, snapshot)
     render_downloads(jobs.get_manager(), owner, snapshot, key=f"results_download_{snapshot.job_id}")
+    render_exports(jobs.get_manager(), owner, snapshot, key=f"results_export_{snapshot.job_id}")
     for tab, (_, render) in zip(st.tabs([title for title, _ in RUN_SECTIONS]), RUN_SECTIONS, strict=True):
         with tab:
             render(owner, snapshot)

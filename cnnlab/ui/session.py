@@ -1,7 +1,11 @@
 """Who the student is and how they move between pages: the owner token, mirrored in the URL as `?u=`.
 
-The token lives in `st.session_state` for the session and in the address bar, so a refresh, a bookmark or a
-reopened tab with the same URL is the same student (their stack and their runs), and nobody can guess it.
+The token lives in `st.session_state` for the session, in the address bar, and in a cookie of this site in
+the student's browser, so a refresh, a bookmark, a reopened tab, and any CNN Lab address opened without
+`?u=` in the same browser (a Share link, the bare address) is the same student (their stack and their runs).
+Nobody can guess it; other browsers and devices get their own. The cookie is set by a line of script on
+the student's own page (`st.html`, Streamlit's own API, nothing loaded from the internet) and read back
+from the request with `st.context.cookies`.
 """
 
 from __future__ import annotations
@@ -14,6 +18,9 @@ from cnnlab.engine.owners import is_owner_token, new_owner_token
 
 OWNER_KEY = "owner"
 OWNER_PARAM = "u"
+OWNER_COOKIE = "cnnlab_owner"
+COOKIE_KEY = "owner_in_cookie"  # the token this session last wrote to the cookie
+COOKIE_MAX_AGE_S = 365 * 24 * 3600
 
 
 class Page(StrEnum):
@@ -38,18 +45,42 @@ PAGES = (  # (page, label, icon) of the sidebar navigation, in order
 
 
 def current_owner() -> str:
-    """This session's owner token: kept from earlier runs, else taken from `?u=`, else a fresh one.
+    """This session's owner token: kept from earlier runs, else taken from `?u=`, else from this browser's
+    cookie, else a fresh one.
 
     Also writes it back to the URL on every run, since moving between pages drops the query string.
     """
     owner = st.session_state.get(OWNER_KEY)
     if not is_owner_token(owner):
         from_url = st.query_params.get(OWNER_PARAM)
-        owner = from_url if is_owner_token(from_url) else new_owner_token()
+        from_cookie = st.context.cookies.get(OWNER_COOKIE)
+        owner = next((token for token in (from_url, from_cookie) if is_owner_token(token)), None)
+        owner = owner or new_owner_token()
         st.session_state[OWNER_KEY] = owner
     if st.query_params.get(OWNER_PARAM) != owner:
         st.query_params[OWNER_PARAM] = owner
     return owner
+
+
+def _remember_in_browser(owner: str) -> None:
+    """Write the token to this browser's cookie when it is not there yet (once per session and token).
+
+    The token is checked by `is_owner_token` (letters, digits, - and _ only), so it cannot break the script.
+    """
+    if owner in (st.session_state.get(COOKIE_KEY), st.context.cookies.get(OWNER_COOKIE)):
+        return
+    st.html(f"<script>document.cookie = '{OWNER_COOKIE}={owner}; path=/; max-age={COOKIE_MAX_AGE_S}; "
+            "SameSite=Strict';</script>", unsafe_allow_javascript=True)
+    st.session_state[COOKIE_KEY] = owner
+
+
+def _someone_else() -> None:
+    """Start a fresh identity in this browser (a shared lab PC): new token, nothing of the previous
+    student's kept in this session."""
+    st.session_state.clear()
+    st.session_state[OWNER_KEY] = new_owner_token()
+    flash(Level.info, "You are a new student on this computer: an empty stack and no runs yet. The previous "
+                      "student's work is kept at their own address.")
 
 
 def start_page(title: str) -> str:
@@ -60,8 +91,13 @@ def start_page(title: str) -> str:
         st.markdown("**CNN Lab**")
         for page, label, icon in PAGES:
             link(page, label, icon, owner)
-        st.caption("Your work is tied to this page's address (the `u=` part). Bookmark it to come back to "
-                   "your stack and your runs; don't share it — use Build's Share link instead.")
+        st.caption("This browser remembers your work (your stack and your runs), and so does this page's "
+                   "address (the `u=` part): bookmark it to come back from another browser. Don't share it — "
+                   "use Build's Share link instead.")
+        st.button("I'm someone else on this computer", key="session_someone_else", on_click=_someone_else,
+                  icon=":material/person_add:", help="Starts a fresh, empty identity in this browser, e.g. "
+                                                     "on a shared lab PC.")
+        _remember_in_browser(owner)
     return owner
 
 

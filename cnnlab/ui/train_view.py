@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import contextlib
+import time
+
 import streamlit as st
 
 from cnnlab.core import hyper
 from cnnlab.core.arithmetic import Trainability, analyze
-from cnnlab.core.hyper import parse_train_config
-from cnnlab.core.text import plain
+from cnnlab.core.hyper import TrainConfig, config_to_dict, parse_train_config
+from cnnlab.core.text import duration, plain
 from cnnlab.engine import jobs
-from cnnlab.engine.drafts import current_stack
+from cnnlab.engine.drafts import current_stack, load_settings, save_settings
+from cnnlab.engine.estimate import over_limit_message
 from cnnlab.engine.jobs import JobManager, JobSnapshot, JobState
 from cnnlab.ui import train_settings
 from cnnlab.ui.job_view import (
@@ -20,10 +24,16 @@ from cnnlab.ui.job_view import (
     progress_text,
     render_curves,
     render_downloads,
+    render_ending,
+    render_hint,
     submit_job,
 )
 from cnnlab.ui.session import Level, flash
 from cnnlab.ui.train_settings import DEFAULTS
+
+LAST_SUBMIT_KEY = "train_last_submit"
+START_KEY = "train_start"  # the settings the form started from in this session
+DOUBLE_CLICK_S = 3.0  # the same stack and settings submitted again this soon is one press, not two
 
 
 def live_job(snapshots: list[JobSnapshot]) -> JobSnapshot | None:
@@ -43,58 +53,116 @@ def render_trainability(check: Trainability) -> bool:
     return True
 
 
+def form_config() -> tuple[TrainConfig | None, tuple[str, ...]]:
+    """The settings in the form now, checked: (config, ()) or (None, the problems); settings the optimizer
+    or schedule does not use are left out."""
+    return parse_train_config(train_settings.form_values())
+
+
 def _submit(manager: JobManager, owner: str) -> None:
     analysis = analyze(current_stack(owner))  # the stack as it is now, even if another tab just changed it
-    config, problems = parse_train_config(train_settings.form_values())
+    config, problems = form_config()
     if config is None:
         for problem in problems:
             flash(Level.error, plain(problem))
         return
+    press = (repr(analysis.spec), config)
+    last_press, last_time = st.session_state.get(LAST_SUBMIT_KEY, (None, 0.0))
+    if press == last_press and time.monotonic() - last_time < DOUBLE_CLICK_S:
+        return  # the second click of a double click: the job it asked for is already queued
+    _remember(owner)
     if submit_job(manager, owner, analysis.spec, config, analysis.name or "stack"):
+        st.session_state[LAST_SUBMIT_KEY] = (press, time.monotonic())
         flash(Level.success, "Job submitted: it trains a copy of your stack as it is now, so you can keep "
                              "editing on Build.")
 
 
+def _start_settings(owner: str) -> TrainConfig:
+    """What the form starts from: the recipe of the preset just opened on Build, else the student's last
+    settings (kept on the server), else the defaults.
+
+    Read once per session (and once per opened preset), so the widgets keep their identity while the student
+    changes them.
+    """
+    suggestion = train_settings.take_suggestion()
+    if suggestion is not None:
+        st.session_state[START_KEY] = suggestion.config
+        if suggestion.preset_title is not None:
+            st.info(plain(f"Filled in the training settings of the preset {suggestion.preset_title}: "
+                          f"{config_text(suggestion.config)}. Change any of them before you train."),
+                    icon=":material/tune:")
+    if START_KEY not in st.session_state:
+        saved = load_settings(owner)
+        config = parse_train_config(saved)[0] if saved is not None else None
+        st.session_state[START_KEY] = config or DEFAULTS
+    return st.session_state[START_KEY]
+
+
+def _remember(owner: str) -> None:
+    """Keep the settings in the form as the student's last ones (a failing disk only loses that memory)."""
+    config, _ = form_config()
+    if config is not None:
+        with contextlib.suppress(OSError):
+            save_settings(owner, config_to_dict(config))
+
+
 def render_form(manager: JobManager, owner: str, can_train: bool) -> None:
-    """Hyperparameters (a class demo's defaults, or the recipe of the preset just opened on Build) and the
-    Train button."""
-    suggestion = train_settings.prepare_form()
-    if suggestion is not None and suggestion.preset_title is not None:
-        st.info(plain(f"Filled in the training settings of the preset {suggestion.preset_title}: "
-                      f"{config_text(suggestion.config)}. Change any of them before you train."),
-                icon=":material/tune:")
-    with st.form("train_form", border=True):
+    """Hyperparameters (a preset's recipe, else the student's last ones, else a class demo's defaults) and
+    the Train button."""
+    start = _start_settings(owner)
+    remember = {"on_change": _remember, "args": (owner,)}
+    with st.container(border=True, key="train_form"):  # not st.form: the estimate follows every change
         epochs, batch, optimizer, rate = st.columns(4)
-        epochs.number_input("Epochs", 1, hyper.MAX_EPOCHS, key="train_epochs",
+        epochs.number_input("Epochs", 1, hyper.MAX_EPOCHS, start.epochs, key="train_epochs", **remember,
                             help=f"Passes over the training images (1–{hyper.MAX_EPOCHS}); the reference "
                                  "used 5.")
-        batch.number_input("Batch size", hyper.MIN_BATCH_SIZE, hyper.MAX_BATCH_SIZE, key="train_batch_size",
+        batch.number_input("Batch size", hyper.MIN_BATCH_SIZE, hyper.MAX_BATCH_SIZE, start.batch_size,
+                           key="train_batch_size", **remember,
                            help=f"Images per weight update ({hyper.MIN_BATCH_SIZE}–"
                                 f"{hyper.MAX_BATCH_SIZE:,}); the reference used 128.")
         optimizer.selectbox("Optimizer", [str(o) for o in hyper.Optimizer], key="train_optimizer",
+                            index=list(hyper.Optimizer).index(start.optimizer), **remember,
                             help="How the weights are updated; the reference used rmsprop (here it steps as "
                                  "the reference's Keras 2 did: epsilon added after the square root).")
-        rate.number_input("Learning rate", 0.00001, hyper.MAX_LEARNING_RATE, step=0.0001,
-                          format="%.5f", key="train_learning_rate",
+        rate.number_input("Learning rate", 0.00001, hyper.MAX_LEARNING_RATE, start.learning_rate,
+                          step=0.0001, format="%.5f", key="train_learning_rate", **remember,
                           help="Size of each update (Keras default 0.001).")
         size, split, seed = st.columns(3)
-        size.number_input("Training images", hyper.MIN_TRAIN_SIZE, hyper.MAX_TRAIN_SIZE, step=1000,
-                          key="train_train_size",
+        size.number_input("Training images", hyper.MIN_TRAIN_SIZE, hyper.MAX_TRAIN_SIZE, start.train_size,
+                          step=1000, key="train_train_size", **remember,
                           help=f"How many of MNIST's {hyper.MAX_TRAIN_SIZE:,} training images to use. "
                                f"{DEFAULTS.train_size:,} is a class demo; the reference used all of them.")
-        split.number_input("Validation split", 0.0, hyper.MAX_VALIDATION_SPLIT, step=0.05,
-                           key="train_validation_split",
+        split.number_input("Validation split", 0.0, hyper.MAX_VALIDATION_SPLIT, start.validation_split,
+                           step=0.05, key="train_validation_split", **remember,
                            help="Fraction of the training images held out to watch for overfitting.")
-        seed.number_input("Seed", 0, hyper.MAX_SEED, key="train_seed",
+        seed.number_input("Seed", 0, hyper.MAX_SEED, start.seed, key="train_seed", **remember,
                           help="Same seed, same starting weights and shuffling: the run can be repeated.")
-        train_settings.render_optional_settings()
-        st.form_submit_button("Train", type="primary", icon=":material/play_arrow:", disabled=not can_train,
-                              key="train_submit", on_click=_submit, args=(manager, owner))
+        train_settings.render_optional_settings(start, remember)
+        st.button("Train", type="primary", icon=":material/play_arrow:", disabled=not can_train,
+                  key="train_submit", on_click=_submit, args=(manager, owner))
+        if can_train:
+            render_estimate(manager, owner)
     limits = manager.limits
     st.caption(f"Caps: {hyper.MAX_EPOCHS} epochs, {hyper.MAX_TRAIN_SIZE:,} training images, "
                f"{limits.max_params:,} parameters per job, {limits.max_queued_per_owner} waiting job per "
-               f"student and {limits.max_queued} in the whole queue. Jobs run {limits.max_running} at a "
-               "time; the rest wait their turn.")
+               f"student and {limits.max_queued} in the whole queue, {duration(limits.max_job_seconds)} per "
+               f"job (estimated). Jobs run {limits.max_running} at a time; the rest wait their turn.")
+
+
+def render_estimate(manager: JobManager, owner: str) -> None:
+    """The job's estimated time on this server for the settings in the form, redrawn on every change, so a
+    job over the server's limit is seen (and cut down) before Train is pressed."""
+    config, _ = form_config()
+    if config is None:
+        return
+    seconds = manager.estimate(analyze(current_stack(owner)).macs, config)
+    limit = manager.limits.max_job_seconds
+    if seconds > limit:
+        st.warning(plain(f"Too long for this server: {over_limit_message(seconds, limit)}."),
+                   icon=":material/timer_off:")
+    else:
+        st.caption(plain(f"Estimated time on this server: about {duration(seconds)} (the limit is "
+                         f"{duration(limit)} per job)."))
 
 
 def _stop(manager: JobManager, owner: str, job_id: str) -> None:
@@ -121,10 +189,9 @@ def live_panel(owner: str, job_id: str) -> None:
 def render_last_run(manager: JobManager, owner: str, snapshot: JobSnapshot) -> None:
     """The newest finished, stopped or failed job: outcome, curves and downloads (outside any fragment)."""
     st.subheader(plain(f"Last run: {snapshot.name} — {STATE_WORDS[snapshot.state]}"))
-    if snapshot.state in (JobState.FAILED, JobState.INTERRUPTED):
-        st.error(plain(f"This run {STATE_WORDS[snapshot.state]}: {snapshot.message}"),
-                 icon=":material/error:")
-    elif snapshot.test_accuracy is not None:
+    render_ending(snapshot)
+    render_hint(snapshot)
+    if snapshot.test_accuracy is not None:
         st.metric("Test accuracy", accuracy_text(snapshot.test_accuracy),
                   help="Share of MNIST's 10,000 test images (never seen in training) read correctly.")
     render_curves(snapshot, key="train_last_curves")

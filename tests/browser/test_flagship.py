@@ -63,6 +63,7 @@ def test_build_train_reload_and_download_the_h5(st_page, tmp_path: Path) -> None
     filters.fill("32")
     filters.press("Enter")
     expect(stack_row(page, 1).locator("td").nth(6)).to_have_text("320")
+    st_page.wait_idle()  # the run that drew the new row has ended: no stale copy of a metric is left
     expect(metric_value(page, "Parameters")).to_have_text("65,642")
     st_page.wait_idle()
     st_page.screenshot("build")
@@ -70,7 +71,7 @@ def test_build_train_reload_and_download_the_h5(st_page, tmp_path: Path) -> None
     page.get_by_test_id("stSidebar").get_by_role("link", name="Train").click()
     st_page.wait_idle()
     assert f"u={owner}" in page.url
-    form = page.get_by_test_id("stForm")
+    form = page.locator(".st-key-train_form")
     form.get_by_role("spinbutton", name="Epochs").fill("1")
     form.get_by_role("spinbutton", name="Batch size").fill(BATCH_SIZE)
     form.get_by_role("spinbutton", name="Training images").fill(TRAIN_IMAGES)

@@ -4,7 +4,17 @@ from __future__ import annotations
 
 import pytest
 
-from cnnlab.engine.drafts import MAX_DRAFT_BYTES, load_draft, save_draft
+from cnnlab.engine.drafts import (
+    MAX_DRAFT_BYTES,
+    UNDO_DEPTH,
+    draft_version,
+    load_draft,
+    load_settings,
+    save_draft,
+    save_settings,
+    undo_draft,
+    undo_steps,
+)
 from cnnlab.engine.owners import new_owner_token
 from cnnlab.engine.paths import runs_root
 
@@ -66,3 +76,42 @@ def test_a_value_that_is_not_an_owner_token_never_becomes_a_path(owner: str) -> 
     with pytest.raises(ValueError, match="owner token"):
         load_draft(owner)
 
+
+
+def test_every_saved_change_raises_the_version_and_can_be_undone() -> None:
+    owner = new_owner_token()
+    assert (draft_version(owner), undo_steps(owner), undo_draft(owner)) == (0, 0, None)
+    assert save_draft(owner, STACK) == 1
+    renamed = {**STACK, "name": "renamed"}
+    assert save_draft(owner, renamed) == 2
+    assert save_draft(owner, renamed) == 3  # saved again unchanged: a new version, nothing new to undo
+    assert (draft_version(owner), undo_steps(owner)) == (3, 1)
+    assert undo_draft(owner) == 4
+    assert load_draft(owner) == STACK and undo_steps(owner) == 0
+    assert sorted(p.name for p in (runs_root() / "drafts").iterdir()) == [f"{owner}.json"]
+
+
+def test_undo_keeps_the_last_ten_changes() -> None:
+    owner = new_owner_token()
+    for count in range(15):
+        save_draft(owner, {**STACK, "name": f"v{count}"})
+    assert undo_steps(owner) == UNDO_DEPTH == 10
+    for _ in range(10):
+        undo_draft(owner)
+    assert load_draft(owner)["name"] == "v4" and undo_draft(owner) is None
+
+
+def test_a_corrupt_history_reads_as_version_zero() -> None:
+    owner = new_owner_token()
+    save_draft(owner, STACK)
+    (runs_root() / "history" / f"{owner}.json").write_text('{"version": true, "undo": 3}')
+    assert (draft_version(owner), undo_steps(owner)) == (0, 0)
+    assert save_draft(owner, {**STACK, "name": "again"}) == 1 and undo_steps(owner) == 1
+
+
+def test_training_settings_are_kept_per_owner() -> None:
+    owner, other = new_owner_token(), new_owner_token()
+    assert load_settings(owner) is None
+    save_settings(owner, {"epochs": 2, "train_size": 500})
+    assert load_settings(owner) == {"epochs": 2, "train_size": 500}
+    assert load_settings(other) is None

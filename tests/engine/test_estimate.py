@@ -21,16 +21,7 @@ from cnnlab.engine.estimate import (
     queue_plan,
     remaining_seconds,
 )
-
-WIDE = {  # the stack: Conv2D 1024@3×3 same → Conv2D 1024@1×1 → GlobalAveragePooling2D → Dense 10
-    "input_shape": [28, 28, 1],
-    "layers": [
-        {"type": "Conv2D", "filters": 1024, "kernel_size": [3, 3], "padding": "same", "activation": "relu"},
-        {"type": "Conv2D", "filters": 1024, "kernel_size": [1, 1], "activation": "relu"},
-        {"type": "GlobalAveragePooling2D"},
-        {"type": "Dense", "units": 10, "activation": "softmax"},
-    ],
-}
+from cnnlab.testing.stacks import WIDE
 
 
 def test_work_counts_training_validation_and_test_images() -> None:
@@ -62,20 +53,23 @@ def test_speed_meter_starts_from_the_first_guess_and_learns(tmp_path: Path) -> N
     meter = SpeedMeter(path)
     config = TrainConfig(epochs=1, train_size=6000)
     assert meter.macs_per_second() == FIRST_GUESS_MACS_PER_S
-    meter.record(858_304, config, STARTUP_S + 2.0)  # the first job replaces the guess
-    assert meter.macs_per_second() == pytest.approx(26_202_547_200 / 2)
-    meter.record(858_304, config, STARTUP_S + 4.0)  # the second job weighs 1/2, later ones 0.3 each
-    assert meter.macs_per_second() == pytest.approx(0.5 * 26_202_547_200 / 2 + 0.5 * 26_202_547_200 / 4)
+    # 10,000 convnet images in 2 s of training steps: 10,000 × (3 × 858,304 + 200,000) / 2 = 1.387456e10
+    meter.record(858_304, 10_000, 2.0)  # the first job weighs 1/2 against the guess
+    first = 0.5 * FIRST_GUESS_MACS_PER_S + 0.5 * 1.387456e10
+    assert meter.macs_per_second() == pytest.approx(first)
+    meter.record(858_304, 10_000, 4.0)  # the second 1/3, later ones 0.3 each
+    assert meter.macs_per_second() == pytest.approx(2 / 3 * first + 1 / 3 * 0.693728e10)
     expected = STARTUP_S + 26_202_547_200 / meter.macs_per_second()
     assert meter.estimate(858_304, config) == pytest.approx(expected)
     assert json.loads(path.read_text())["jobs"] == 2
     assert SpeedMeter(path).macs_per_second() == pytest.approx(meter.macs_per_second())  # survives a restart
 
 
-def test_speed_meter_ignores_jobs_shorter_than_startup_and_bad_files(tmp_path: Path) -> None:
+def test_speed_meter_ignores_jobs_that_barely_trained_and_bad_files(tmp_path: Path) -> None:
     path = tmp_path / "speed.json"
     meter = SpeedMeter(path)
-    meter.record(858_304, TrainConfig(), STARTUP_S / 2)
+    meter.record(858_304, 1_000, 0.5)  # under a second of training says little
+    meter.record(858_304, 0, 2.0)
     assert meter.macs_per_second() == FIRST_GUESS_MACS_PER_S
     assert not path.exists()
     for garbage in ("not json", '{"macs_per_second": -5, "jobs": 1}', '{"macs_per_second": 1e10}', "[]"):
@@ -85,8 +79,8 @@ def test_speed_meter_ignores_jobs_shorter_than_startup_and_bad_files(tmp_path: P
 
 def test_speed_meter_lives_in_the_runs_dir() -> None:
     meter = SpeedMeter()
-    meter.record(858_304, TrainConfig(epochs=1, train_size=6000), STARTUP_S + 1)
-    assert SpeedMeter().macs_per_second() == pytest.approx(26_202_547_200)
+    meter.record(858_304, 10_000, 2.0)
+    assert SpeedMeter().macs_per_second() == pytest.approx(0.5 * FIRST_GUESS_MACS_PER_S + 0.5 * 1.387456e10)
 
 
 def test_remaining_time_of_a_running_job_follows_its_pace() -> None:

@@ -44,7 +44,7 @@ def test_one_worker_trains_two_jobs_alike_then_gives_way() -> None:
         assert runner.spare_worker_pids() == [first_pid]  # back in the pool, warm
         second_pid, second = _run(runner)
         assert second_pid == first_pid
-        assert second[-1] == {"event": "done", "reusable": False}  # its second task: the last one
+        assert second[-1] == {"event": "done"}  # its second task: the last one
         assert _outcome(second) == _outcome(first)  # same seed, same run, even in a used worker
         assert runner.spare_worker_pids() == []  # it exited; nothing was recycled
         third_pid, third = _run(runner)

@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
+import pytest
+
 from cnnlab.core.arithmetic import analyze
 from cnnlab.core.presets import preset_spec
 from cnnlab.engine.jobs import EpochRecord
-from cnnlab.insight.charts import UNKNOWN_COLOUR, confusion_figure, stack_figure, training_figure
+from cnnlab.insight.charts import (
+    UNKNOWN_COLOUR,
+    confusion_figure,
+    recent_batches,
+    smoothed,
+    stack_figure,
+    training_figure,
+)
 
 
 def test_the_stack_picture_shows_each_shape_and_parameter_count_of_the_convnet() -> None:
@@ -36,9 +45,13 @@ def _epoch(epoch: int, loss: float | None, accuracy: float | None, val_loss: flo
 def test_training_curves_have_batch_lines_and_epoch_markers_over_the_planned_epochs() -> None:
     points = [(0.5, 0.9, 0.7), (1.0, 0.5, 0.85), (1.5, 0.4, None)]
     figure = training_figure(points, [_epoch(1, 0.5, 0.85, 0.3, 0.91)], planned_epochs=5)
-    loss_batches, loss_train, loss_val, acc_batches, acc_train, acc_val = figure.data
-    assert list(loss_batches.x) == [0.5, 1.0, 1.5] and list(loss_batches.y) == [0.9, 0.5, 0.4]
-    assert list(acc_batches.y) == [0.7, 0.85, None]
+    loss_batches, loss_line, loss_train, loss_val, acc_batches, _, acc_train, acc_val = figure.data
+    assert loss_batches.name == "training, recent batches"
+    assert loss_line.name == "training, recent batches (smoothed)"
+    assert list(loss_batches.x) == [0.5, 1.0, 1.5]
+    assert list(loss_batches.y) == pytest.approx([0.9, 0.1, 0.4])  # not the running mean, which restarts
+    assert list(loss_line.y) == pytest.approx([0.9, 0.58, 0.508])
+    assert list(acc_batches.y)[:2] == pytest.approx([0.7, 1.0]) and list(acc_batches.y)[2] is None
     assert (list(loss_train.x), list(loss_train.y), list(loss_val.y)) == ([1], [0.5], [0.3])
     assert (list(acc_train.y), list(acc_val.y)) == ([0.85], [0.91])
     assert figure.layout.xaxis.range == (0, 5.1)
@@ -47,8 +60,8 @@ def test_training_curves_have_batch_lines_and_epoch_markers_over_the_planned_epo
 
 def test_epochs_without_validation_get_no_validation_markers() -> None:
     figure = training_figure([], [_epoch(1, 0.5, 0.85, None, None)], planned_epochs=1)
-    assert len(figure.data[2].x) == 0 and len(figure.data[5].x) == 0
-    assert list(figure.data[1].x) == [1]
+    assert len(figure.data[3].x) == 0 and len(figure.data[7].x) == 0
+    assert list(figure.data[2].x) == [1]
 
 
 def test_the_confusion_matrix_puts_true_digits_on_rows_and_predictions_on_columns() -> None:
@@ -61,3 +74,16 @@ def test_the_confusion_matrix_puts_true_digits_on_rows_and_predictions_on_column
     figure = confusion_figure(matrix)
     assert figure.layout.xaxis.title.text == "predicted digit"
     assert figure.layout.yaxis.title.text == "true digit"
+
+
+def test_recent_batches_undo_the_running_average_that_restarts_each_epoch() -> None:
+    # a steady loss of 0.3 per batch in epoch 2 after 1.0 in epoch 1: Keras's running means read
+    # 1.0, 1.0 | 0.3, 0.3 — the recent batches read the same, with no drop or jump in between
+    points = [(0.5, 1.0, 0.5), (1.0, 1.0, 0.5), (1.5, 0.3, 0.9), (2.0, 0.3, 0.9)]
+    recent = recent_batches(points)
+    assert [x for x, _, _ in recent] == [0.5, 1.0, 1.5, 2.0]
+    assert [loss for _, loss, _ in recent] == pytest.approx([1.0, 1.0, 0.3, 0.3])
+    assert [accuracy for _, _, accuracy in recent] == pytest.approx([0.5, 0.5, 0.9, 0.9])
+    # a falling loss: running means 2.0 then 1.5 over the whole epoch → the second half averaged 1.0
+    assert recent_batches([(0.5, 2.0, None), (1.0, 1.5, None)]) == [(0.5, 2.0, None), (1.0, 1.0, None)]
+    assert smoothed([None, 1.0, None, 0.0]) == [None, 1.0, None, 0.6]

@@ -14,6 +14,7 @@ from cnnlab.insight.insight_charts import (
     BAR,
     GAP,
     HIGHLIGHT,
+    accuracy_range,
     cell_images_figure,
     class_accuracy_figure,
     compare_curves_figure,
@@ -167,3 +168,14 @@ def test_params_against_accuracy_uses_a_log_axis_and_skips_untested_runs() -> No
     points = figure.data[0]
     assert (list(points.x), list(points.y), list(points.text)) == ([60874], [0.9891], ["#1 convnet"])
     assert math.isclose(points.customdata[0][0], 60874 * 14)
+
+
+def test_accuracy_axes_stay_within_0_and_100_percent() -> None:
+    assert accuracy_range([0.9891]) == pytest.approx([0.9391, 1.0])
+    assert accuracy_range([0.02, None, 0.5]) == pytest.approx([0.0, 0.52])
+    assert accuracy_range([]) == [0.0, 1.0]
+    single = params_accuracy_figure([_summary("a", "#1 convnet", 60874, 0.9891, True)])
+    assert list(single.layout.yaxis.range) == pytest.approx([0.9391, 1.0])  # not down to −50 %
+    curves = compare_curves_figure([_summary("a", "#1 convnet", 60874, 0.9891, True)])
+    low, high = curves.layout.yaxis2.range
+    assert 0.0 <= low < high <= 1.0

@@ -108,10 +108,28 @@ def test_a_result_without_per_image_answers_still_shows_the_matrix(manager, stor
     run_id = register_run(store, owner, trained["mlp"])
     path = store.root / run_id / "result.json"
     document = json.loads(path.read_text())
-    document["predicted"], document["confidence"] = document["predicted"][:100], document["confidence"][:100]
+    document["predicted"], document["confidence"] = [], []
     path.write_text(json.dumps(document))
     at = _section(section_script, owner, run_id)
     assert not at.exception
     assert len(plotly_specs(at)) == 2  # the matrix and the accuracy bars, no images
     assert messages(at, "info") == ["This run did not keep its answer for each test image, so the images "
                                      "behind the cells cannot be shown; train it again to see them."]
+
+
+def test_a_stopped_run_scored_on_the_first_images_shows_those(manager, store, owner, trained,
+                                                               section_script) -> None:
+    run_id = register_run(store, owner, trained["mlp"])
+    path = store.root / run_id / "result.json"
+    document = json.loads(path.read_text())
+    predicted = np.asarray(document["predicted"][:2000])
+    labels = load_mnist().y_test[:2000]
+    document["predicted"], document["confidence"] = predicted.tolist(), document["confidence"][:2000]
+    document["confusion"] = np.bincount(labels * 10 + predicted, minlength=100).reshape(10, 10).tolist()
+    path.write_text(json.dumps(document))
+    at = _section(section_script, owner, run_id)
+    assert not at.exception
+    true_digit, predicted_digit = most_confused(document["confusion"])
+    shown = [int(caption.split(" ")[0][1:]) for caption in _captions(plotly_specs(at)[2])]
+    members = np.flatnonzero((labels == true_digit) & (predicted == predicted_digit))
+    assert shown and set(shown) <= set(members.tolist())  # only images the model was scored on

@@ -15,7 +15,7 @@ def test_home_explains_the_lab_and_offers_three_starts() -> None:
     assert not at.exception
     assert at.title[0].value == "CNN Lab"
     assert "`32 × (3×3×16) + 32 = 4,640`" in at.markdown[0].value
-    assert [b.label for b in at.button] == ["Start from the convnet", "Start from LeNot", "Start empty"]
+    assert [b.label for b in at.main.button] == ["Start from the convnet", "Start from LeNot", "Start empty"]
 
 
 @pytest.mark.parametrize(("key", "parameters"),

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import pytest
 
 from cnnlab.core.arithmetic import analyze
+from cnnlab.core.export_rules import ExportFormat
 from cnnlab.core.hyper import config_to_dict
 from cnnlab.core.presets import preset_spec
 from cnnlab.core.spec_json import spec_to_dict
@@ -78,7 +79,10 @@ def test_a_finished_run_shows_accuracy_curves_confusion_matrix_and_downloads(run
     accuracy = f"{runs.finished.test_accuracy * 100:.2f}"
     assert [b.label for b in at.download_button] == [f"Download convnet-{accuracy}.h5",
                                                      f"Download convnet-{accuracy}.keras",
-                                                     "Download the Keras code (.py)"]
+                                                     "Download the Keras code (.py)",
+                                                     "Download the model card (.md)"]
+    assert [b.label for b in at.button if b.key.startswith("results_export_")] == [
+        "Make the ONNX file", "Make the Keras 2 .h5 file"]
     curves, *error_figures = plotly_figures(at)
     assert curves["data"][0]["x"][-1] == pytest.approx(1.0)
     heatmaps = [trace for figure in error_figures for trace in figure["data"] if trace["type"] == "heatmap"]
@@ -90,10 +94,21 @@ def test_a_finished_run_shows_accuracy_curves_confusion_matrix_and_downloads(run
     assert architecture == ["Input"] + [r.type for r in analyze(preset_spec("convnet")).layers]
 
 
+def test_onnx_is_made_on_demand_then_offered_for_download(runs: Runs) -> None:
+    at = open_page(RESULTS, u=runs.owner)
+    at.button(key=f"results_export_{runs.finished.job_id}_make_onnx").click().run(timeout=300)
+    name = f"convnet-{runs.finished.test_accuracy * 100:.2f}.onnx"
+    assert messages(at, "success") == [f"{name} is ready to download."]
+    assert f"Download {name}" in [b.label for b in at.download_button]
+    makers = [b.label for b in at.button if b.key.startswith("results_export_")]
+    assert makers == ["Make the Keras 2 .h5 file"]
+    assert runs.manager.model_file(runs.finished.job_id, runs.owner, ExportFormat.ONNX).stat().st_size > 1000
+
+
 def test_an_interrupted_run_says_why_and_can_run_again(runs: Runs) -> None:
     at = open_page(RESULTS, u=runs.owner)
     at.selectbox(key="results_run").set_value(runs.interrupted_id).run()
-    assert messages(at, "error") == [f"This run interrupted: {INTERRUPTED_MESSAGE}"]
+    assert messages(at, "error") == [f"This run was interrupted: {INTERRUPTED_MESSAGE}"]
     assert [b.label for b in at.download_button] == ["Download the Keras code (.py)"]
     assert any(message.startswith("The confusion matrix appears once") for message in messages(at, "info"))
     at.button(key=f"results_again_{runs.interrupted_id}").click().run()

@@ -103,8 +103,9 @@ def test_a_short_job_trains_with_live_curves_and_then_offers_the_h5(manager: Job
     [figure] = plotly_figures(at)
     batch_line = figure["data"][0]
     assert len(batch_line["x"]) >= 2 and batch_line["x"][-1] == pytest.approx(1.0)
-    assert [trace["name"] for trace in figure["data"][:3]] == [
-        "training, batch by batch", "training, end of epoch", "validation, end of epoch"]
+    assert [trace["name"] for trace in figure["data"][:4]] == [
+        "training, recent batches", "training, recent batches (smoothed)", "training, end of epoch",
+        "validation, end of epoch"]
     labels = [button.label for button in at.download_button]
     assert re.fullmatch(r"Download convnet-\d{1,3}\.\d\d\.h5", labels[0])
     assert labels[1:] == [labels[0].replace(".h5", ".keras"), "Download the Keras code (.py)"]
@@ -141,9 +142,9 @@ def test_queue_position_cap_stop_and_refresh(manager: JobManager) -> None:
                               "first")
     submit(at, epochs=1, train_size=512)
     assert subheaders(at)[0] == "convnet: waiting in the queue"
-    assert at.get("progress")[0].proto.text == "waiting in the queue: position 1"
+    assert at.get("progress")[0].proto.text.startswith("waiting in the queue: position 1 · starts in about ")
 
-    submit(at, epochs=1, train_size=512)
+    submit(at, epochs=2, train_size=512)  # a second job on purpose (the same press twice is a double click)
     assert messages(at, "error") == ["Not started: you already have 1 job waiting in the queue; the cap is 1 "
                                      "waiting job per student so that everyone gets a turn — wait for it to "
                                      "start, or stop it."]

@@ -1,0 +1,121 @@
+"""`python -m cnnlab export MODEL_FILE --to onnx|keras2-h5 --out PATH [--json]`: a model for other tools.
+
+The file is read as Build reads an upload (`bridge.modelfile`: its architecture from the config as plain JSON,
+Lambda and custom layers refused), the stack is built from that checked spec and only the weights are loaded
+into it, so no code from the file ever runs. Then `bridge.export` writes ONNX or a Keras 2 .h5. A file that
+is not a CNN Lab digit reader, a layer the format cannot carry, or an unusable --out: exit status 2 and a
+message; an export that fails for another reason: exit status 1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from cnnlab.bridge.export import INPUT_NAME, OUTPUT_NAME, ExportFailed, export_bytes, trained_model
+from cnnlab.bridge.modelfile import HDF5_SIGNATURE, MAX_MODEL_FILE_BYTES, read_model_file
+from cnnlab.cli.inputs import EXIT_OK, UsageError
+from cnnlab.core.arithmetic import MNIST_CLASSES, analyze, training_problems
+from cnnlab.core.export_rules import ExportFormat, export_problems
+from cnnlab.core.layers import NetworkSpec
+from cnnlab.core.messages import SpecError
+from cnnlab.engine.paths import atomic_write_bytes
+
+EXIT_EXPORT_FAILED = 1
+_OUT_SUFFIXES = {ExportFormat.ONNX: ".onnx", ExportFormat.KERAS2_H5: ".h5"}
+
+
+def add_export_arguments(parser: argparse.ArgumentParser) -> None:
+    """The `export` arguments: the model file, --to, --out and --json."""
+    parser.add_argument("model", metavar="MODEL_FILE", help="a .h5 or .keras file saved by CNN Lab")
+    parser.add_argument("--to", required=True, choices=[str(fmt) for fmt in ExportFormat],
+                        help="onnx (onnxruntime, web pages, phones) or keras2-h5 (tf_keras / Keras 2)")
+    parser.add_argument("--out", required=True, metavar="PATH", help="the file to write (.onnx or .h5)")
+    parser.add_argument("--json", action="store_true", help="print one JSON object about the written file")
+
+
+def _read_model(path: Path) -> bytes:
+    """The model file's bytes; a missing, unreadable or oversized file is a UsageError."""
+    try:
+        if path.is_dir():
+            raise UsageError(f"{path}: is a directory, not a model file")
+        if path.stat().st_size > MAX_MODEL_FILE_BYTES:
+            raise UsageError(f"{path}: more than the cap of {MAX_MODEL_FILE_BYTES:,} bytes")
+        return path.read_bytes()
+    except FileNotFoundError:
+        raise UsageError(f"{path}: no such file") from None
+    except OSError as error:
+        raise UsageError(f"{path}: cannot be read ({error.strerror or type(error).__name__})") from None
+
+
+def _checked_spec(data: bytes, path: Path, fmt: ExportFormat) -> NetworkSpec:
+    """The file's stack, checked as a trainable MNIST digit reader that `fmt` can carry."""
+    try:
+        raw = read_model_file(data, path.name)
+    except SpecError as error:
+        raise UsageError(str(error)) from None
+    analysis = analyze(raw)
+    problems = [*analysis.problems, *training_problems(analysis)]
+    if analysis.spec is not None:
+        problems += export_problems(analysis.spec, fmt)
+    if problems or analysis.spec is None:
+        raise UsageError(f"{path.name} cannot be exported as {fmt.title}:\n" +
+                         "\n".join(str(problem) for problem in problems))
+    return analysis.spec
+
+
+def _output_path(text: str, fmt: ExportFormat) -> Path:
+    """--out, checked before the slow part: the right suffix, in an existing directory."""
+    path = Path(text)
+    if path.suffix.lower() != _OUT_SUFFIXES[fmt]:
+        raise UsageError(f"--out {text}: the {fmt.title} file's name must end in {_OUT_SUFFIXES[fmt]}")
+    if path.is_dir() or not path.absolute().parent.is_dir():
+        raise UsageError(f"--out {text}: not a file in an existing folder")
+    if not os.access(path.absolute().parent, os.W_OK):
+        raise UsageError(f"--out {text}: that folder cannot be written to")
+    return path
+
+
+def run_export(args: argparse.Namespace) -> int:
+    """Export the model file; print where it went (or one JSON object); the exit status."""
+    fmt = ExportFormat(args.to)
+    source = Path(args.model)
+    data = _read_model(source)
+    spec = _checked_spec(data, source, fmt)
+    out = _output_path(args.out, fmt)
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # before trained_model imports TensorFlow
+    started = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix="cnnlab-export-") as folder:
+        # Keras picks its weights reader by the suffix: name the copy after its content, not its name.
+        weights = Path(folder) / ("weights.h5" if data.startswith(HDF5_SIGNATURE) else "weights.keras")
+        weights.write_bytes(data)
+        try:
+            model = trained_model(spec, weights, label=source.name)
+        except ExportFailed as error:
+            raise UsageError(str(error)) from None
+        try:
+            exported = export_bytes(model, spec, fmt)
+        except ExportFailed as error:
+            print(f"cnnlab export: {error}", file=sys.stderr)
+            return EXIT_EXPORT_FAILED
+    try:
+        atomic_write_bytes(out, exported)
+    except OSError as error:
+        print(f"cnnlab export: {out} could not be written ({error.strerror or type(error).__name__})",
+              file=sys.stderr)
+        return EXIT_EXPORT_FAILED
+    seconds = time.perf_counter() - started
+    if args.json:
+        report = {"model": str(source), "format": str(fmt), "out": str(out), "bytes": len(exported),
+                  "seconds": round(seconds, 3),
+                  "input": {"name": INPUT_NAME, "shape": [None, *spec.input_shape]},
+                  "output": {"name": OUTPUT_NAME, "shape": [None, MNIST_CLASSES]}}
+        print(json.dumps(report))
+    else:
+        print(f"wrote {out} ({fmt.title}, {len(exported):,} bytes, {seconds:.1f} s)")
+    return EXIT_OK
