@@ -140,13 +140,26 @@ LAYER_HELP: dict[LayerType, str] = {
 }
 
 
-_LARGEST_BOX_NUMBER = 2**53 - 1  # what a browser number box holds exactly
+WHOLE_NUMBER_KINDS = frozenset({FieldKind.whole, FieldKind.pair, FieldKind.optional_pair, FieldKind.padding4})
 
 
 def whole_or_none(value: object) -> int | None:
     """`value` as a whole number a number box can show (3.0 counts as 3), else None (so the box is empty)."""
-    number = whole_number(value)
-    return number if number is not None and abs(number) <= _LARGEST_BOX_NUMBER else None
+    return whole_number(value)
+
+
+def typed_number(value: object) -> object:
+    """A number box's value as the student meant it: a whole float as the int it is, anything else as is.
+
+    The boxes for whole numbers send floats, so that what a student types arrives whole — 1e9 as
+    1,000,000,000, not the 1 an integer box would make of it — and the validator then reports it at its
+    layer like 0 or −5 ("must be a whole number from 1 to 1,024").
+
+    >>> typed_number(1e9), typed_number(32.0), typed_number(2.5), typed_number(None)
+    (1000000000, 32, 2.5, None)
+    """
+    number = whole_number(value) if isinstance(value, float) else None
+    return value if number is None else number
 
 
 def _pair_parts(value: object) -> tuple[int | None, int | None]:

@@ -16,6 +16,7 @@ from cnnlab.core.layer_fields import (
     FIELDS,
     LAYER_HELP,
     PART_LABELS,
+    WHOLE_NUMBER_KINDS,
     Field,
     FieldKind,
     Part,
@@ -23,6 +24,7 @@ from cnnlab.core.layer_fields import (
     layer_from_parts,
     parts_from_raw,
     raw_from_parts,
+    typed_number,
     whole_or_none,
 )
 from cnnlab.core.layers import MAX_NAME_LENGTH, LayerType
@@ -151,7 +153,19 @@ def _part_key(prefix: str, field: Field, index: int) -> str:
 
 def _read_parts(prefix: str, field: Field) -> tuple[Part, ...]:
     count = len(PART_LABELS[field.kind])
-    return tuple(st.session_state.get(_part_key(prefix, field, index)) for index in range(count))
+    return tuple(typed_number(st.session_state.get(_part_key(prefix, field, index)))
+                 for index in range(count))
+
+
+def _box_value(field: Field, part: Part) -> Part:
+    """What a field's box holds for `part`: whole-number boxes hold floats (see `_whole_box`)."""
+    return float(part) if field.kind in WHOLE_NUMBER_KINDS and isinstance(part, int) else part
+
+
+def _whole_box(label: str, **options: Any) -> None:
+    """A number box for a whole number. It is a float box shown without decimals: an integer box would turn
+    a typed 1e9 into 1 in the browser, and refuse numbers past 2**53, before the server ever saw them."""
+    st.number_input(label, value=None, step=1.0, format="%.0f", **options)
 
 
 def _show(key: str, value: Any) -> None:
@@ -177,7 +191,7 @@ def _field_widgets(prefix: str, field: Field, on_change: Callable[..., None] | N
                 st.number_input(label, value=None, step=0.05, format="%.3f", **options)
             else:
                 blank = "pool size" if field.kind == FieldKind.optional_pair else "required"
-                st.number_input(label, value=None, step=1, placeholder=blank, **options)
+                _whole_box(label, placeholder=blank, **options)
 
 
 # -------------------------------------------------------------------------------- name, input, presets
@@ -189,14 +203,14 @@ def _set_name(owner: str) -> None:
 
 
 def _set_input(owner: str) -> None:
-    shape = [st.session_state.get(f"build_input_{i}") for i in range(3)]
+    shape = [typed_number(st.session_state.get(f"build_input_{i}")) for i in range(3)]
     change_stack(owner, lambda stack: stack | {"input_shape": shape})
 
 
-def _input_parts(value: object) -> list[int | None]:
+def _input_parts(value: object) -> list[float | None]:
     """The three input boxes from the stack's input_shape; a value that is not a whole number shows empty."""
     if isinstance(value, list | tuple) and len(value) == 3:
-        return [whole_or_none(side) for side in value]
+        return [None if side is None else float(side) for side in map(whole_or_none, value)]
     return [None, None, None]
 
 
@@ -213,8 +227,9 @@ def render_name_and_input(owner: str, stack: Stack) -> None:
                                 "work best.")
     labels = ("input height", "input width", "input channels")
     for index, (column, label) in enumerate(zip(side_columns, labels, strict=True)):
-        column.number_input(label, value=None, step=1, key=f"build_input_{index}", on_change=_set_input,
-                            args=(owner,), help="MNIST digits are 28 × 28 × 1 (one grey channel).")
+        with column:
+            _whole_box(label, key=f"build_input_{index}", on_change=_set_input, args=(owner,),
+                       help="MNIST digits are 28 × 28 × 1 (one grey channel).")
 
 
 def open_preset(owner: str, name: str) -> None:
@@ -273,7 +288,7 @@ def render_add(owner: str, stack: Stack) -> None:
     prefix = f"{ADD}_{layer_type}"
     for field in FIELDS[layer_type]:
         for index, part in enumerate(field.default):
-            st.session_state.setdefault(_part_key(prefix, field, index), part)
+            st.session_state.setdefault(_part_key(prefix, field, index), _box_value(field, part))
         _field_widgets(prefix, field)
     layers = layers_of(stack)
     positions = list(range(1, len(layers) + 2))
@@ -340,7 +355,7 @@ def render_edit(owner: str, stack: Stack) -> None:
     if kind is not None:
         for field in FIELDS[LayerType(kind)]:
             for index, part in enumerate(parts_from_raw(field, layer)):
-                _show(_part_key(EDIT, field, index), part)
+                _show(_part_key(EDIT, field, index), _box_value(field, part))
             _field_widgets(EDIT, field, on_change=_change_field, args=(owner, position, field, drawn))
     up, down, delete = st.columns(3)
     up.button("Move up", key=f"{EDIT}_up", icon=":material/arrow_upward:", disabled=position == 1,

@@ -130,6 +130,16 @@ def test_a_wrong_setting_is_flagged_at_its_layer_and_a_bad_link_explained(st_pag
     expect(page.get_by_test_id("stException")).to_have_count(0)
     st_page.screenshot("build-problem")
 
+    st_page.choose(edit.get_by_test_id("stSelectbox").first, "1 · Conv2D")
+    filters = edit.get_by_role("spinbutton", name="filters", exact=True)
+    for typed, shown in (("1e9", "1,000,000,000"), ("-5", "-5")):  # the browser never turns 1e9 into 1
+        filters.fill(typed)
+        filters.press("Enter")
+        st_page.wait_idle()
+        expect(page.get_by_test_id("stAlertContentError").first).to_contain_text(
+            f"layer 1 (Conv2D): filters must be a whole number from 1 to 1,024, got {shown}")
+    expect(filters).to_have_value("-5")
+
     st_page.goto("/Build?spec=not-a-stack&preset=<b>x</b>")
     expect(page.get_by_test_id("stAlertContentError").first).to_contain_text(
         "This link's stack could not be opened")

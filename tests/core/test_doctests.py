@@ -13,8 +13,8 @@ import cnnlab.core
 
 CORE_MODULES = sorted(f"cnnlab.core.{info.name}" for info in pkgutil.iter_modules(cnnlab.core.__path__))
 WITH_EXAMPLES = {"cnnlab.core.arithmetic", "cnnlab.core.export_rules", "cnnlab.core.hyper",
-                 "cnnlab.core.keras_args", "cnnlab.core.messages", "cnnlab.core.summary_table",
-                 "cnnlab.core.text"}
+                 "cnnlab.core.keras_args", "cnnlab.core.layer_fields", "cnnlab.core.messages",
+                 "cnnlab.core.summary_table", "cnnlab.core.text"}
 
 
 @pytest.mark.parametrize("name", CORE_MODULES)

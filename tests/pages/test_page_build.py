@@ -112,6 +112,23 @@ def test_an_invalid_layer_shows_its_message_and_every_other_layer_stays() -> Non
     assert not at.error and summary(at)[3] == ("3", "Conv2D", "13×13×32", "115,232")
 
 
+CONVNET_TYPES = ["Conv2D", "MaxPooling2D", "Conv2D", "MaxPooling2D", "Conv2D", "Flatten", "Dense", "Dense"]
+
+
+@pytest.mark.parametrize("typed, shown", [(1e9, "1,000,000,000"), (1e20, "100,000,000,000,000,000,000"),
+                                           (0.0, "0"), (-5.0, "-5")])
+def test_a_number_out_of_range_gets_the_same_message_whatever_its_size(typed: float, shown: str) -> None:
+    """The whole-number boxes send what was typed (1e9 arrives as 1,000,000,000, never as 1), the layer gets
+    exactly that, and the message is the one 0 and -5 get; the rest of the stack keeps its numbers."""
+    at = open_page(BUILD, preset="convnet")
+    at.number_input(key="build_edit_filters_0").set_value(typed).run()
+    cap = " (the cap is 1,024)" if typed > 1024 else ""
+    assert messages(at, "error") == [
+        f"layer 1 (Conv2D): filters must be a whole number from 1 to 1,024, got {shown}{cap}; for example 32"]
+    assert at.number_input(key="build_edit_filters_0").value == typed
+    assert [row[1] for row in table_rows(at)] == ["Input", *CONVNET_TYPES]
+
+
 def test_a_setting_left_empty_says_what_is_missing() -> None:
     at = open_page(BUILD, preset="convnet")
     at.number_input(key="build_edit_filters_0").set_value(None).run()
