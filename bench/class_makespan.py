@@ -71,7 +71,7 @@ def run_class(manager: JobManager, students: int, spread_s: float) -> tuple[floa
                     raise SystemExit(f"a job ended {snapshot.state}: {snapshot.message}")
                 job |= {"final": time.perf_counter(), "test_accuracy": snapshot.test_accuracy}
                 pending.remove(job)
-        time.sleep(0.02)
+        time.sleep(0.25)  # as often as pages poll; faster polling took the GIL from the manager thread
     previous_end = first_submit
     for job, log in zip(jobs, runner.logs, strict=True):
         phases = log.phases_s

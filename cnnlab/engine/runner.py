@@ -148,11 +148,15 @@ class LocalProcessRunner:
         self._spares = [spare for spare in self._spares if spare.is_alive()]
         worker = self._spares.pop(0) if self._spares else _start_worker(self.settings)
         self._tasks_given[worker.pid] = self._tasks_given.get(worker.pid, 0) + 1
-        task = LocalTask(worker, self._spares.append)
+        task = LocalTask(worker, self._recycle)
         with contextlib.suppress(OSError):  # the worker died before taking the task: `events` reports it
             worker.conn.send({"op": "task", "kind": kind, "payload": payload})
         self._tasks = [known for known in self._tasks if not known.finished] + [task]
         return task
+
+    def _recycle(self, worker: ChildProcess) -> None:
+        """Take back a worker whose task is over and which takes another: it is a warm spare again."""
+        self._spares.append(worker)
 
     def wait(self, handles: Sequence[LocalTask], timeout: float) -> None:
         """Block until a task has news or `wake()` is called (see `Runner.wait`)."""
