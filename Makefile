@@ -22,6 +22,7 @@ $(VENV)/.dev: requirements-dev.txt requirements-ray.txt $(VENV)/.runtime
 	touch $@
 
 run: $(VENV)/.runtime $(if $(RAY),$(VENV)/.ray)
+	@$(PY) -m cnnlab teacher-link --port $(PORT)
 	$(if $(RAY),CNNLAB_RAY_ADDRESS=$(RAY) )$(PY) -m streamlit run app.py --server.port $(PORT) --server.headless true
 
 chromium:

@@ -5,13 +5,14 @@ import streamlit as st
 from cnnlab.core.presets import PRESETS
 from cnnlab.core.stack_doc import empty_stack, stack_from_spec
 from cnnlab.core.text import plain
-from cnnlab.ui import session
+from cnnlab.ui import class_notices, session
 from cnnlab.ui.editor import replace_stack
 
 STARTS = (("convnet", "Start from the convnet", ":material/grid_view:"),
           ("lenot", "Start from LeNot", ":material/history_edu:"))
 
 owner = session.start_page("Home")
+class_notices.render_class_notices(owner)
 
 st.title("CNN Lab")
 st.markdown(
@@ -25,6 +26,8 @@ st.markdown(
     "2. **Train** — pick the hyperparameters and press Train; the curves grow live.\n"
     "3. **Results** — test accuracy, confusion matrix and downloads of every run you trained."
 )
+
+class_notices.render_name_input(owner, key=class_notices.HOME_NAME_KEY)
 
 st.subheader("Start from")
 columns = st.columns(len(STARTS) + 1)

@@ -21,6 +21,11 @@ wrong totals, error messages, tracebacks, timeouts and lost connections. The run
 (jobs started in the order they were submitted: the queue is FIFO). `server_peak_rss_mb` is the peak resident
 memory of the server and all its children (the training workers), sampled twice a second.
 
+The teacher's dashboard (`/Teacher?key=…`, its class table redrawn every 5 s) and the projector's
+`/Leaderboard` (every 10 s, over a challenge without limits set at the start) stay open all lesson long, as in
+a class; `teacher_refresh_p95_ms` and `leaderboard_refresh_p95_ms` time their redraws (request to the end of
+the fragment run), and their errors count too. `--no-classroom-tabs` leaves them out, to compare.
+
 To try a knob, pass the server extra environment, e.g. `--server-env STREAMLIT_RUNNER_POST_SCRIPT_GC=true` (a
 Streamlit option) and compare; `web_server_core_share` tells a saturated server (near 1.0) from a starved one.
 
@@ -48,9 +53,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run as a scri
 
 from streamlit.proto.Alert_pb2 import Alert
 
+from cnnlab.classroom.teacher_key import TEACHER_KEY_ENV
 from cnnlab.core.arithmetic import analyze
+from cnnlab.core.challenge import Challenge
 from cnnlab.core.presets import preset_spec
 from cnnlab.core.stack_doc import Stack, delete_layer, insert_layer, set_setting, stack_from_spec
+from cnnlab.engine.challenges import ChallengeStore
 from cnnlab.engine.owners import new_owner_token
 from cnnlab.engine.store import JobState, ModelFormat, RunStore
 from cnnlab.testing.apptest import shown
@@ -58,6 +66,8 @@ from cnnlab.testing.server import MemorySampler, cpu_seconds, started_server, st
 from cnnlab.testing.streamlit_client import ProtocolError, Run, StreamlitSession
 
 GOAL_P95_MS = 1000
+TEACHER_KEY = "classroom-load-teacher-key"
+OBSERVED = {"teacher": ("Teacher", f"key={TEACHER_KEY}"), "leaderboard": ("Leaderboard", "")}
 MAX_USERS = 200
 FILTERS = (8, 16, 24, 32, 48, 64)
 UNITS = (16, 32, 48, 64, 128)
@@ -87,6 +97,7 @@ class Classroom:
     latencies: dict[str, list[float]] = field(default_factory=lambda: {"baseline": [], "training": []})
     run_ms: list[float] = field(default_factory=list)  # whole Build script runs during training
     open_ms: list[float] = field(default_factory=list)
+    refresh_ms: dict[str, list[float]] = field(default_factory=lambda: {name: [] for name in OBSERVED})
     errors: list[str] = field(default_factory=list)
     submitted: list[str] = field(default_factory=list)  # owners whose job the Train page confirmed
     trainers_left: int = 0
@@ -290,6 +301,39 @@ class Trainer(Student):
             self.room.error(self.name, f"Results does not show the finished run: {headings}")
 
 
+class Observer:
+    """The teacher's dashboard or the projector's leaderboard, open all lesson long: every redraw of its
+    fragment (the client reruns it as a browser does) is timed and checked."""
+
+    def __init__(self, name: str, room: Classroom, base_url: str) -> None:
+        """`name` is a key of OBSERVED: which page, with which query."""
+        self.name, self.room, self.base_url = name, room, base_url
+        self.session: StreamlitSession | None = None
+
+    async def open(self) -> None:
+        """Open the page; its fragment then reruns by itself."""
+        page, query = OBSERVED[self.name]
+        self.session, run = await StreamlitSession.open(self.base_url, page, query)
+        for problem in run_problems(run):
+            self.room.error(self.name, f"opening: {problem}")
+
+    async def watch_until(self, stop: Callable[[], bool]) -> None:
+        """Collect the redraws until `stop()`."""
+        while not stop():
+            await asyncio.sleep(0.5)
+            for run in self.session.background:
+                for problem in run_problems(run):
+                    self.room.error(self.name, f"redraw: {problem}")
+                if run.finished is not None and self.room.phase in ("baseline", "training"):
+                    self.room.refresh_ms[self.name].append((run.finished - run.sent) * 1000)
+            self.session.background.clear()
+
+    async def close(self) -> None:
+        """Close the tab."""
+        if self.session is not None:
+            await self.session.close()
+
+
 # ------------------------------------------------------------------------------------------- the lesson
 
 
@@ -301,12 +345,16 @@ async def lesson(base_url: str, args: argparse.Namespace, room: Classroom) -> No
     students = trainers + [Student(i, room, base_url, random.Random(rng.random()))
                            for i in range(args.trainers, args.users)]
     room.trainers_left = len(trainers)
+    observers = [Observer(name, room, base_url) for name in OBSERVED] if args.classroom_tabs else []
     try:
+        for observer in observers:
+            await observer.open()
         for student in students:  # a class arrives within a few seconds, not in the same millisecond
             await student.open()
             await asyncio.sleep(0.05)
         room.enter("baseline")
         edits = [asyncio.create_task(s.edit_until(lambda: room.phase != "baseline")) for s in trainers]
+        edits += [asyncio.create_task(observer.watch_until(room.over)) for observer in observers]
         edits += [asyncio.create_task(s.edit_until(room.over)) for s in students[len(trainers):]]
         await asyncio.sleep(args.baseline_s)
         room.enter("training")
@@ -326,7 +374,7 @@ async def lesson(base_url: str, args: argparse.Namespace, room: Classroom) -> No
             if isinstance(outcome, BaseException):
                 room.error("lesson", f"a student's task failed: {outcome!r}")
     finally:
-        await asyncio.gather(*(student.close() for student in students), return_exceptions=True)
+        await asyncio.gather(*(tab.close() for tab in [*students, *observers]), return_exceptions=True)
 
 
 async def _train_then_edit(trainer: Trainer, delay_s: float, room: Classroom) -> None:
@@ -358,7 +406,8 @@ def measure(args: argparse.Namespace) -> dict[str, object]:
     work_dir = Path(tempfile.mkdtemp(prefix="cnnlab-classroom-"))
     started, load_before = time.monotonic(), os.getloadavg()[0]
     try:
-        with started_server(work_dir, dict(args.server_env)) as server:
+        with started_server(work_dir, {TEACHER_KEY_ENV: TEACHER_KEY, **dict(args.server_env)}) as server:
+            ChallengeStore(server.runs_dir).start(Challenge(title="Load test"))  # the leaderboard's board
             main_pid = streamlit_pid(server.process.pid)
             with MemorySampler(server.process.pid, lambda: main_pid) as memory:
                 room = Classroom(think_s=args.think_s, deadline=time.monotonic() + args.max_s,
@@ -389,6 +438,8 @@ def measure(args: argparse.Namespace) -> dict[str, object]:
         "web_server_core_share": {"baseline": room.core_share("baseline"),
                                   "training": room.core_share("training")},
         "open_p95_ms": _ms(percentile(room.open_ms, 0.95)),
+        **{f"{name}_refresh_p95_ms": _ms(percentile(times, 0.95)) for name, times in room.refresh_ms.items()},
+        **{f"{name}_refreshes": len(times) for name, times in room.refresh_ms.items()},
         "job_seconds": jobs["job_seconds"],
         "server_peak_rss_mb": round(memory.peak_total_mb),
         "web_server_peak_rss_mb": round(memory.peak_main_mb),
@@ -403,7 +454,7 @@ def measure(args: argparse.Namespace) -> dict[str, object]:
         "first_errors": room.errors[:10],
         "settings": {"think_s": args.think_s, "baseline_s": args.baseline_s, "epochs": args.epochs,
                      "train_size": args.train_size, "stagger_s": args.stagger_s, "seed": args.seed,
-                     "server_env": dict(args.server_env)},
+                     "server_env": dict(args.server_env), "classroom_tabs": args.classroom_tabs},
     }
 
 
@@ -423,6 +474,10 @@ def _report(figures: dict[str, object]) -> str:
         f"ratio {figures['p95_ratio_to_baseline']})",
         f"jobs: {figures['jobs_submitted']} submitted, {figures['jobs_finished']} finished, "
         f"{figures['jobs_lost']} lost, FIFO order kept: {figures['jobs_in_order']}",
+        f"teacher dashboard redraw p95 {figures['teacher_refresh_p95_ms']} ms "
+        f"({figures['teacher_refreshes']} redraws), leaderboard p95 "
+        f"{figures['leaderboard_refresh_p95_ms']} ms "
+        f"({figures['leaderboard_refreshes']}); classroom tabs open: {figures['settings']['classroom_tabs']}",
         f"errors: {figures['errors']}",
         f"peak memory: {figures['server_peak_rss_mb']} MB server and workers "
         f"({figures['web_server_peak_rss_mb']} MB the web server); workers' nice: {figures['worker_nice']}",
@@ -450,6 +505,8 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--server-env", type=_assignment, action="append", default=[], metavar="NAME=VALUE",
                         help="extra environment for the server, to try a knob "
                              "(e.g. STREAMLIT_RUNNER_POST_SCRIPT_GC=false); repeatable")
+    parser.add_argument("--no-classroom-tabs", dest="classroom_tabs", action="store_false",
+                        help="leave out the teacher's dashboard and the leaderboard tab (to compare)")
     parser.add_argument("--keep", action="store_true", help="keep the runs directory and server log")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     args = parser.parse_args(argv)

@@ -5,10 +5,12 @@ import streamlit as st
 from cnnlab.core.arithmetic import analyze
 from cnnlab.core.layers import MAX_FILTERS, MAX_LAYERS, MAX_PARAMS, MAX_UNITS
 from cnnlab.core.stack_doc import layers_of
+from cnnlab.engine.challenges import ChallengeStore
 from cnnlab.engine.drafts import current_stack
-from cnnlab.ui import editor, files, links, session, stack_view
+from cnnlab.ui import challenge_view, class_notices, editor, files, links, session, stack_view
 
 owner = session.start_page("Build")
+class_notices.render_class_notices(owner)
 links.open_from_link(owner)
 stack = current_stack(owner)
 analysis = analyze(stack)
@@ -20,6 +22,7 @@ st.caption(f"Stack layers from the input image down to 10 digit probabilities. E
 session.show_flashes()
 editor.render_bring_back(owner)
 editor.render_undo(owner)
+challenge_view.render_stack_checks(ChallengeStore().active(), analysis)
 
 editor.render_name_and_input(owner, stack)
 stack_view.render_stack(analysis, layers_of(stack))

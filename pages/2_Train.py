@@ -4,10 +4,12 @@ import streamlit as st
 
 from cnnlab.core.arithmetic import trainability
 from cnnlab.engine import jobs
+from cnnlab.engine.challenges import ChallengeStore
 from cnnlab.engine.drafts import current_stack
-from cnnlab.ui import session, train_view
+from cnnlab.ui import challenge_view, class_notices, session, train_view
 
 owner = session.start_page("Train")
+class_notices.render_class_notices(owner)
 manager = jobs.get_manager()
 check = trainability(current_stack(owner))
 snapshots = manager.jobs(owner)
@@ -19,7 +21,8 @@ session.show_flashes()
 can_train = train_view.render_trainability(check)
 if not can_train:
     session.link(session.Page.BUILD, "Fix it on Build", ":material/build:", owner)
-train_view.render_form(manager, owner, can_train)
+locked = challenge_view.fill_train_form(ChallengeStore().active())
+train_view.render_form(manager, owner, can_train, locked)
 
 live = train_view.live_job(snapshots)
 if live is not None:

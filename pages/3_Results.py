@@ -3,9 +3,10 @@
 import streamlit as st
 
 from cnnlab.engine import jobs
-from cnnlab.ui import results_view, session
+from cnnlab.ui import class_notices, results_view, session
 
 owner = session.start_page("Results")
+class_notices.render_class_notices(owner)
 snapshots = jobs.get_manager().jobs(owner)
 
 st.title("Results")

@@ -3,9 +3,10 @@
 import streamlit as st
 
 from cnnlab.insight import inference
-from cnnlab.ui import insight, session
+from cnnlab.ui import class_notices, insight, session
 
 owner = session.start_page("Predict")
+class_notices.render_class_notices(owner)
 inference.warm_up()  # TensorFlow loads in the inference worker while the student draws
 runs, labels = insight.trained_runs(owner)
 

@@ -2,9 +2,10 @@
 
 import streamlit as st
 
-from cnnlab.ui import insight, session
+from cnnlab.ui import class_notices, insight, session
 
 owner = session.start_page("Compare")
+class_notices.render_class_notices(owner)
 runs, labels = insight.trained_runs(owner)
 
 st.title("Compare")

@@ -15,16 +15,18 @@ import threading
 import time
 import traceback
 from collections import deque
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from cnnlab.core.arithmetic import LayerReport, trainability
+from cnnlab.core.challenge import Challenge, refusals
 from cnnlab.core.hyper import TrainConfig, config_to_dict, parse_train_config
 from cnnlab.core.layers import MAX_NAME_LENGTH, NetworkSpec
 from cnnlab.core.mnist import TEST_IMAGES
 from cnnlab.core.spec_json import spec_to_dict
 from cnnlab.core.text import duration
+from cnnlab.engine.challenges import ChallengeStore
 from cnnlab.engine.estimate import (
     SPEED_FILE,
     QueuePlan,
@@ -189,8 +191,13 @@ class JobManager:
     """Queues, runs, watches and persists training jobs (see the module docstring)."""
 
     def __init__(self, store: RunStore | None = None, runner: Runner | None = None,
-                 limits: JobLimits | None = None) -> None:
-        """Open the store, mark runs cut off by a dead server as interrupted, and start the manager thread."""
+                 limits: JobLimits | None = None,
+                 challenge: Callable[[], Challenge | None] | None = None) -> None:
+        """Open the store, mark runs cut off by a dead server as interrupted, and start the manager thread.
+
+        `challenge()` gives the class challenge in force (default: the one set in the store's classroom
+        database); every submit is checked against its limits.
+        """
         self.store = store or RunStore()
         self.runner_choice: RunnerChoice | None = None  # how this manager picked its runner, if it did
         if runner is None:  # local worker processes, or a Ray cluster if CNNLAB_RAY_ADDRESS names one
@@ -198,6 +205,7 @@ class JobManager:
             runner = self.runner_choice.runner
             limits = limits or JobLimits(max_running=self.runner_choice.max_running)
         self.limits = limits or JobLimits()
+        self._challenge = challenge or ChallengeStore(self.store.root).active_challenge
         self.runner = runner
         self._lease = self.store.acquire_lease()
         self.speed = SpeedMeter(self.store.root / SPEED_FILE)
@@ -232,6 +240,10 @@ class JobManager:
             config, config_problems = parse_train_config(config)
             if config is None:
                 raise JobRefused("; ".join(config_problems))
+        challenge = self._challenge()
+        broken = refusals(challenge, analysis, config) if challenge is not None else ()
+        if broken:
+            raise JobRefused("; ".join(broken))
         needed = activation_bytes(analysis.layers, config.batch_size)
         if needed > self.limits.max_activation_bytes:
             raise JobRefused(
@@ -303,6 +315,11 @@ class JobManager:
         with self._lock:
             live = {job.run_id: self._live_snapshot(job) for job in self._jobs.values() if job.owner == owner}
         return [live.get(record.run_id) or self._stored_snapshot(record) for record in records]
+
+    def live_jobs(self) -> list[JobSnapshot]:
+        """Every owner's waiting and training jobs, for the teacher's dashboard (never for a student page)."""
+        with self._lock:
+            return [self._live_snapshot(job) for job in self._jobs.values()]
 
     def stop(self, job_id: object, owner: object) -> bool:
         """Stop the owner's job: a queued one never starts, a running one ends at its next batch and keeps the

@@ -306,6 +306,12 @@ class RunStore:
             ).fetchall()
         return [_record(row) for row in rows]
 
+    def all_runs(self, limit: int = 10_000) -> list[RunRecord]:
+        """Every owner's runs, newest first: for the teacher's dashboard, exports and the leaderboard only."""
+        with self._db() as db:
+            rows = db.execute("SELECT * FROM runs ORDER BY created_at DESC LIMIT ?", (limit,)).fetchall()
+        return [_record(row) for row in rows]
+
     def metrics(self, run_id: object, owner: object) -> dict | None:
         """The run's metric history (see `save_metrics`), or None if absent or not the owner's."""
         return self._read_json(run_id, owner, "metrics.json")

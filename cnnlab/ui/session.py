@@ -15,6 +15,7 @@ from enum import StrEnum
 import streamlit as st
 
 from cnnlab.engine.owners import is_owner_token, new_owner_token
+from cnnlab.ui.teacher_session import holds_teacher_key
 
 OWNER_KEY = "owner"
 OWNER_PARAM = "u"
@@ -32,6 +33,8 @@ class Page(StrEnum):
     RESULTS = "pages/3_Results.py"
     PREDICT = "pages/4_Predict.py"
     COMPARE = "pages/5_Compare.py"
+    TEACHER = "pages/6_Teacher.py"
+    LEADERBOARD = "pages/7_Leaderboard.py"
 
 
 PAGES = (  # (page, label, icon) of the sidebar navigation, in order
@@ -41,6 +44,7 @@ PAGES = (  # (page, label, icon) of the sidebar navigation, in order
     (Page.RESULTS, "Results", ":material/insights:"),
     (Page.PREDICT, "Predict", ":material/draw:"),
     (Page.COMPARE, "Compare", ":material/compare_arrows:"),
+    (Page.LEADERBOARD, "Leaderboard", ":material/leaderboard:"),
 )
 
 
@@ -91,6 +95,8 @@ def start_page(title: str) -> str:
         st.markdown("**CNN Lab**")
         for page, label, icon in PAGES:
             link(page, label, icon, owner)
+        if holds_teacher_key():
+            link(Page.TEACHER, "Teacher", ":material/school:", owner)
         st.caption("This browser remembers your work (your stack and your runs), and so does this page's "
                    "address (the `u=` part): bookmark it to come back from another browser. Don't share it — "
                    "use Build's Share link instead.")

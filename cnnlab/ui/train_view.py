@@ -106,9 +106,10 @@ def _remember(owner: str) -> None:
             save_settings(owner, config_to_dict(config))
 
 
-def render_form(manager: JobManager, owner: str, can_train: bool) -> None:
+def render_form(manager: JobManager, owner: str, can_train: bool,
+                locked: frozenset[str] = frozenset()) -> None:
     """Hyperparameters (a preset's recipe, else the student's last ones, else a class demo's defaults) and
-    the Train button."""
+    the Train button; the `locked` settings (a challenge's) show their value and cannot be changed."""
     start = _start_settings(owner)
     remember = {"on_change": _remember, "args": (owner,)}
     with st.container(border=True, key="train_form"):  # not st.form: the estimate follows every change
@@ -117,15 +118,17 @@ def render_form(manager: JobManager, owner: str, can_train: bool) -> None:
                             help=f"Passes over the training images (1–{hyper.MAX_EPOCHS}); the reference "
                                  "used 5.")
         batch.number_input("Batch size", hyper.MIN_BATCH_SIZE, hyper.MAX_BATCH_SIZE, start.batch_size,
-                           key="train_batch_size", **remember,
+                           key="train_batch_size", disabled="batch_size" in locked, **remember,
                            help=f"Images per weight update ({hyper.MIN_BATCH_SIZE}–"
                                 f"{hyper.MAX_BATCH_SIZE:,}); the reference used 128.")
         optimizer.selectbox("Optimizer", [str(o) for o in hyper.Optimizer], key="train_optimizer",
-                            index=list(hyper.Optimizer).index(start.optimizer), **remember,
+                            index=list(hyper.Optimizer).index(start.optimizer),
+                            disabled="optimizer" in locked, **remember,
                             help="How the weights are updated; the reference used rmsprop (here it steps as "
                                  "the reference's Keras 2 did: epsilon added after the square root).")
         rate.number_input("Learning rate", 0.00001, hyper.MAX_LEARNING_RATE, start.learning_rate,
-                          step=0.0001, format="%.5f", key="train_learning_rate", **remember,
+                          step=0.0001, format="%.5f", key="train_learning_rate",
+                          disabled="learning_rate" in locked, **remember,
                           help="Size of each update (Keras default 0.001).")
         size, split, seed = st.columns(3)
         size.number_input("Training images", hyper.MIN_TRAIN_SIZE, hyper.MAX_TRAIN_SIZE, start.train_size,
@@ -135,7 +138,8 @@ def render_form(manager: JobManager, owner: str, can_train: bool) -> None:
         split.number_input("Validation split", 0.0, hyper.MAX_VALIDATION_SPLIT, start.validation_split,
                            step=0.05, key="train_validation_split", **remember,
                            help="Fraction of the training images held out to watch for overfitting.")
-        seed.number_input("Seed", 0, hyper.MAX_SEED, start.seed, key="train_seed", **remember,
+        seed.number_input("Seed", 0, hyper.MAX_SEED, start.seed, key="train_seed", disabled="seed" in locked,
+                          **remember,
                           help="Same seed, same starting weights and shuffling: the run can be repeated.")
         train_settings.render_optional_settings(start, remember)
         st.button("Train", type="primary", icon=":material/play_arrow:", disabled=not can_train,

@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -122,3 +122,21 @@ class StreamlitPage:
 def st_page(page: Page, app: Server) -> StreamlitPage:
     """The tab wrapped with Streamlit waits, pointed at the running app."""
     return StreamlitPage(page, app.url)
+
+
+@pytest.fixture
+def new_tab(browser: Browser) -> Iterator[Callable[[str], StreamlitPage]]:
+    """Open fresh browser contexts (one per person: own cookies, own `?u=`) on any server's URL; all are
+    closed at the end of the test."""
+    contexts = []
+
+    def open_tab(base_url: str) -> StreamlitPage:
+        context = browser.new_context(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
+        contexts.append(context)
+        tab = context.new_page()
+        tab.set_default_timeout(30_000)
+        return StreamlitPage(tab, base_url)
+
+    yield open_tab
+    for context in contexts:
+        context.close()

@@ -1,0 +1,45 @@
+"""Runs the teacher hid from the leaderboard (a joke name, a run that should not count); kept in the
+classroom database, undone with `show`."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from cnnlab.engine.classroom_db import classroom_db
+from cnnlab.engine.store import is_run_id
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS hidden_runs (
+    run_id TEXT PRIMARY KEY,
+    hidden_at REAL NOT NULL
+);
+"""
+
+
+class HiddenRuns:
+    """The set of hidden run ids under `root` (default `runs_root()`)."""
+
+    def __init__(self, root: Path | None = None) -> None:
+        """Remember where the database is; every call opens its own connection."""
+        self.root = root
+
+    def hide(self, run_id: object) -> bool:
+        """Hide a run from every leaderboard; False for something that is not a run id."""
+        if not is_run_id(run_id):
+            return False
+        with classroom_db(_SCHEMA, self.root) as db:
+            db.execute(
+                "INSERT OR IGNORE INTO hidden_runs (run_id, hidden_at) VALUES (?, ?)", (run_id, time.time())
+            )
+        return True
+
+    def show(self, run_id: object) -> None:
+        """Put a hidden run back on the leaderboard."""
+        with classroom_db(_SCHEMA, self.root) as db:
+            db.execute("DELETE FROM hidden_runs WHERE run_id = ?", (str(run_id),))
+
+    def ids(self) -> frozenset[str]:
+        """Every hidden run id."""
+        with classroom_db(_SCHEMA, self.root) as db:
+            return frozenset(row["run_id"] for row in db.execute("SELECT run_id FROM hidden_runs"))

@@ -1,0 +1,71 @@
+"""A challenge's leaderboard: each student's best run submitted while it was active, best first.
+
+Every run submitted during a challenge passed its limits in the job manager, so the challenge's window
+(start to end) picks its runs. Hidden runs are left out; names only, never owner tokens.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from cnnlab.core.scoring import ScoredRun, best_per_student
+from cnnlab.engine.challenges import SetChallenge
+from cnnlab.engine.store import JobState, RunRecord
+
+SCORED_STATES = frozenset({JobState.FINISHED, JobState.STOPPED})  # tested on the 10,000 test images
+
+
+@dataclass(frozen=True)
+class Standing:
+    """One row of the leaderboard."""
+
+    rank: int  # 1 = best
+    name: str
+    test_accuracy: float
+    params: int
+    epochs: int
+    elapsed_s: float | None
+    run_id: str  # for the teacher's "hide from the leaderboard"; the projector page never shows it
+
+
+def challenge_runs(
+    challenge: SetChallenge, runs: Iterable[RunRecord], hidden: frozenset[str]
+) -> list[ScoredRun]:
+    """The tested, visible runs submitted while `challenge` was active."""
+    return [
+        ScoredRun(
+            student=run.owner,
+            run_id=run.run_id,
+            test_accuracy=run.test_accuracy,
+            params=run.params,
+            created_at=run.created_at,
+            epochs=int(run.config.get("epochs", 0)),
+            elapsed_s=run.elapsed_s,
+        )
+        for run in runs
+        if run.state in SCORED_STATES
+        and run.test_accuracy is not None
+        and challenge.covers(run.created_at)
+        and run.run_id not in hidden
+    ]
+
+
+def standings(
+    challenge: SetChallenge, runs: Iterable[RunRecord], names: Mapping[str, str], hidden: frozenset[str]
+) -> list[Standing]:
+    """The leaderboard of `challenge`: one row per student (their best run), best first; a student missing
+    from `names` shows as "a student"."""
+    best = best_per_student(challenge_runs(challenge, runs, hidden))
+    return [
+        Standing(
+            rank,
+            names.get(run.student, "a student"),
+            run.test_accuracy,
+            run.params,
+            run.epochs,
+            run.elapsed_s,
+            run.run_id,
+        )
+        for rank, run in enumerate(best, start=1)
+    ]

@@ -1,0 +1,134 @@
+"""The class list: every student who opened the app gets a number ("Student 3") and may choose a name,
+unique in the class. Kept in the classroom database; names never contain or reveal owner tokens.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from cnnlab.core.names import clean_name, default_name, name_key, unique_name
+from cnnlab.engine.classroom_db import classroom_db
+from cnnlab.engine.owners import is_owner_token
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS students (
+    owner TEXT PRIMARY KEY,
+    number INTEGER NOT NULL UNIQUE,
+    name TEXT,
+    name_key TEXT UNIQUE,
+    joined_at REAL NOT NULL,
+    seen_share INTEGER NOT NULL DEFAULT 0
+);
+"""
+
+
+@dataclass(frozen=True)
+class Student:
+    """One student of the class."""
+
+    owner: str
+    number: int
+    chosen_name: str | None
+    seen_share: int  # id of the last shared stack this student opened or dismissed
+
+    @property
+    def name(self) -> str:
+        """What everyone sees: the chosen name, else "Student N"."""
+        return self.chosen_name or default_name(self.number)
+
+
+@dataclass(frozen=True)
+class Naming:
+    """The outcome of choosing a name: the name now in force and a message for the student."""
+
+    ok: bool
+    name: str | None
+    message: str
+
+
+class Roster:
+    """Students and their names in the classroom database under `root` (default `runs_root()`)."""
+
+    def __init__(self, root: Path | None = None) -> None:
+        """Remember where the database is; every call opens its own connection."""
+        self.root = root
+
+    def join(self, owner: str) -> Student:
+        """The student with this token, numbered on first sight (1, 2, 3, … in order of arrival)."""
+        if not is_owner_token(owner):
+            raise ValueError("a student is an owner token from cnnlab.engine.owners.new_owner_token()")
+        known = self.get(owner)
+        if known is not None:
+            return known
+        with classroom_db(_SCHEMA, self.root) as db:
+            db.execute("BEGIN IMMEDIATE")
+            row = db.execute("SELECT * FROM students WHERE owner = ?", (owner,)).fetchone()
+            if row is None:
+                number = db.execute("SELECT COALESCE(MAX(number), 0) + 1 FROM students").fetchone()[0]
+                db.execute(
+                    "INSERT INTO students (owner, number, joined_at) VALUES (?, ?, ?)",
+                    (owner, number, time.time()),
+                )
+                row = db.execute("SELECT * FROM students WHERE owner = ?", (owner,)).fetchone()
+        return _student(row)
+
+    def get(self, owner: object) -> Student | None:
+        """The student with this token, or None if it never joined."""
+        if not is_owner_token(owner):
+            return None
+        with classroom_db(_SCHEMA, self.root) as db:
+            row = db.execute("SELECT * FROM students WHERE owner = ?", (owner,)).fetchone()
+        return _student(row) if row else None
+
+    def students(self) -> list[Student]:
+        """Every student, in order of arrival."""
+        with classroom_db(_SCHEMA, self.root) as db:
+            rows = db.execute("SELECT * FROM students ORDER BY number").fetchall()
+        return [_student(row) for row in rows]
+
+    def names(self) -> dict[str, str]:
+        """Owner token → displayed name, for every student."""
+        return {student.owner: student.name for student in self.students()}
+
+    def set_name(self, owner: str, raw: object) -> Naming:
+        """Give the student a checked name; a name another student has (or another's "Student N") gets the
+        smallest free suffix and a message saying so. A refused name changes nothing."""
+        name, problem = clean_name(raw)
+        if name is None:
+            return Naming(False, None, problem or "")
+        student = self.join(owner)
+        for _ in range(5):  # another student may take the same name between our read and our write
+            with classroom_db(_SCHEMA, self.root) as db:
+                db.execute("BEGIN IMMEDIATE")
+                others = db.execute(
+                    "SELECT number, name_key FROM students WHERE owner != ?", (owner,)
+                ).fetchall()
+                taken = {row["name_key"] for row in others if row["name_key"]}
+                taken |= {name_key(default_name(row["number"])) for row in others}
+                given = unique_name(name, taken)
+                try:
+                    db.execute(
+                        "UPDATE students SET name = ?, name_key = ? WHERE owner = ?",
+                        (given, name_key(given), student.owner),
+                    )
+                except sqlite3.IntegrityError:
+                    continue
+            if given != name:
+                return Naming(True, given, f"Another student is already called {name}; you are {given}.")
+            return Naming(True, given, f"You are {given}.")
+        return Naming(False, None, "Too many students are choosing names right now; try again.")
+
+    def mark_share_seen(self, owner: str, share_id: int) -> None:
+        """Remember that the student opened or dismissed the shared stack `share_id`."""
+        self.join(owner)
+        with classroom_db(_SCHEMA, self.root) as db:
+            db.execute(
+                "UPDATE students SET seen_share = MAX(seen_share, ?) WHERE owner = ?", (share_id, owner)
+            )
+
+
+def _student(row: sqlite3.Row) -> Student:
+    return Student(row["owner"], row["number"], row["name"], row["seen_share"])

@@ -1,0 +1,105 @@
+"""`python -m cnnlab challenge set|show|end`: set the class a challenge before class, look at it, end it.
+
+Uses the same runs directory (`$CNNLAB_RUNS_DIR`) as the server, which enforces the challenge on every job
+submitted after it is set. Bad values exit with status 2 and one message per problem.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+from cnnlab.cli.inputs import EXIT_OK, UsageError
+from cnnlab.core.challenge import challenge_to_dict, describe_limits, parse_challenge
+from cnnlab.engine.challenges import ChallengeStore, SetChallenge
+
+
+def add_challenge_arguments(parser: argparse.ArgumentParser) -> None:
+    """The challenge command's actions: set (with its limits), show [--json], end."""
+    actions = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
+    setting = actions.add_parser("set", help="make a challenge the active one (ends the one before)")
+    setting.add_argument("--title", required=True, help="a few words naming the challenge")
+    setting.add_argument(
+        "--text", default="", help='one line for the class, e.g. "≥ 98 %% with ≤ 10,000 parameters"'
+    )
+    setting.add_argument("--max-params", metavar="N", help="most parameters a stack may have")
+    setting.add_argument("--max-macs", metavar="N", help="most multiply-accumulates per image")
+    setting.add_argument(
+        "--layers", metavar="TYPES", help="allowed layer types, e.g. Conv2D,MaxPooling2D,Dense"
+    )
+    setting.add_argument("--epochs", metavar="N", help="most epochs a run may train")
+    setting.add_argument("--train-images", metavar="N", help="most training images a run may use")
+    setting.add_argument(
+        "--lock",
+        metavar="FIELD=VALUE,…",
+        help="training settings fixed for everyone, e.g. optimizer=adam,batch_size=128 "
+        "(optimizer, learning_rate, batch_size, seed)",
+    )
+    show = actions.add_parser("show", help="print the active challenge, or the last one")
+    show.add_argument("--json", action="store_true", help="print machine-readable JSON")
+    actions.add_parser("end", help="end the active challenge; its leaderboard stays viewable")
+
+
+def parse_locks(text: str | None) -> dict[str, str] | None:
+    """ "optimizer=adam,batch_size=128" → {"optimizer": "adam", "batch_size": "128"}; UsageError for an item
+    without "="."""
+    if text is None:
+        return None
+    locks = {}
+    for item in filter(None, (part.strip() for part in text.split(","))):
+        field, equals, value = item.partition("=")
+        if not equals or not field.strip() or not value.strip():
+            raise UsageError(f"--lock takes FIELD=VALUE items separated by commas (got {item[:40]!r})")
+        locks[field.strip()] = value.strip()
+    return locks
+
+
+def challenge_json(entry: SetChallenge | None) -> dict:
+    """The `show --json` document: {"active": bool, "challenge": {...} or null, "started_at", "ended_at"}."""
+    if entry is None:
+        return {"active": False, "challenge": None, "started_at": None, "ended_at": None}
+    return {
+        "active": entry.active,
+        "challenge": challenge_to_dict(entry.challenge),
+        "started_at": entry.started_at,
+        "ended_at": entry.ended_at,
+    }
+
+
+def _describe(entry: SetChallenge) -> str:
+    status = "active" if entry.active else "ended"
+    lines = [f"{entry.challenge.title} ({status})"]
+    lines += [entry.challenge.text] if entry.challenge.text else []
+    limits = describe_limits(entry.challenge)
+    lines.append("limits: " + ("; ".join(limits) if limits else "none"))
+    return "\n".join(lines)
+
+
+def run_challenge(args: argparse.Namespace) -> int:
+    """Carry out set, show or end against the runs directory's classroom database."""
+    store = ChallengeStore()
+    if args.action == "set":
+        raw = {
+            "title": args.title,
+            "text": args.text,
+            "max_params": args.max_params,
+            "max_macs": args.max_macs,
+            "layers": args.layers,
+            "epochs": args.epochs,
+            "train_images": args.train_images,
+            "locks": parse_locks(args.lock),
+        }
+        challenge, problems = parse_challenge(raw)
+        if challenge is None:
+            raise UsageError("; ".join(problems))
+        print("Challenge set: " + _describe(store.start(challenge)))
+    elif args.action == "show":
+        entry = store.latest()
+        if args.json:
+            print(json.dumps(challenge_json(entry), ensure_ascii=False, indent=2))
+        else:
+            print(_describe(entry) if entry else "No challenge has been set.")
+    else:
+        ended = store.end()
+        print(f"Ended: {ended.challenge.title}" if ended else "No challenge is active; nothing to end.")
+    return EXIT_OK

@@ -1,0 +1,318 @@
+"""The teacher's dashboard: the class at a glance (refreshing itself), the queue with stop and cancel, the
+challenge form, sharing a stack, renaming, hiding runs from the leaderboard, and the exports."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from cnnlab.classroom.dashboard import StudentRow, class_rows, queue_order
+from cnnlab.classroom.export import models_zip, runs_csv
+from cnnlab.classroom.hidden_runs import HiddenRuns
+from cnnlab.classroom.leaderboard import standings
+from cnnlab.classroom.roster import Roster
+from cnnlab.classroom.shares import ShareBoard
+from cnnlab.core.challenge import LockField, describe_limits, parse_challenge
+from cnnlab.core.hyper import MAX_EPOCHS, MAX_TRAIN_SIZE, MIN_TRAIN_SIZE, Optimizer
+from cnnlab.core.layers import MAX_PARAMS, LayerType
+from cnnlab.core.presets import PRESETS
+from cnnlab.core.stack_doc import stack_from_spec
+from cnnlab.core.text import duration, plain
+from cnnlab.engine import jobs
+from cnnlab.engine.challenges import ChallengeStore
+from cnnlab.engine.drafts import current_stack
+from cnnlab.engine.jobs import JobManager, JobSnapshot, JobState
+from cnnlab.engine.store import ModelFormat, RunRecord
+from cnnlab.ui.job_view import STATE_WORDS, accuracy_text
+from cnnlab.ui.session import Level, flash, show_flashes
+
+REFRESH_S = 5  # seconds between redraws: "every few seconds" at a small cost to the server
+ALL_RUNS = 100_000
+OWN_STACK = "my current Build stack"
+
+
+def job_words(row: StudentRow) -> str:
+    """A student's current job in words: "queued #2", "training · epoch 1/3 · 91.2 %", "failed: …"."""
+    job = row.job
+    if job is None:
+        return "no runs yet"
+    if job.state == JobState.QUEUED:
+        return f"queued #{job.queue_position}"
+    if job.state in (JobState.RUNNING, JobState.STOPPING):
+        live = "" if job.accuracy is None else f" · {accuracy_text(job.accuracy)}"
+        return f"{STATE_WORDS[job.state]} · epoch {max(job.epoch, 1)}/{job.epochs}{live}"
+    if job.state in (JobState.FAILED, JobState.INTERRUPTED):
+        return f"{STATE_WORDS[job.state]}: {job.message}"
+    return f"{STATE_WORDS[job.state]} · {accuracy_text(job.accuracy)}"
+
+
+def _meets(row: StudentRow) -> str:
+    return {None: "—", True: "yes", False: "no"}[row.meets_challenge]
+
+
+def _class_table(rows: list[StudentRow]) -> list[dict[str, object]]:
+    return [
+        {
+            "Student": row.name,
+            "Stack parameters": "—" if row.stack_params is None else f"{row.stack_params:,}",
+            "Meets challenge": _meets(row),
+            "Runs": row.runs,
+            "Best test accuracy": accuracy_text(row.best_accuracy),
+            "Current job": job_words(row),
+        }
+        for row in rows
+    ]
+
+
+def _stop(manager: JobManager, snapshot: JobSnapshot) -> None:
+    if manager.stop(snapshot.job_id, snapshot.owner):
+        word = "Cancelled" if snapshot.state == JobState.QUEUED else "Stopping"
+        flash(Level.success, plain(f"{word}: {snapshot.name}."))
+    else:
+        flash(Level.info, "That job had already ended.")
+
+
+def _queue(manager: JobManager, live: list[JobSnapshot], names: dict[str, str]) -> None:
+    running, waiting = queue_order(live)
+    eta = manager.queue_plan().empty_in_s if live else None
+    summary = f"{len(running)} training, {len(waiting)} waiting"
+    summary += f" · the queue should be empty in about {duration(eta)}" if eta is not None else ""
+    st.markdown(f"**Queue:** {summary}")
+    for snapshot in [*running, *waiting]:
+        who, what, action = st.columns([2, 3, 1])
+        who.write(plain(names.get(snapshot.owner, "a student")))
+        place = (
+            f"queued #{snapshot.queue_position}"
+            if snapshot.state == JobState.QUEUED
+            else f"{STATE_WORDS[snapshot.state]} · epoch {max(snapshot.epoch, 1)}/{snapshot.epochs}"
+        )
+        what.write(plain(f"{snapshot.name} — {place}"))
+        label = "Cancel" if snapshot.state == JobState.QUEUED else "Stop"
+        action.button(
+            label,
+            key=f"teacher_stop_{snapshot.job_id}",
+            on_click=_stop,
+            args=(manager, snapshot),
+            disabled=snapshot.state == JobState.STOPPING,
+        )
+
+
+def class_glance() -> None:
+    """The class at a glance and the queue; redrawn every few seconds without a full-page rerun."""
+
+    @st.fragment(run_every=REFRESH_S)
+    def _glance() -> None:
+        manager = jobs.get_manager()
+        students = Roster().students()
+        live = manager.live_jobs()
+        active = ChallengeStore().active_challenge()
+        rows = class_rows(students, manager.store.all_runs(ALL_RUNS), live, active, current_stack)
+        show_flashes()
+        st.subheader(f"The class: {len(rows)} student{'s' * (len(rows) != 1)}")
+        if rows:
+            st.dataframe(_class_table(rows), hide_index=True, key="teacher_class_table")
+        else:
+            st.caption("Nobody has opened CNN Lab yet. Students open the server's address on their devices.")
+        _queue(manager, live, {s.owner: s.name for s in students})
+
+    _glance()
+
+
+# ------------------------------------------------------------------------------------------ the challenge
+
+
+def _set_challenge() -> None:
+    state = st.session_state
+    numbers = {
+        "max_params": "teacher_max_params",
+        "max_macs": "teacher_max_macs",
+        "epochs": "teacher_epochs",
+        "train_images": "teacher_train_images",
+    }
+    raw: dict[str, object] = {"title": state["teacher_title"], "text": state["teacher_text"]}
+    raw |= {field: state[key] or None for field, key in numbers.items()}
+    raw["layers"] = state["teacher_layers"] or None
+    raw["locks"] = {
+        str(field): state[f"teacher_lock_{field}_value"]
+        for field in LockField
+        if state[f"teacher_lock_{field}"]
+    }
+    challenge, problems = parse_challenge(raw)
+    if challenge is None:
+        for problem in problems:
+            flash(Level.error, plain(f"Challenge not set: {problem}"))
+        return
+    ChallengeStore().start(challenge)
+    flash(Level.success, plain(f"Challenge set: {challenge.title}. Every student page shows it now."))
+
+
+def _end_challenge() -> None:
+    ended = ChallengeStore().end()
+    flash(
+        Level.success if ended else Level.info,
+        plain(
+            f"Ended {ended.challenge.title}; its leaderboard is frozen."
+            if ended
+            else "No challenge was active."
+        ),
+    )
+
+
+def render_challenge() -> None:
+    """The active challenge and the form that sets a new one (ending the old), or ends it."""
+    entry = ChallengeStore().active()
+    if entry is not None:
+        limits = " · ".join(describe_limits(entry.challenge)) or "no limits"
+        st.markdown(plain(f"Active: {entry.challenge.title} — {limits}"))
+        st.button(
+            "End the challenge", key="teacher_end_challenge", icon=":material/flag:", on_click=_end_challenge
+        )
+    with st.form("teacher_challenge_form"):
+        st.text_input("Title", key="teacher_title", placeholder="Small and sharp")
+        st.text_input("Text", key="teacher_text", placeholder="≥ 98 % with at most 10,000 parameters")
+        params, macs, epochs, images = st.columns(4)
+        params.number_input("Max parameters", 0, MAX_PARAMS, 0, key="teacher_max_params", help="0: no limit")
+        macs.number_input("Max MACs per image", 0, 10**12, 0, key="teacher_max_macs", help="0: no limit")
+        epochs.number_input("Max epochs", 0, MAX_EPOCHS, 0, key="teacher_epochs", help="0: no limit")
+        images.number_input(
+            "Training images",
+            0,
+            MAX_TRAIN_SIZE,
+            0,
+            step=1000,
+            key="teacher_train_images",
+            help=f"Most training images per run ({MIN_TRAIN_SIZE}–{MAX_TRAIN_SIZE:,}); 0: no limit",
+        )
+        st.multiselect(
+            "Allowed layer types",
+            [str(kind) for kind in LayerType],
+            key="teacher_layers",
+            help="Empty: every type allowed",
+        )
+        st.caption("Locked training settings (students see your value and cannot change it)")
+        defaults = {LockField.learning_rate: 0.001, LockField.batch_size: 128, LockField.seed: 0}
+        for field in LockField:
+            lock, value = st.columns([1, 2], vertical_alignment="center")
+            lock.checkbox(f"Lock {field}", key=f"teacher_lock_{field}")
+            if field == LockField.optimizer:
+                value.selectbox("Optimizer", [str(o) for o in Optimizer], key=f"teacher_lock_{field}_value",
+                                index=list(Optimizer).index(Optimizer.ADAM), label_visibility="collapsed")
+            else:
+                value.number_input(str(field), value=defaults[field], key=f"teacher_lock_{field}_value",
+                                   label_visibility="collapsed",
+                                   format="%.5f" if field == LockField.learning_rate else None)
+        st.form_submit_button(
+            "Set challenge", type="primary", key="teacher_set_challenge", on_click=_set_challenge
+        )
+
+
+# --------------------------------------------------------------------------------- sharing and renaming
+
+
+def _share(owner: str) -> None:
+    choice = st.session_state["teacher_share_choice"]
+    if choice == OWN_STACK:
+        stack = current_stack(owner)
+        title = stack.get("name") or "the teacher's stack"
+    else:
+        preset = PRESETS[choice]
+        stack, title = stack_from_spec(preset.spec), preset.title
+    share = ShareBoard().share(str(title), stack)
+    flash(
+        Level.success,
+        plain(f"Shared {share.title} with the class: every student sees it on their next page."),
+    )
+
+
+def render_share(owner: str) -> None:
+    """Send a preset, or the teacher's own Build stack, to every student."""
+    st.selectbox(
+        "Stack to share",
+        [*PRESETS, OWN_STACK],
+        key="teacher_share_choice",
+        format_func=lambda name: PRESETS[name].title if name in PRESETS else name,
+    )
+    st.button(
+        "Share with the class", key="teacher_share", icon=":material/share:", on_click=_share, args=(owner,)
+    )
+
+
+def _rename() -> None:
+    students = {s.number: s for s in Roster().students()}
+    student = students.get(st.session_state["teacher_rename_who"])
+    if student is None:
+        return
+    naming = Roster().set_name(student.owner, st.session_state["teacher_rename_to"])
+    flash(
+        Level.success if naming.ok else Level.error,
+        plain(f"{student.name} is now {naming.name}." if naming.ok else naming.message),
+    )
+
+
+def render_rename() -> None:
+    """Give a student a name fit for the projector."""
+    students = Roster().students()
+    if not students:
+        st.caption("No students yet.")
+        return
+    names = {s.number: s.name for s in students}
+    st.selectbox("Student", list(names), key="teacher_rename_who", format_func=names.__getitem__)
+    st.text_input("New name", key="teacher_rename_to")
+    st.button("Rename", key="teacher_rename", on_click=_rename)
+
+
+# ----------------------------------------------------------------------------- leaderboard and exports
+
+
+def _hide(run_id: str, hide: bool) -> None:
+    (HiddenRuns().hide if hide else HiddenRuns().show)(run_id)
+
+
+def render_hiding(runs: list[RunRecord], names: dict[str, str]) -> None:
+    """The leaderboard as the teacher sees it, each row with Hide; hidden runs with Show again."""
+    entry = ChallengeStore().latest()
+    if entry is None:
+        st.caption("No challenge set yet.")
+        return
+    hidden = HiddenRuns().ids()
+    for standing in standings(entry, runs, names, hidden):
+        text, action = st.columns([5, 1])
+        text.write(
+            plain(
+                f"{standing.rank}. {standing.name} — {accuracy_text(standing.test_accuracy)}, "
+                f"{standing.params:,} parameters"
+            )
+        )
+        action.button(
+            "Hide", key=f"teacher_hide_{standing.run_id}", on_click=_hide, args=(standing.run_id, True)
+        )
+    for run in (run for run in runs if run.run_id in hidden):
+        text, action = st.columns([5, 1])
+        text.write(plain(f"hidden: {names.get(run.owner, 'a student')} — {accuracy_text(run.test_accuracy)}"))
+        action.button(
+            "Show again", key=f"teacher_show_{run.run_id}", on_click=_hide, args=(run.run_id, False)
+        )
+
+
+def render_exports(manager: JobManager, runs: list[RunRecord], names: dict[str, str]) -> None:
+    """Download every run as CSV, and every trained .h5 in one zip; both built only when clicked."""
+    csv, archive = st.columns(2)
+    csv.download_button(
+        "Every run (CSV)",
+        data=lambda: runs_csv(runs, names),
+        file_name="cnnlab-runs.csv",
+        mime="text/csv",
+        key="teacher_export_csv",
+        on_click="ignore",
+        icon=":material/table:",
+    )
+    archive.download_button(
+        "Every trained model (.zip of .h5)",
+        key="teacher_export_zip",
+        file_name="cnnlab-models.zip",
+        data=lambda: models_zip(
+            runs, names, lambda run: manager.store.model_file(run.run_id, run.owner, ModelFormat.H5)
+        ),
+        mime="application/zip",
+        on_click="ignore",
+        icon=":material/folder_zip:",
+    )

@@ -1,0 +1,43 @@
+"""Teacher: the class at a glance, the queue, challenges, shared stacks, exports (needs the teacher key)."""
+
+import streamlit as st
+
+from cnnlab.classroom.roster import Roster
+from cnnlab.engine import jobs
+from cnnlab.ui import session, teacher_view
+from cnnlab.ui.teacher_session import sign_in_from_url
+
+signed_in = sign_in_from_url()
+owner = session.start_page("Teacher")
+st.title("Teacher")
+if not signed_in:
+    st.info(
+        "This page is the teacher's dashboard and needs the teacher's link. On the server, run "
+        "`python -m cnnlab teacher-link` (or look for the `Teacher:` line printed when the server "
+        "started) and open that address.",
+        icon=":material/lock:",
+    )
+    st.stop()
+
+teacher_view.class_glance()
+manager = jobs.get_manager()
+runs = manager.store.all_runs(teacher_view.ALL_RUNS)
+names = Roster().names()
+
+challenge_column, class_column = st.columns(2, border=True)
+with challenge_column:
+    st.subheader("Challenge")
+    teacher_view.render_challenge()
+with class_column:
+    st.subheader("Share a stack with the class")
+    teacher_view.render_share(owner)
+    st.subheader("Rename a student")
+    teacher_view.render_rename()
+
+board_column, export_column = st.columns(2, border=True)
+with board_column:
+    st.subheader("Leaderboard runs")
+    teacher_view.render_hiding(runs, names)
+with export_column:
+    st.subheader("Export")
+    teacher_view.render_exports(manager, runs, names)

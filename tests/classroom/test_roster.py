@@ -1,0 +1,56 @@
+"""The class list: numbers in order of arrival, checked unique names, refusals that change nothing."""
+
+from __future__ import annotations
+
+import pytest
+
+from cnnlab.classroom.roster import Roster
+from cnnlab.engine.owners import new_owner_token
+
+
+def test_students_are_numbered_in_order_of_arrival_and_named_student_n() -> None:
+    roster = Roster()
+    first, second = new_owner_token(), new_owner_token()
+    assert roster.join(first).name == "Student 1"
+    assert roster.join(second).name == "Student 2"
+    assert roster.join(first).number == 1  # joining again changes nothing
+    assert roster.names() == {first: "Student 1", second: "Student 2"}
+
+
+def test_a_chosen_name_is_kept_across_a_restart() -> None:
+    owner = new_owner_token()
+    naming = Roster().set_name(owner, "  Ada ")
+    assert (naming.ok, naming.name, naming.message) == (True, "Ada", "You are Ada.")
+    assert Roster().get(owner).name == "Ada"  # a fresh object over the same database
+
+
+def test_a_clash_gets_a_suffix_and_says_so() -> None:
+    roster = Roster()
+    ada, other = new_owner_token(), new_owner_token()
+    roster.set_name(ada, "Ada")
+    naming = roster.set_name(other, "ada")
+    assert (naming.name, naming.message) == ("ada 2", "Another student is already called ada; you are ada 2.")
+    assert roster.set_name(ada, "Ada").name == "Ada"  # one's own name is no clash
+
+
+def test_a_name_cannot_take_another_students_number() -> None:
+    roster = Roster()
+    first, second = new_owner_token(), new_owner_token()
+    roster.join(first)
+    assert roster.set_name(second, "Student 1").name == "Student 1 2"
+
+
+@pytest.mark.parametrize("bad", ["", "x" * 10_000, "bell\x07", "\u202eevil"])
+def test_a_refused_name_changes_nothing(bad: str) -> None:
+    roster = Roster()
+    owner = new_owner_token()
+    roster.set_name(owner, "Ada")
+    naming = roster.set_name(owner, bad)
+    assert not naming.ok and naming.name is None and naming.message.startswith("Your name ")
+    assert roster.get(owner).name == "Ada"
+
+
+def test_a_student_is_an_owner_token() -> None:
+    with pytest.raises(ValueError, match="owner token"):
+        Roster().join("../../etc")
+    assert Roster().get("../../etc") is None

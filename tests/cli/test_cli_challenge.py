@@ -1,0 +1,127 @@
+"""`python -m cnnlab challenge set|show|end` and `teacher-link`: the same runs directory as the server,
+exit 2 with a clear message for bad values, which then change nothing."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from cnnlab.classroom.teacher_key import TEACHER_KEY_ENV
+from cnnlab.cli.main import main
+from cnnlab.engine.challenges import ChallengeStore
+
+SET = [
+    "challenge",
+    "set",
+    "--title",
+    "Small and sharp",
+    "--text",
+    "≥ 98 % with at most 10,000 parameters",
+    "--max-params",
+    "10000",
+    "--epochs",
+    "1",
+    "--train-images",
+    "2000",
+    "--layers",
+    "Conv2D,MaxPooling2D,Flatten,Dense",
+    "--lock",
+    "optimizer=adam,batch_size=128",
+]
+
+
+def test_set_show_and_end(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(SET) == 0
+    assert capsys.readouterr().out == (
+        "Challenge set: Small and sharp (active)\n≥ 98 % with at most 10,000 parameters\n"
+        "limits: at most 10,000 parameters; layers: Conv2D, MaxPooling2D, Flatten, Dense; at most 1 epoch; "
+        "at most 2,000 training images; optimizer = adam; batch_size = 128\n"
+    )
+    assert ChallengeStore().active().challenge.locked == {"optimizer": "adam", "batch_size": 128}
+    assert main(["challenge", "show", "--json"]) == 0
+    shown = json.loads(capsys.readouterr().out)
+    assert shown["active"] is True and shown["ended_at"] is None
+    assert shown["challenge"] == {
+        "title": "Small and sharp",
+        "text": "≥ 98 % with at most 10,000 parameters",
+        "max_params": 10000,
+        "max_macs": None,
+        "epochs": 1,
+        "train_images": 2000,
+        "layers": ["Conv2D", "MaxPooling2D", "Flatten", "Dense"],
+        "locks": {"optimizer": "adam", "batch_size": 128},
+    }
+    assert main(["challenge", "end"]) == 0
+    assert capsys.readouterr().out == "Ended: Small and sharp\n"
+    assert main(["challenge", "end"]) == 0
+    assert capsys.readouterr().out == "No challenge is active; nothing to end.\n"
+    assert main(["challenge", "show", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["active"] is False
+
+
+def test_show_without_any_challenge(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["challenge", "show"]) == 0
+    assert capsys.readouterr().out == "No challenge has been set.\n"
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (
+            ["--max-params", "-5"],
+            'max_params (parameters) must be a whole number from 1 to 10,000,000 (got "-5")',
+        ),
+        (
+            ["--max-params", "9" * 5000],
+            "max_params (parameters) must be a whole number from 1 to 10,000,000 (got ",
+        ),
+        (["--epochs", "1e9"], 'epochs (epochs) must be a whole number from 1 to 50 (got "1e9")'),
+        (["--layers", "Conv2D,Transformer"], 'unknown layer type "Transformer"; the types are Conv2D,'),
+        (["--lock", "colour=red"], 'unknown locked setting "colour"; one can lock optimizer, learning_rate,'),
+        (["--lock", "optimizer"], "--lock takes FIELD=VALUE items separated by commas (got 'optimizer')"),
+        (["--lock", "optimizer=adamw2"], "optimizer must be one of sgd, rmsprop, adam"),
+    ],
+)
+def test_bad_values_exit_2_with_a_message_and_change_nothing(
+    capsys: pytest.CaptureFixture[str], extra: list[str], message: str
+) -> None:
+    assert main(["challenge", "set", "--title", "Before"]) == 0
+    capsys.readouterr()
+    assert main(["challenge", "set", "--title", "T", *extra]) == 2
+    captured = capsys.readouterr()
+    assert captured.err.startswith("cnnlab challenge: ") and message in captured.err
+    assert "Traceback" not in captured.err and captured.out == ""
+    assert ChallengeStore().active().challenge.title == "Before"
+
+
+def test_a_missing_title_is_an_argparse_error(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_:
+        main(["challenge", "set", "--max-params", "10"])
+    assert exit_.value.code == 2 and "--title" in capsys.readouterr().err
+
+
+def test_teacher_link_prints_the_dashboard_address(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv(TEACHER_KEY_ENV, "k3y")
+    assert main(["teacher-link"]) == 0
+    assert capsys.readouterr().out == "Teacher: http://localhost:8501/Teacher?key=k3y\n"
+    assert main(["teacher-link", "--host", "192.168.1.20", "--port", "9000"]) == 0
+    assert capsys.readouterr().out == "Teacher: http://192.168.1.20:9000/Teacher?key=k3y\n"
+    assert main(["teacher-link", "--port", "99999"]) == 2
+    assert "--port must be a whole number from 1 to 65,535" in capsys.readouterr().err
+
+
+def test_the_command_line_runs_as_a_module(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(TEACHER_KEY_ENV, "k3y")
+    done = subprocess.run(
+        [sys.executable, "-m", "cnnlab", "teacher-link"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert (done.returncode, done.stdout) == (0, "Teacher: http://localhost:8501/Teacher?key=k3y\n")

@@ -1,0 +1,134 @@
+"""The class on student pages (AppTest): "Your name" on Home and in the sidebar, the challenge banner, Build's
+live limit checks, Train's filled-in and locked settings with the manager's refusal, a shared stack."""
+
+from __future__ import annotations
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from cnnlab.classroom.roster import Roster
+from cnnlab.classroom.shares import ShareBoard
+from cnnlab.core.challenge import parse_challenge
+from cnnlab.core.presets import preset_spec
+from cnnlab.core.stack_doc import stack_from_spec
+from cnnlab.engine.challenges import ChallengeStore
+from cnnlab.testing.apptest import BUILD, TRAIN, messages, metric, open_page, shown
+
+CHALLENGE = {
+    "title": "Small and sharp",
+    "text": "≥ 98 % with at most 10,000 parameters",
+    "max_params": 10_000,
+    "epochs": 1,
+    "train_images": 2000,
+    "locks": {"optimizer": "adam"},
+}
+BANNER = (
+    "**Challenge: Small and sharp** — ≥ 98 % with at most 10,000 parameters  \nat most 10,000 parameters · "
+    "at most 1 epoch · at most 2,000 training images · optimizer = adam"
+)
+
+
+def _start() -> None:
+    challenge, _ = parse_challenge(CHALLENGE)
+    ChallengeStore().start(challenge)
+
+
+def _sidebar_name(at: AppTest) -> str:
+    return next(shown(c.value) for c in at.sidebar.caption if c.value.startswith("You are"))
+
+
+def test_a_student_is_student_n_until_they_choose_a_name(manager) -> None:
+    at = open_page()
+    assert not at.exception
+    assert at.text_input(key="home_name").label == "Your name"
+    assert _sidebar_name(at) == "You are **Student 1**"
+    at.text_input(key="home_name").input("  **<b>Ada</b>** ").run()
+    assert messages(at, "success") == ["You are **<b>Ada</b>**."]
+    assert _sidebar_name(at) == "You are ****<b>Ada</b>****"  # bold around the literal, escaped name
+    assert at.text_input(key="home_name").value == "**<b>Ada</b>**"
+    assert Roster().get(at.query_params["u"]).name == "**<b>Ada</b>**"
+
+
+@pytest.mark.parametrize(
+    ("bad", "message"),
+    [
+        ("", "Your name is empty; type 1 to 24 characters"),
+        ("x" * 10_000, "Your name is 10,000 characters long; the limit is 24"),
+        (
+            "Ada\x1b[31m",
+            "Your name contains invisible or control characters; use letters, digits, punctuation or emoji",
+        ),
+    ],
+)
+def test_a_bad_name_gets_a_message_and_changes_nothing(manager, bad: str, message: str) -> None:
+    at = open_page()
+    at.text_input(key="home_name").input("Ada").run()
+    at.text_input(key="home_name").input(bad).run()
+    assert messages(at, "error") == [message]
+    assert Roster().get(at.query_params["u"]).name == "Ada"
+    assert at.text_input(key="home_name").value == "Ada"
+
+
+def test_the_name_can_be_changed_in_the_sidebar_and_a_clash_gets_a_suffix(manager) -> None:
+    first = open_page()
+    first.text_input(key="home_name").input("Ada").run()
+    at = open_page(BUILD)
+    at.text_input(key="sidebar_name").input("ada").run()
+    assert "Another student is already called ada; you are ada 2." in messages(at, "success")
+    assert _sidebar_name(at) == "You are **ada 2**"
+
+
+def test_every_student_page_shows_the_challenge(manager) -> None:
+    _start()
+    for page in (None, BUILD, TRAIN, "pages/3_Results.py", "pages/5_Compare.py"):
+        at = open_page(page)
+        assert not at.exception
+        assert BANNER in [shown(m) for m in messages(at, "info")]
+
+
+def test_build_shows_each_limit_live(manager) -> None:
+    _start()
+    at = open_page(BUILD, preset="convnet")
+    assert messages(at, "error") == ["60,874 parameters — over the limit of 10,000 by 50,874"]
+    at = open_page(BUILD, preset="tiny")
+    tiny = metric(at, "Parameters")
+    assert f"{tiny} parameters — within the limit of 10,000" in messages(at, "success")
+
+
+def test_train_takes_the_challenge_settings_locks_the_optimizer_and_refuses_a_big_stack(manager) -> None:
+    _start()
+    at = open_page(BUILD, preset="convnet")
+    at.switch_page(TRAIN).run()
+    assert at.number_input(key="train_epochs").value == 1
+    assert at.number_input(key="train_train_size").value == 2000
+    optimizer = at.selectbox(key="train_optimizer")
+    assert (optimizer.value, optimizer.disabled) == ("adam", True)
+    assert not at.number_input(key="train_epochs").disabled
+    at.button(key="train_submit").click().run()
+    assert messages(at, "error") == [
+        "Not started: Small and sharp: 60,874 parameters — over the limit of 10,000 by 50,874."
+    ]
+    assert manager.jobs(at.query_params["u"]) == []
+
+
+def test_a_shared_stack_is_offered_and_opening_it_keeps_the_own_stack_one_click_away(manager) -> None:
+    at = open_page(BUILD, preset="convnet")
+    ShareBoard().share("Small convnet", stack_from_spec(preset_spec("tiny")))
+    at.run()
+    assert metric(at, "Parameters") == "60,874"  # nobody's stack is replaced without their click
+    assert any(shown(m.value) == "Your teacher shared *Small convnet*: open it" for m in at.markdown)
+    at.button(key="class_share_open").click().run()
+    tiny = metric(at, "Parameters")
+    assert tiny != "60,874"
+    assert not [m for m in at.markdown if "Your teacher shared" in m.value]
+    at.button(key="build_bring_back").click().run()
+    assert metric(at, "Parameters") == "60,874"
+
+
+def test_a_dismissed_share_stays_dismissed(manager) -> None:
+    at = open_page(BUILD)
+    ShareBoard().share("Small convnet", stack_from_spec(preset_spec("tiny")))
+    at.run()
+    at.button(key="class_share_dismiss").click().run()
+    assert not [m for m in at.markdown if "Your teacher shared" in m.value]
+    assert metric(at, "Parameters") == "0"

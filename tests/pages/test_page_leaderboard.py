@@ -1,0 +1,76 @@
+"""/Leaderboard in AppTest: no key needed; the active (or last) challenge by name, never tokens."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+
+import pytest
+
+from cnnlab.classroom.roster import Roster
+from cnnlab.core.challenge import parse_challenge
+from cnnlab.engine.challenges import ChallengeStore
+from cnnlab.engine.jobs import JobLimits, JobManager
+from cnnlab.engine.owners import new_owner_token
+from cnnlab.engine.store import RunStore
+from cnnlab.testing.apptest import messages, open_page, shown
+from cnnlab.testing.classroom import conv_stack, finished_run
+from cnnlab.testing.engine import ScriptedRunner
+
+LEADERBOARD = "pages/7_Leaderboard.py"
+
+
+@pytest.fixture
+def scripted(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[JobManager, ScriptedRunner]]:
+    runner = ScriptedRunner()
+    manager = JobManager(store=RunStore(), runner=runner, limits=JobLimits(max_running=1))
+    monkeypatch.setattr(sys, "_cnnlab_job_manager", manager, raising=False)
+    monkeypatch.setitem(sys.modules, "__main__", sys.modules["__main__"])
+    yield manager, runner
+    manager.shutdown()
+
+
+def test_no_challenge_yet_says_so(scripted) -> None:
+    at = open_page(LEADERBOARD)
+    assert not at.exception
+    assert messages(at, "info") == [
+        "No challenge has been set yet. The teacher sets one on the dashboard, or "
+        "with `python -m cnnlab challenge set --title …`."
+    ]
+
+
+def test_the_standings_best_first_with_names_only(scripted) -> None:
+    manager, runner = scripted
+    ada, bob = new_owner_token(), new_owner_token()
+    Roster().set_name(ada, "**<b>Ada</b>**")
+    Roster().set_name(bob, "Bob")
+    challenge, _ = parse_challenge(
+        {
+            "title": "Small and sharp",
+            "text": "≥ 98 %",
+            "max_params": 10_000,
+            "epochs": 1,
+            "train_images": 2000,
+            "locks": {"optimizer": "adam"},
+        }
+    )
+    ChallengeStore().start(challenge)
+    finished_run(manager, runner, ada, conv_stack(4), 0.9512)
+    finished_run(manager, runner, bob, conv_stack(5), 0.9734)
+    at = open_page(LEADERBOARD)
+    assert not at.exception
+    assert at.header[0].value == "Small and sharp"
+    assert shown(at.caption[0].value) == (
+        "at most 10,000 parameters · at most 1 epoch · at most 2,000 training images · optimizer = adam"
+    )
+    table = next(m.value for m in at.markdown if m.value.startswith("| # |"))
+    rows = [shown(line) for line in table.splitlines()[2:]]
+    assert rows == [
+        "| 1 | Bob | **97.34 %** | 8,510 | 1 | 0 s |",
+        "| 2 | **<b>Ada</b>** | **95.12 %** | 6,810 | 1 | 0 s |",
+    ]
+    page = " ".join(m.value for m in at.markdown)
+    assert ada not in page and bob not in page and "Results" not in page
+    ChallengeStore().end()
+    at = open_page(LEADERBOARD)
+    assert shown(at.header[0].value) == "Small and sharp (ended — final standings)"

@@ -1,0 +1,238 @@
+"""/Teacher in AppTest: nothing about the class without the key; with it, the class at a glance, the queue
+with stop and cancel, setting and ending a challenge, sharing a stack, renaming, hiding a run, exports."""
+
+from __future__ import annotations
+
+import re
+import sys
+from collections.abc import Iterator
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from cnnlab.classroom.hidden_runs import HiddenRuns
+from cnnlab.classroom.roster import Roster
+from cnnlab.classroom.shares import ShareBoard
+from cnnlab.classroom.teacher_key import TEACHER_KEY_ENV
+from cnnlab.core.challenge import parse_challenge
+from cnnlab.core.presets import PRESETS
+from cnnlab.engine.challenges import ChallengeStore
+from cnnlab.engine.jobs import JobLimits, JobManager, JobState
+from cnnlab.engine.owners import new_owner_token
+from cnnlab.engine.store import RunStore
+from cnnlab.testing.apptest import BUILD, messages, open_page
+from cnnlab.testing.classroom import CHALLENGE_CONFIG, conv_stack, finished_run
+from cnnlab.testing.engine import ScriptedRunner, wait_until
+
+TEACHER = "pages/6_Teacher.py"
+KEY = "teacher-key-for-tests"
+LOCKED_OUT = (
+    "This page is the teacher's dashboard and needs the teacher's link. On the server, run "
+    "python -m cnnlab teacher-link (or look for the Teacher: line printed when the server started) "
+    "and open that address."
+)
+
+
+@pytest.fixture(autouse=True)
+def _key(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(TEACHER_KEY_ENV, KEY)
+
+
+@pytest.fixture
+def scripted(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[JobManager, ScriptedRunner]]:
+    """The server's job manager for this test, with tasks that do what the test sends them."""
+    runner = ScriptedRunner()
+    manager = JobManager(store=RunStore(), runner=runner, limits=JobLimits(max_running=1))
+    monkeypatch.setattr(sys, "_cnnlab_job_manager", manager, raising=False)
+    monkeypatch.setitem(sys.modules, "__main__", sys.modules["__main__"])
+    yield manager, runner
+    manager.shutdown()
+
+
+def _texts(at: AppTest) -> str:
+    return " ".join([*(m.value for m in at.markdown), *(m.value for m in at.caption), *messages(at, "info")])
+
+
+@pytest.mark.parametrize(
+    "query",
+    [{}, {"key": ""}, {"key": "wrong"}, {"key": KEY + "x"}, {"key": "k" * 100_000}, {"key": KEY.upper()}],
+)
+def test_without_the_key_the_page_shows_nothing_about_the_class(scripted, query: dict) -> None:
+    manager, runner = scripted
+    owner = new_owner_token()
+    Roster().set_name(owner, "Ada")
+    finished_run(manager, runner, owner, conv_stack(4), 0.97)
+    at = open_page(TEACHER, **query)
+    assert not at.exception
+    assert [m.replace("`", "") for m in messages(at, "info")] == [LOCKED_OUT]
+    assert "Ada" not in _texts(at) and not at.dataframe
+    assert not [button for button in at.button if button.key.startswith("teacher_")]
+
+
+def test_the_key_in_another_pages_address_grants_nothing(scripted) -> None:
+    at = open_page(BUILD, key=KEY)
+    assert not at.exception
+    assert "Teacher" not in [link.label for link in at.sidebar.get("page_link")]
+    at.query_params.pop("key")  # then open /Teacher as its sidebar link would, without a key
+    at.switch_page(TEACHER).run()
+    assert [m.replace("`", "") for m in messages(at, "info")] == [LOCKED_OUT]
+
+
+def test_the_class_at_a_glance_and_the_queue(scripted) -> None:
+    manager, runner = scripted
+    ada, bob, cy = new_owner_token(), new_owner_token(), new_owner_token()
+    Roster().set_name(ada, "**<b>Ada</b>**")
+    Roster().join(bob)
+    Roster().join(cy)
+    finished_run(manager, runner, ada, conv_stack(4), 0.9712)
+    manager.submit(bob, conv_stack(4), CHALLENGE_CONFIG)
+    manager.submit(cy, conv_stack(5), CHALLENGE_CONFIG)
+    wait_until(lambda: len(runner.tasks) == 2)
+    at = open_page(TEACHER, key=KEY)
+    assert not at.exception
+    table = at.dataframe[0].value
+    assert table.to_dict("records") == [
+        {
+            "Student": "**<b>Ada</b>**",
+            "Stack parameters": "—",
+            "Meets challenge": "—",
+            "Runs": 1,
+            "Best test accuracy": "97.12 %",
+            "Current job": "finished · 97.12 %",
+        },
+        {
+            "Student": "Student 2",
+            "Stack parameters": "—",
+            "Meets challenge": "—",
+            "Runs": 1,
+            "Best test accuracy": "—",
+            "Current job": "training · epoch 1/1",
+        },
+        {
+            "Student": "Student 3",
+            "Stack parameters": "—",
+            "Meets challenge": "—",
+            "Runs": 1,
+            "Best test accuracy": "—",
+            "Current job": "queued #1",
+        },
+    ]
+    queue = next(m.value for m in at.markdown if m.value.startswith("**Queue:**"))
+    assert re.fullmatch(r"\*\*Queue:\*\* 1 training, 1 waiting · the queue should be empty in about \d+ s",
+                        queue)
+    assert [b.label for b in at.button if b.key.startswith("teacher_stop_")] == ["Stop", "Cancel"]
+
+
+def test_the_teacher_stops_a_running_job_and_cancels_a_queued_one(scripted) -> None:
+    manager, runner = scripted
+    bob, cy = new_owner_token(), new_owner_token()
+    running = manager.submit(bob, conv_stack(4), CHALLENGE_CONFIG)
+    queued = manager.submit(cy, conv_stack(4), CHALLENGE_CONFIG)
+    wait_until(lambda: len(runner.tasks) == 1)
+    at = open_page(TEACHER, key=KEY)
+    at.button(key=f"teacher_stop_{queued}").click().run()
+    assert manager.snapshot(queued, cy).state == JobState.STOPPED
+    at.button(key=f"teacher_stop_{running}").click().run()
+    assert manager.snapshot(running, bob).state == JobState.STOPPING
+    wait_until(lambda: runner.tasks[0].stop_requested)
+    assert "Stopping: conv4." in messages(at, "success")
+
+
+def test_the_key_stays_in_the_session_across_pages(scripted) -> None:
+    at = open_page(TEACHER, key=KEY)
+    at.switch_page(BUILD).run()
+    assert "Teacher" in [link.label for link in at.sidebar.get("page_link")]
+    at.query_params.pop("key", None)
+    at.switch_page(TEACHER).run()
+    assert not messages(at, "info") and at.dataframe is not None
+
+
+def test_setting_and_ending_a_challenge(scripted) -> None:
+    at = open_page(TEACHER, key=KEY)
+    at.text_input(key="teacher_title").input("Small and sharp")
+    at.number_input(key="teacher_max_params").set_value(10_000)
+    at.number_input(key="teacher_epochs").set_value(1)
+    at.number_input(key="teacher_train_images").set_value(2000)
+    at.checkbox(key="teacher_lock_optimizer").check()
+    at.selectbox(key="teacher_lock_optimizer_value").select("adam")
+    at.button(key="teacher_set_challenge").click().run()
+    assert messages(at, "success") == ["Challenge set: Small and sharp. Every student page shows it now."]
+    challenge, _ = parse_challenge(
+        {
+            "title": "Small and sharp",
+            "max_params": 10_000,
+            "epochs": 1,
+            "train_images": 2000,
+            "locks": {"optimizer": "adam"},
+        }
+    )
+    assert ChallengeStore().active_challenge() == challenge
+    at.button(key="teacher_end_challenge").click().run()
+    assert ChallengeStore().active() is None
+    assert "Ended Small and sharp; its leaderboard is frozen." in messages(at, "success")
+
+
+@pytest.mark.parametrize(
+    ("title", "images", "message"),
+    [
+        ("", 0, "Challenge not set: title is required: a few words naming the challenge"),
+        (
+            "T",
+            50,
+            "Challenge not set: train_images (training images) must be a whole number from 100 to 60,000 "
+            "(got 50)",
+        ),
+    ],
+)
+def test_a_bad_challenge_is_refused_and_changes_nothing(
+    scripted, title: str, images: int, message: str
+) -> None:
+    at = open_page(TEACHER, key=KEY)
+    at.text_input(key="teacher_title").input(title)
+    at.number_input(key="teacher_train_images").set_value(images)
+    at.button(key="teacher_set_challenge").click().run()
+    assert messages(at, "error") == [message]
+    assert ChallengeStore().latest() is None
+
+
+def test_sharing_a_preset_and_renaming_a_student(scripted) -> None:
+    owner = new_owner_token()
+    Roster().set_name(owner, "xXx_rude_xXx")
+    at = open_page(TEACHER, key=KEY)
+    at.selectbox(key="teacher_share_choice").set_value("lenot")
+    at.button(key="teacher_share").click().run()
+    share = ShareBoard().latest()
+    assert share.title == PRESETS["lenot"].title and len(share.stack["layers"]) == 9
+    at.selectbox(key="teacher_rename_who").set_value(1)
+    at.text_input(key="teacher_rename_to").input("Ada")
+    at.button(key="teacher_rename").click().run()
+    assert Roster().get(owner).name == "Ada"
+    assert "xXx_rude_xXx is now Ada." in messages(at, "success")
+
+
+def test_hiding_a_run_from_the_leaderboard(scripted) -> None:
+    manager, runner = scripted
+    owner = new_owner_token()
+    challenge, _ = parse_challenge({"title": "T"})
+    ChallengeStore().start(challenge)
+    run_id = finished_run(manager, runner, owner, conv_stack(4), 0.97)
+    at = open_page(TEACHER, key=KEY)
+    at.button(key=f"teacher_hide_{run_id}").click().run()
+    assert HiddenRuns().ids() == {run_id}
+    at.button(key=f"teacher_show_{run_id}").click().run()
+    assert HiddenRuns().ids() == frozenset()
+
+
+def test_the_exports_are_offered(scripted) -> None:
+    at = open_page(TEACHER, key=KEY)
+    labels = [element.proto.label for element in at.get("download_button")]
+    assert labels == ["Every run (CSV)", "Every trained model (.zip of .h5)"]
+
+
+def test_the_teacher_on_student_pages_is_not_counted_as_a_student(scripted) -> None:
+    at = open_page(TEACHER, key=KEY)
+    at.switch_page("app.py").run()
+    assert not at.exception
+    assert "You are the teacher." in [c.value for c in at.sidebar.caption]
+    assert not [t for t in at.text_input if t.key == "home_name"]
+    assert Roster().students() == []
