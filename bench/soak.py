@@ -5,9 +5,9 @@
 This process plays the web server: it owns the `JobManager`, submits each job as a student would (a new owner
 every time, the next job waiting while one trains, as in class) and polls `snapshot` and `jobs` while it
 trains, as the pages do. After job 2 and every 10 jobs it prints its own resident memory (RSS), how many
-worker processes are alive and the RSS of the one training (each job runs in a fresh worker that exits
-afterwards, so no worker lives long). Pass: the server's RSS grows less than 10 % from job 10 to the last
-(issue 6) and from job 2 to job 10 (issue 4).
+worker processes are alive and the RSS of the one training (a worker takes up to 25 jobs, or exits once it
+has grown past 2 GB, so no worker lives for the whole day). Pass: the server's RSS grows less than 10 % from
+job 10 to the last (issue 6) and from job 2 to job 10 (issue 4).
 """
 
 from __future__ import annotations

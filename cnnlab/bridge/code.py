@@ -7,6 +7,7 @@ import json
 from cnnlab.core.hyper import Optimizer, TrainConfig
 from cnnlab.core.keras_args import layer_arguments, model_name
 from cnnlab.core.layers import NetworkSpec
+from cnnlab.core.optimizer_args import optimizer_arguments, schedule_arguments, total_steps
 
 
 def keras_code(spec: NetworkSpec, run: TrainConfig | None = None) -> str:
@@ -38,11 +39,11 @@ def keras_code(spec: NetworkSpec, run: TrainConfig | None = None) -> str:
 
 def _training_lines(run: TrainConfig, name: str) -> list[str]:
     """The Keras intro post's training code with a run's settings (MNIST as Keras downloads it)."""
-    optimizer = f"keras.optimizers.{run.optimizer.keras_class}(learning_rate={run.learning_rate!r})"
     held_out = f"{run.validation_split:.0%} held out to validate" if run.validation_split else "none held out"
     lines = [
         f"# As trained in CNN Lab: {run.epochs} epoch(s) on {run.train_size:,} MNIST training images",
-        f"# ({held_out}), {run.optimizer}, batch {run.batch_size}, learning rate {run.learning_rate:g}.",
+        f"# ({held_out}), {run.optimizer}, batch {run.batch_size}, learning rate {run.learning_rate:g}"
+        f" ({run.schedule}).",
     ]
     if run.optimizer is Optimizer.RMSPROP:
         lines.append("# CNN Lab's rmsprop steps as Keras 2's did (epsilon after the square root): "
@@ -54,7 +55,8 @@ def _training_lines(run: TrainConfig, name: str) -> list[str]:
         f"train_labels = train_labels[:{run.train_size}]",
         'test_images = test_images.reshape((-1, 28, 28, 1)).astype("float32") / 255',
         "",
-        f"model.compile(optimizer={optimizer},",
+        *_optimizer_lines(run),
+        "model.compile(optimizer=optimizer,",
         '              loss="sparse_categorical_crossentropy", metrics=["accuracy"])',
         f"model.fit(train_images, train_labels, epochs={run.epochs}, batch_size={run.batch_size}, "
         f"validation_split={run.validation_split!r})",
@@ -63,6 +65,22 @@ def _training_lines(run: TrainConfig, name: str) -> list[str]:
         f"model.save({_python(name + '.h5')})",
     ]
     return lines
+
+
+def _optimizer_lines(run: TrainConfig) -> list[str]:
+    """`optimizer = keras.optimizers.Adam(...)` with the run's schedule and settings, Keras's own classes."""
+    settings = "".join(f", {name}={value!r}" for name, value in optimizer_arguments(run).items())
+    schedule = schedule_arguments(run)
+    if schedule is None:
+        rate = run.learning_rate
+        return [f"optimizer = keras.optimizers.{run.optimizer.keras_class}(learning_rate={rate!r}{settings})"]
+    arguments = ", ".join(f"{name}={value!r}" for name, value in schedule.items())
+    return [
+        f"# {run.schedule} learning rate over {total_steps(run):,} steps ({run.epochs} epoch(s) of "
+        f"{run.steps_per_epoch:,} batches)",
+        f"schedule = keras.optimizers.schedules.CosineDecay({arguments})",
+        f"optimizer = keras.optimizers.{run.optimizer.keras_class}(learning_rate=schedule{settings})",
+    ]
 
 
 def _python(value: object) -> str:

@@ -13,7 +13,8 @@ from __future__ import annotations
 import keras
 from keras import ops
 
-from cnnlab.core.hyper import Optimizer
+from cnnlab.core.hyper import Optimizer, TrainConfig
+from cnnlab.core.optimizer_args import optimizer_arguments, schedule_arguments
 
 
 class Keras2RMSprop(keras.optimizers.RMSprop):
@@ -30,11 +31,22 @@ class Keras2RMSprop(keras.optimizers.RMSprop):
         self.assign_sub(variable, step)
 
 
-def make_optimizer(choice: Optimizer, learning_rate: float) -> keras.optimizers.Optimizer:
-    """A fresh optimizer for one training job: `Keras2RMSprop` for rmsprop, Keras's own class otherwise."""
-    if choice is Optimizer.RMSPROP:
-        return Keras2RMSprop(learning_rate=learning_rate)
-    return getattr(keras.optimizers, choice.keras_class)(learning_rate=learning_rate)
+def learning_rate(config: TrainConfig) -> float | keras.optimizers.schedules.LearningRateSchedule:
+    """The run's rate: a number when constant, else Keras's `CosineDecay` (see `core.optimizer_args`)."""
+    arguments = schedule_arguments(config)
+    if arguments is None:
+        return config.learning_rate
+    return keras.optimizers.schedules.CosineDecay(**arguments)
+
+
+def make_optimizer(config: TrainConfig) -> keras.optimizers.Optimizer:
+    """A fresh optimizer for one training job, with the run's schedule and settings (betas, momentum):
+    `Keras2RMSprop` for rmsprop, Keras's own class otherwise."""
+    rate = learning_rate(config)
+    if config.optimizer is Optimizer.RMSPROP:
+        return Keras2RMSprop(learning_rate=rate)
+    optimizer_class = getattr(keras.optimizers, config.optimizer.keras_class)
+    return optimizer_class(learning_rate=rate, **optimizer_arguments(config))
 
 
 def portable_optimizer(

@@ -2,10 +2,11 @@
 
 The same trainer as the web app's jobs (`engine.trainer`), run here directly: a progress bar on stderr (unless
 `--json`), then test accuracy, seconds per epoch and samples per second. Settings are checked by
-`parse_train_config`, so a bad value gets the same message as on the Train page and exit status 2. Ctrl-C
-stops at the next batch and still tests and saves the model trained so far. With `--ray ADDRESS` the job runs
-on a Ray cluster through the server's Ray runner instead (`cli.ray_train`); `--json` names the runner and the
-computer that trained it.
+`parse_train_config`, so a bad value gets the same message as on the Train page and exit status 2. A preset
+that carries training settings (`fast`) trains with them; each flag given overrides one. Ctrl-C stops at the
+next batch and still tests and saves the model trained so far. With `--ray ADDRESS` the job runs on a Ray
+cluster through the server's Ray runner instead (`cli.ray_train`); `--json` names the runner and the computer
+that trained it.
 """
 
 from __future__ import annotations
@@ -22,7 +23,14 @@ from collections.abc import Callable
 from pathlib import Path
 
 from cnnlab.core.arithmetic import trainability
-from cnnlab.core.hyper import Optimizer, TrainConfig, config_to_dict, parse_train_config
+from cnnlab.core.hyper import (
+    Optimizer,
+    Schedule,
+    TrainConfig,
+    config_to_dict,
+    parse_train_config,
+    without_unused,
+)
 from cnnlab.core.mnist import TEST_IMAGES
 from cnnlab.core.presets import PRESETS
 from cnnlab.core.spec_json import spec_to_dict
@@ -39,6 +47,12 @@ _OPTIONS = {  # command-line flag → TrainConfig field
     "limit": "train_size",
     "validation_split": "validation_split",
     "seed": "seed",
+    "schedule": "schedule",
+    "warmup_fraction": "warmup_fraction",
+    "final_fraction": "final_fraction",
+    "beta_1": "beta_1",
+    "beta_2": "beta_2",
+    "momentum": "momentum",
 }
 
 
@@ -54,10 +68,34 @@ def add_train_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--limit", metavar="N", help="use the first N of the 60,000 images (default all)")
     parser.add_argument("--validation-split", metavar="F", help="fraction held out (default 0.1)")
     parser.add_argument("--seed", metavar="S", help="random seed (default 0)")
+    parser.add_argument("--schedule", metavar="S", help=f"learning rate over the run: {', '.join(Schedule)} "
+                                                        "(default constant)")
+    parser.add_argument("--warmup-fraction", metavar="F", help="one-cycle: share of steps climbing "
+                                                               "(default 0.25)")
+    parser.add_argument("--final-fraction", metavar="F", help="one-cycle, cosine: last rate / rate "
+                                                              "(default 0)")
+    parser.add_argument("--beta-1", metavar="B", help="adam, adamw, nadam, adamax (default 0.9)")
+    parser.add_argument("--beta-2", metavar="B", help="adam, adamw, nadam, adamax (default 0.999)")
+    parser.add_argument("--momentum", metavar="M", help="sgd (default 0)")
     parser.add_argument("--out", metavar="PATH.h5", help="model file, .h5 or .keras (default NAME.h5)")
     parser.add_argument("--json", action="store_true", help="print one JSON object, no progress bar")
     parser.add_argument("--ray", metavar="ADDRESS",
                         help="train on the Ray cluster at ADDRESS (auto, HOST:6379 or ray://HOST:10001)")
+
+
+def _settings(args: argparse.Namespace) -> dict:
+    """The training settings to check: a preset's own (if it carries any), each flag given overriding one.
+
+    A preset's optimizer settings that a flag's other optimizer or schedule does not use are dropped
+    (`--preset fast --optimizer sgd` trains without the fast recipe's betas); flags are kept as given.
+    """
+    flags = {field: getattr(args, option) for option, field in _OPTIONS.items()
+             if getattr(args, option) is not None}
+    training = PRESETS[args.preset].training if args.preset is not None else None
+    if training is None:
+        return flags
+    choices = {name: flags[name] for name in ("optimizer", "schedule") if name in flags}
+    return without_unused(config_to_dict(training) | choices) | flags
 
 
 def _output_path(text: str | None, name: str) -> Path:
@@ -156,8 +194,7 @@ def run_train(args: argparse.Namespace) -> int:
         lines = "\n".join(f"  {problem}" for problem in check.problems)
         raise UsageError(f"this stack cannot be trained:\n{lines}")
     analysis = check.analysis
-    settings = {field: getattr(args, option) for option, field in _OPTIONS.items()
-                if getattr(args, option) is not None}
+    settings = _settings(args)
     config, config_problems = parse_train_config(settings)
     if config is None:
         lines = "\n".join(f"  {problem}" for problem in config_problems)

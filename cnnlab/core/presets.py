@@ -1,9 +1,15 @@
-"""Ready-made stacks: the Keras intro post's convnet and LeNot, and contrasts that teach one idea each."""
+"""Ready-made stacks: the Keras intro post's convnet and LeNot, a fast recipe, and contrasts teaching one idea
+each.
+
+A preset may carry the training settings it was made for (`Preset.training`, the fast recipe does): Train
+fills them in and `cnnlab train --preset` uses them; every other preset trains with the Train page's defaults.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from cnnlab.core.hyper import Optimizer, Schedule, TrainConfig
 from cnnlab.core.layers import (
     Activation,
     BatchNormalization,
@@ -33,12 +39,20 @@ def _conv(filters: int, side: int, **settings: object) -> Conv2D:
 
 @dataclass(frozen=True)
 class Preset:
-    """A named stack with a title and one teaching paragraph for the Build page."""
+    """A named stack with a title and one teaching paragraph for the Build page, and the training settings it
+    suggests (None: the Train page's own defaults)."""
 
     name: str
     title: str
     description: str
     spec: NetworkSpec
+    training: TrainConfig | None = None
+
+
+FAST_TRAINING = TrainConfig(  # 99 % test accuracy in one epoch (bench/seed_accuracy.py)
+    epochs=1, batch_size=128, optimizer=Optimizer.ADAM, learning_rate=0.01, train_size=60_000,
+    validation_split=0.0, schedule=Schedule.ONE_CYCLE, warmup_fraction=0.15, beta_1=0.7, beta_2=0.9,
+)
 
 
 PRESETS: dict[str, Preset] = {
@@ -97,6 +111,18 @@ PRESETS: dict[str, Preset] = {
                 _conv(32, 3, padding=Padding.same), BatchNormalization(), _max_pool(),
                 _conv(64, 3, padding=Padding.same), BatchNormalization(), _max_pool(),
                 GlobalAveragePooling2D(), Dropout(0.25), Dense(10, SOFTMAX)), "batchnorm"),
+        ),
+        Preset(
+            "fast", "Fast: 99 % in one epoch (215,194 parameters)",
+            "A recipe from the fastest published MNIST runs: a 5×5 convolution of 24 filters and a 3×3 one "
+            "of 32, each halved by max-pooling, then Dense 256 and the softmax. It trains for a single epoch "
+            "on all 60,000 images with Adam at low betas (β₁ 0.7, β₂ 0.9) and a one-cycle learning rate that "
+            "climbs to 0.01 and falls back to zero, in batches of 128 — and still reads about 99 % of the "
+            "test digits. Train fills in these settings; change them to see what each one buys.",
+            NetworkSpec((28, 28, 1), (
+                _conv(24, 5), _max_pool(), _conv(32, 3), _max_pool(), Flatten(), Dense(256, RELU),
+                Dense(10, SOFTMAX)), "fast"),
+            FAST_TRAINING,
         ),
     )
 }

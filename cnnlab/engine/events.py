@@ -9,7 +9,7 @@ finished, or failed at any point → done (the worker has nothing more to say).
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Literal, TypedDict
+from typing import Literal, NotRequired, TypedDict
 
 OUT_OF_MEMORY_MESSAGE = (
     "the training process ran out of memory — use a smaller batch size, fewer filters or units, "
@@ -79,6 +79,7 @@ class Finished(TypedDict):
     samples_per_second: float | None
     h5: bytes
     keras: bytes
+    phases_s: dict[str, float]  # seconds in each phase: setup, fit, test, save (for the benches)
 
 
 class Failed(TypedDict):
@@ -89,9 +90,10 @@ class Failed(TypedDict):
 
 
 class Done(TypedDict):
-    """The worker has nothing more to say (it exits, or its process ended)."""
+    """The task is over: the worker has nothing more to say about it (it exits, or its process ended)."""
 
     event: Literal["done"]
+    reusable: NotRequired[bool]  # True: the worker stays and says "ready" again for another task
 
 
 Event = Ready | Started | Batch | Epoch | Testing | Finished | Failed | Done

@@ -1,11 +1,11 @@
 """Where tasks run, behind a small interface: start a task, read its events, ask it to stop.
 
-`Runner` is what the job manager talks to. `LocalProcessRunner` runs each task in its own worker process
-(`worker` in a fresh interpreter started by `processes.ChildProcess`, not multiprocessing's
-spawn, which would first re-run the Streamlit page installed as `__main__`) and keeps a warm spare with
-TensorFlow already imported, so a task starts in well under a second. `ray_runner.RayRunner` implements the
-same two protocols on a Ray cluster (`runner_choice` picks one); events are plain dicts (see
-`cnnlab.engine.events`), ending with {"event": "done"}.
+`Runner` is what the job manager talks to. `LocalProcessRunner` runs tasks in worker processes (`worker` in
+a fresh interpreter started by `processes.ChildProcess`, not multiprocessing's spawn, which would first re-run
+the Streamlit page installed as `__main__`), each taking task after task (up to `WorkerSettings.max_tasks`),
+and keeps a warm spare with TensorFlow already imported, so a task starts in well under a second.
+`ray_runner.RayRunner` implements the same two protocols on a Ray cluster (`runner_choice` picks one); events
+are plain dicts (see `cnnlab.engine.events`), ending with {"event": "done"}.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from multiprocessing.connection import wait
 from typing import Protocol
 
@@ -80,8 +80,10 @@ def crash_message(exitcode: int | None) -> str:
 class LocalTask:
     """A task running in one local worker process."""
 
-    def __init__(self, worker: ChildProcess) -> None:
+    def __init__(self, worker: ChildProcess, recycle: Callable[[ChildProcess], None]) -> None:
+        """`recycle` takes the worker back once the task is over and the worker says it can take another."""
         self.worker = worker
+        self.recycle = recycle
         self.finished = False
 
     def events(self) -> list[Event]:
@@ -96,7 +98,7 @@ class LocalTask:
                 if event.get("event") != "ready":
                     received.append(event)
                 if event.get("event") == "done":
-                    self._retire()
+                    self._retire(reusable=bool(event.get("reusable")))
                     return received
         except (EOFError, OSError):
             pass
@@ -106,10 +108,14 @@ class LocalTask:
             self._retire()
         return received
 
-    def _retire(self) -> None:
-        """The task is over: reap its process (which exits by itself right after "done")."""
+    def _retire(self, reusable: bool = False) -> None:
+        """The task is over: hand a reusable worker back to the runner, else reap its process (which exits by
+        itself right after "done")."""
         self.finished = True
-        self.worker.end(grace_s=1.0)
+        if reusable and self.worker.is_alive():
+            self.recycle(self.worker)
+        else:
+            self.worker.end(grace_s=1.0)
 
     def request_stop(self) -> None:
         """Send the stop request down the pipe (see `TaskHandle.request_stop`)."""
@@ -124,13 +130,15 @@ class LocalTask:
 
 
 class LocalProcessRunner:
-    """Runs each task in a fresh spawned worker process; keeps warm spares (see `Runner`)."""
+    """Runs tasks in spawned worker processes, each reused for up to `max_tasks` tasks; keeps warm spares
+    (see `Runner`)."""
 
     def __init__(self, settings: WorkerSettings | None = None) -> None:
         """Prepare the runner; no process starts until `prewarm` or `start`."""
         self.settings = settings or WorkerSettings()
         self._spares: list[ChildProcess] = []
         self._tasks: list[LocalTask] = []
+        self._tasks_given: dict[int, int] = {}  # worker pid → tasks handed to it so far
         self._wake_reader, self._wake_writer = os.pipe()
         os.set_blocking(self._wake_reader, False)
         os.set_blocking(self._wake_writer, False)
@@ -139,11 +147,16 @@ class LocalProcessRunner:
         """Hand the task to a spare (or a new) worker; it starts as soon as that worker is warm."""
         self._spares = [spare for spare in self._spares if spare.is_alive()]
         worker = self._spares.pop(0) if self._spares else _start_worker(self.settings)
-        task = LocalTask(worker)
+        self._tasks_given[worker.pid] = self._tasks_given.get(worker.pid, 0) + 1
+        task = LocalTask(worker, self._recycle)
         with contextlib.suppress(OSError):  # the worker died before taking the task: `events` reports it
             worker.conn.send({"op": "task", "kind": kind, "payload": payload})
         self._tasks = [known for known in self._tasks if not known.finished] + [task]
         return task
+
+    def _recycle(self, worker: ChildProcess) -> None:
+        """Take back a worker whose task is over and which takes another: it is a warm spare again."""
+        self._spares.append(worker)
 
     def wait(self, handles: Sequence[LocalTask], timeout: float) -> None:
         """Block until a task has news or `wake()` is called (see `Runner.wait`)."""
@@ -162,9 +175,15 @@ class LocalProcessRunner:
             os.write(self._wake_writer, b"!")
 
     def prewarm(self, spares: int) -> None:
-        """Start workers until `spares` idle ones exist (each imports TensorFlow in its own process)."""
+        """Start workers until `spares` idle ones exist (each imports TensorFlow in its own process), counting
+        a busy worker that will take another task as one: it is idle again the moment its task ends, and a
+        spare warming up beside a training job would only take CPU from it."""
         self._spares = [spare for spare in self._spares if spare.is_alive()]
-        while len(self._spares) < spares:
+        busy = [task.worker for task in self._tasks if not task.finished]
+        self._tasks_given = {worker.pid: self._tasks_given.get(worker.pid, 0)
+                             for worker in self._spares + busy}  # forget workers that are gone
+        returning = sum(self._tasks_given[worker.pid] < self.settings.max_tasks for worker in busy)
+        while len(self._spares) + returning < spares:
             self._spares.append(_start_worker(self.settings))
 
     def spares_ready(self) -> int:
@@ -189,7 +208,7 @@ class LocalProcessRunner:
 
 
 def _start_worker(settings: WorkerSettings) -> ChildProcess:
-    """A new worker process (`cnnlab.engine.worker.worker_main`); it warms up, then waits for one task."""
+    """A new worker process (`cnnlab.engine.worker.worker_main`); it warms up, then waits for tasks."""
     return ChildProcess(TRAINING_WORKER_TARGET, (settings,), name="cnnlab-worker")
 
 

@@ -121,6 +121,7 @@ def train(spec: dict, config: TrainConfig, emit: Emit, stop_requested: Callable[
     true training ends at that batch boundary and the model trained so far is tested for about a second and
     saved ("finished" with stopped=True), so a stop ends in seconds for any model.
     """
+    clock = _PhaseClock()
     check = trainability(spec)
     if check.spec is None:
         raise TrainingFailed(check.message())
@@ -128,7 +129,7 @@ def train(spec: dict, config: TrainConfig, emit: Emit, stop_requested: Callable[
     keras.utils.set_random_seed(config.seed)
     model = build_model(analysis.spec)
     model.compile(
-        optimizer=make_optimizer(config.optimizer, config.learning_rate),
+        optimizer=make_optimizer(config),
         loss=LOSS,
         metrics=METRICS,
         steps_per_execution=steps_per_execution(config, analysis.macs),
@@ -149,15 +150,20 @@ def train(spec: dict, config: TrainConfig, emit: Emit, stop_requested: Callable[
         "params": model.count_params(),
     })
     reporter = _Reporter(config, emit, stop_requested)
+    clock.lap("setup")
     model.fit(train_data, validation_data=validation_data, epochs=config.epochs, callbacks=[reporter],
               shuffle=False, verbose=0)  # the pipeline shuffles
     if reporter.nan_epoch is not None:
         raise TrainingFailed(_nan_message(reporter.nan_epoch, config))
+    clock.lap("fit")
     emit({"event": "testing"})
     probabilities = score(model, mnist.x_test, test_chunk(analysis.macs), reporter.stop_time, stop_requested)
+    figures = test_figures(probabilities, mnist.y_test[:len(probabilities)])
+    clock.lap("test")
+    files = _model_files(model)
+    clock.lap("save")
     emit({"event": "finished", "stopped": reporter.stopped or len(probabilities) < len(mnist.y_test),
-          **test_figures(probabilities, mnist.y_test[:len(probabilities)]), **reporter.speed(),
-          **_model_files(model)})
+          **figures, **reporter.speed(), **files, "phases_s": clock.laps})
 
 
 def test_chunk(macs: int) -> int:
@@ -217,11 +223,25 @@ def _model_files(model: keras.Model) -> dict[str, bytes]:
     logging.getLogger("absl").setLevel(logging.ERROR)  # HDF5 is "legacy" to Keras 3 but is our promise
     with tempfile.TemporaryDirectory(prefix="cnnlab-model-") as folder:
         files = {}
-        for fmt in ("h5", "keras"):
+        for fmt in ("keras", "h5"):  # .keras first: Keras's legacy HDF5 save drops the optimizer from the
+            # model's compile config, and a .keras file saved after it would load with a default RMSprop
             path = Path(folder) / f"model.{fmt}"
             model.save(path)
             files[fmt] = path.read_bytes()
     return files
+
+
+class _PhaseClock:
+    """Seconds spent in each phase of a job (setup, fit, test, save), for the benches' overhead figures."""
+
+    def __init__(self) -> None:
+        self.laps: dict[str, float] = {}
+        self._last = time.perf_counter()
+
+    def lap(self, phase: str) -> None:
+        """Record the time since the previous lap as `phase`."""
+        now = time.perf_counter()
+        self.laps[phase], self._last = now - self._last, now
 
 
 class _Reporter(keras.callbacks.Callback):

@@ -1,12 +1,15 @@
-"""The worker process: TensorFlow lives here, never in the web server. It warms up, runs one task, and exits.
+"""The worker process: TensorFlow lives here, never in the web server. It warms up once, then runs tasks.
 
 Started by `runner` as a fresh interpreter (`processes.ChildProcess`). It lowers its own CPU
 priority and bounds TensorFlow's thread pools (so training never starves the web pages), imports TensorFlow
 and Keras and rehearses once (so a job sent to a spare worker starts at once), then says
-`{"event": "ready"}` and waits for one message `{"op": "task", "kind": ..., "payload": ...}`. It streams the
-task's events back and ends with `{"event": "done"}`; `{"op": "stop"}` asks the task to stop early. Exiting
-after one task returns all of TensorFlow's memory to the system and leaks no state from one student's job
-into the next.
+`{"event": "ready"}` and waits for a message `{"op": "task", "kind": ..., "payload": ...}`. It streams the
+task's events back and ends with `{"event": "done", "reusable": ...}`; `{"op": "stop"}` asks the task to stop
+early. A reusable worker then clears Keras's session and says "ready" again, so the next job pays for no
+new interpreter, TensorFlow import or rehearsal (on 2 cores that warm-up cost more CPU than a class demo's
+whole training run, and a spare warming up ran beside the job that was training). After `max_tasks` tasks,
+or once its memory has grown past `max_rss_bytes`, the worker exits instead, returning all of TensorFlow's
+memory to the system. Every task sets its own seeds, so a job trains exactly as it would in a fresh worker.
 
 A task kind is a function `(payload, emit, stop_requested) -> None` in `TASKS`; a new kind is one more entry
 there. This module's top level imports only the standard library.
@@ -21,6 +24,7 @@ import sys
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from multiprocessing.connection import Connection
 from pathlib import Path
 
@@ -46,6 +50,8 @@ class WorkerSettings:
     niceness: int = 10  # added to the CPU niceness: page requests win when both want a core
     intra_op_threads: int = 0  # TensorFlow's threads inside one op; 0 = one per core
     inter_op_threads: int = 0  # ops run side by side; 0 = TensorFlow's choice
+    max_tasks: int = 25  # tasks one worker runs before it exits (a fresh one takes over)
+    max_rss_bytes: int = 2 * 1024**3  # a worker that has grown past this exits after its task
 
 
 def _train(payload: dict, emit: Emit, stop_requested: Callable[[], bool]) -> None:
@@ -92,12 +98,16 @@ def _listen(conn: Connection, tasks: queue.Queue, stop: threading.Event) -> None
             os._exit(0)  # the server died: an orphaned worker must not go on using the machine
         if message.get("op") == "stop":
             stop.set()
-        elif message.get("op") == "task":
+        elif message.get("op") == "task":  # a stop sent before it was for the previous task, one after it
+            stop.clear()  # is for this one (even if the task has not begun: the worker may still be warming)
             tasks.put(message)
 
 
-def run_task(kind: str, payload: dict, emit: Emit, stop_requested: Callable[[], bool]) -> None:
-    """Run one task of `kind`, reporting through `emit`; any error becomes a failed event; "done" comes last.
+def run_task(kind: str, payload: dict, emit: Emit, stop_requested: Callable[[], bool],
+             reusable: Callable[[], bool] = lambda: False) -> bool:
+    """Run one task of `kind`, reporting through `emit`; any error becomes a failed event; "done" comes
+    last, with "reusable": True when `reusable()` (asked after the task) says the worker takes another (the
+    value returned).
 
     Every runner's worker (this process, a Ray actor) runs tasks through here, so they behave alike.
     """
@@ -107,11 +117,18 @@ def run_task(kind: str, payload: dict, emit: Emit, stop_requested: Callable[[], 
         from cnnlab.engine.trainer import failure_message
 
         emit(failed(failure_message(error)))
-    emit({"event": "done"})
+    again = reusable()
+    emit({"event": "done", "reusable": True} if again else {"event": "done"})
+    return again
+
+
+def _takes_another(done: int, settings: WorkerSettings) -> bool:
+    """Whether a worker that has run `done` tasks takes one more: below `max_tasks` and `max_rss_bytes`."""
+    return done < settings.max_tasks and _rss_bytes() < settings.max_rss_bytes
 
 
 def worker_main(conn: Connection, settings: WorkerSettings) -> None:
-    """Entry point of a spawned worker process: warm up, run one task, report, exit."""
+    """Entry point of a spawned worker process: warm up, then run tasks and report, until it should exit."""
     tasks: queue.Queue = queue.Queue()
     stop = threading.Event()
     threading.Thread(target=_listen, args=(conn, tasks, stop), daemon=True, name="cnnlab-listen").start()
@@ -124,9 +141,31 @@ def worker_main(conn: Connection, settings: WorkerSettings) -> None:
             os._exit(0)  # nobody is listening any more
 
     warm_up(settings)
-    emit({"event": "ready"})
-    message = tasks.get()
-    run_task(message["kind"], message["payload"], emit, stop.is_set)
+    for count in range(1, settings.max_tasks + 1):
+        emit({"event": "ready"})
+        message = tasks.get()
+        if not run_task(message["kind"], message["payload"], emit, stop.is_set,
+                        reusable=partial(_takes_another, count, settings)):
+            break
+        _reset()
     sys.stdout.flush()
     sys.stderr.flush()
     os._exit(0)  # skip TensorFlow's slow teardown: everything worth keeping has been sent
+
+
+def _reset() -> None:
+    """Forget the last task's models and Keras's global state before the next task. No full garbage collection
+    here (it cost about 0.2 s per job, on the path to the next job's start): reference counting frees the old
+    model at once, Python's own collector takes the rest later, and `max_rss_bytes` bounds what remains."""
+    import keras
+
+    keras.backend.clear_session(free_memory=False)
+
+
+def _rss_bytes() -> int:
+    """This process's resident memory, from /proc (0 where there is none: then the RSS cap never applies)."""
+    try:
+        pages = int(Path("/proc/self/statm").read_text().split()[1])
+    except (OSError, IndexError, ValueError):
+        return 0
+    return pages * os.sysconf("SC_PAGE_SIZE")

@@ -43,6 +43,7 @@ from cnnlab.core.stack_doc import (
 )
 from cnnlab.core.text import plain
 from cnnlab.engine.drafts import current_stack, draft_version, save_draft, undo_draft, undo_steps
+from cnnlab.ui import train_settings
 from cnnlab.ui.session import Level, flash
 
 ADD = "build_add"
@@ -235,6 +236,7 @@ def open_preset(owner: str, name: str) -> None:
     """Make the preset `name` (a key of `PRESETS`) the owner's stack, as `replace_stack` does."""
     preset = PRESETS[name]
     replace_stack(owner, stack_from_spec(preset.spec), plain(f"Opened the preset {preset.title}."))
+    train_settings.suggest(preset.training, preset.title)
 
 
 def _open_chosen_preset(owner: str) -> None:

@@ -6,7 +6,8 @@ import streamlit as st
 
 from cnnlab.bridge.code import keras_code
 from cnnlab.core.arithmetic import analyze
-from cnnlab.core.hyper import TrainConfig
+from cnnlab.core.hyper import Schedule, TrainConfig
+from cnnlab.core.optimizer_args import optimizer_arguments
 from cnnlab.core.text import duration, plain
 from cnnlab.engine.jobs import JobManager, JobRefused, JobSnapshot, JobState
 from cnnlab.engine.paths import file_stem
@@ -49,10 +50,13 @@ def accuracy_text(accuracy: float | None) -> str:
 
 
 def config_text(config: TrainConfig) -> str:
-    """Hyperparameters in one line: "1 epoch on 24,000 images · rmsprop, batch 8, learning rate 0.001"."""
+    """Hyperparameters in one line: "1 epoch on 24,000 images · rmsprop, batch 8, learning rate 0.001"; a
+    schedule and optimizer settings follow: "… learning rate 0.01 (one-cycle), beta_1 0.7, beta_2 0.9"."""
     epochs = f"{config.epochs} epoch{'s' * (config.epochs != 1)}"
+    schedule = f" ({config.schedule})" if config.schedule is not Schedule.CONSTANT else ""
+    settings = "".join(f", {name} {value:g}" for name, value in optimizer_arguments(config).items())
     return (f"{epochs} on {config.train_size:,} images · {config.optimizer}, batch {config.batch_size}, "
-            f"learning rate {config.learning_rate:g}")
+            f"learning rate {config.learning_rate:g}{schedule}{settings}")
 
 
 def progress(snapshot: JobSnapshot) -> float:

@@ -30,7 +30,7 @@ from cnnlab.ui.job_view import (
     submit_job,
 )
 from cnnlab.ui.session import Level, flash
-from cnnlab.ui.stack_view import stack_table
+from cnnlab.ui.stack_view import shared_stack_table
 
 RUN_KEY = "results_run"
 RERUNNABLE = (JobState.FAILED, JobState.INTERRUPTED, JobState.STOPPED)
@@ -93,7 +93,7 @@ def render_outcome(owner: str, snapshot: JobSnapshot) -> None:
 
 
 def _architecture(owner: str, snapshot: JobSnapshot) -> None:
-    st.table(stack_table(analyze(snapshot.spec), snapshot.spec.get("layers", [])), hide_index=True)
+    st.table(shared_stack_table(analyze(snapshot.spec), snapshot.spec.get("layers", [])), hide_index=True)
     settings = config_to_dict(snapshot.config)
     st.table(pd.DataFrame({"Hyperparameter": list(settings), "Value": [plain(v) for v in settings.values()]}),
              hide_index=True)

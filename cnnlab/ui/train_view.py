@@ -15,6 +15,7 @@ from cnnlab.engine import jobs
 from cnnlab.engine.drafts import current_stack, load_settings, save_settings
 from cnnlab.engine.estimate import over_limit_message
 from cnnlab.engine.jobs import JobManager, JobSnapshot, JobState
+from cnnlab.ui import train_settings
 from cnnlab.ui.job_view import (
     STATE_WORDS,
     accuracy_text,
@@ -28,10 +29,8 @@ from cnnlab.ui.job_view import (
     submit_job,
 )
 from cnnlab.ui.session import Level, flash
+from cnnlab.ui.train_settings import DEFAULTS
 
-QUICK_DEMO_TRAIN_SIZE = 6_000  # about a tenth of MNIST: one epoch of the convnet in seconds
-DEFAULTS = TrainConfig(train_size=QUICK_DEMO_TRAIN_SIZE)
-FORM_FIELDS = ("epochs", "batch_size", "optimizer", "learning_rate", "train_size", "validation_split", "seed")
 LAST_SUBMIT_KEY = "train_last_submit"
 START_KEY = "train_start"  # the settings the form started from in this session
 DOUBLE_CLICK_S = 3.0  # the same stack and settings submitted again this soon is one press, not two
@@ -55,9 +54,9 @@ def render_trainability(check: Trainability) -> bool:
 
 
 def form_config() -> tuple[TrainConfig | None, tuple[str, ...]]:
-    """The settings in the form now, checked: (config, ()) or (None, the problems)."""
-    return parse_train_config({name: st.session_state[f"train_{name}"] for name in FORM_FIELDS
-                               if f"train_{name}" in st.session_state})
+    """The settings in the form now, checked: (config, ()) or (None, the problems); settings the optimizer
+    or schedule does not use are left out."""
+    return parse_train_config(train_settings.form_values())
 
 
 def _submit(manager: JobManager, owner: str) -> None:
@@ -79,10 +78,19 @@ def _submit(manager: JobManager, owner: str) -> None:
 
 
 def _start_settings(owner: str) -> TrainConfig:
-    """What the form starts from: the student's last settings (kept on the server), else the defaults.
+    """What the form starts from: the recipe of the preset just opened on Build, else the student's last
+    settings (kept on the server), else the defaults.
 
-    Read once per session, so the widgets keep their identity while the student changes them.
+    Read once per session (and once per opened preset), so the widgets keep their identity while the student
+    changes them.
     """
+    suggestion = train_settings.take_suggestion()
+    if suggestion is not None:
+        st.session_state[START_KEY] = suggestion.config
+        if suggestion.preset_title is not None:
+            st.info(plain(f"Filled in the training settings of the preset {suggestion.preset_title}: "
+                          f"{config_text(suggestion.config)}. Change any of them before you train."),
+                    icon=":material/tune:")
     if START_KEY not in st.session_state:
         saved = load_settings(owner)
         config = parse_train_config(saved)[0] if saved is not None else None
@@ -100,9 +108,8 @@ def _remember(owner: str) -> None:
 
 def render_form(manager: JobManager, owner: str, can_train: bool,
                 locked: frozenset[str] = frozenset()) -> None:
-    """Hyperparameters (the student's last ones, else the Keras intro post's defaults with a quick-demo
-    training set) and the Train button; the `locked` settings (a challenge's) show their value and cannot be
-    changed."""
+    """Hyperparameters (a preset's recipe, else the student's last ones, else a class demo's defaults) and
+    the Train button; the `locked` settings (a challenge's) show their value and cannot be changed."""
     start = _start_settings(owner)
     remember = {"on_change": _remember, "args": (owner,)}
     with st.container(border=True, key="train_form"):  # not st.form: the estimate follows every change
@@ -127,13 +134,14 @@ def render_form(manager: JobManager, owner: str, can_train: bool,
         size.number_input("Training images", hyper.MIN_TRAIN_SIZE, hyper.MAX_TRAIN_SIZE, start.train_size,
                           step=1000, key="train_train_size", **remember,
                           help=f"How many of MNIST's {hyper.MAX_TRAIN_SIZE:,} training images to use. "
-                               f"{QUICK_DEMO_TRAIN_SIZE:,} is a quick demo; the reference used all of them.")
+                               f"{DEFAULTS.train_size:,} is a class demo; the reference used all of them.")
         split.number_input("Validation split", 0.0, hyper.MAX_VALIDATION_SPLIT, start.validation_split,
                            step=0.05, key="train_validation_split", **remember,
                            help="Fraction of the training images held out to watch for overfitting.")
         seed.number_input("Seed", 0, hyper.MAX_SEED, start.seed, key="train_seed", disabled="seed" in locked,
                           **remember,
                           help="Same seed, same starting weights and shuffling: the run can be repeated.")
+        train_settings.render_optional_settings(start, remember)
         st.button("Train", type="primary", icon=":material/play_arrow:", disabled=not can_train,
                   key="train_submit", on_click=_submit, args=(manager, owner))
         if can_train:

@@ -12,7 +12,7 @@ import pytest
 from cnnlab.bridge.code import keras_code
 from cnnlab.bridge.model import build_model
 from cnnlab.core.arithmetic import analyze
-from cnnlab.core.hyper import Optimizer, TrainConfig
+from cnnlab.core.hyper import Optimizer, Schedule, TrainConfig
 from cnnlab.core.keras_args import layer_arguments, model_name
 from cnnlab.core.layers import (
     Activation,
@@ -101,24 +101,53 @@ keras.datasets.mnist.load_data = lambda: ((_mnist.x_train, _mnist.y_train), (_mn
 _REPORT = """
 import json
 optimizer = model.optimizer
+saved = keras.models.load_model("convnet.h5")
 print("REPORT", json.dumps({"optimizer": type(optimizer).__name__, "steps": int(optimizer.iterations),
                             "learning_rate": float(optimizer.learning_rate), "params": model.count_params(),
-                            "saved": keras.models.load_model("convnet.h5").count_params()}))
+                            "saved": saved.count_params(),
+                            "saved_optimizer": keras.saving.serialize_keras_object(saved.optimizer),
+                            "config": {key: value for key, value in optimizer.get_config().items()
+                                       if key in ("beta_1", "beta_2", "momentum")}}))
 """
 
 
-def test_the_code_of_a_run_trains_as_that_run_did(tmp_path) -> None:
-    """Results' script uses the run's optimizer, learning rate, images, validation split, epochs, batch."""
-    run = TrainConfig(epochs=2, batch_size=32, optimizer=Optimizer.ADAM, learning_rate=0.002, train_size=600,
-                      validation_split=0.1, seed=3)
+ONE_CYCLE_ADAM = TrainConfig(epochs=2, batch_size=32, optimizer=Optimizer.ADAM, learning_rate=0.002,
+                             train_size=600, validation_split=0.1, seed=3, schedule=Schedule.ONE_CYCLE,
+                             final_fraction=0.1, beta_1=0.7, beta_2=0.9)
+COSINE_SGD = TrainConfig(epochs=2, batch_size=32, optimizer=Optimizer.SGD, learning_rate=0.002,
+                         train_size=600, validation_split=0.1, seed=3, schedule=Schedule.COSINE,
+                         final_fraction=0.1, momentum=0.9)
+
+
+@pytest.mark.parametrize(
+    ("run", "optimizer", "rate_at_end", "settings"),
+    [
+        (TrainConfig(epochs=2, batch_size=32, optimizer=Optimizer.ADAM, learning_rate=0.002, train_size=600,
+                     validation_split=0.1, seed=3), "Adam", 0.002, {"beta_1": 0.9, "beta_2": 0.999}),
+        (ONE_CYCLE_ADAM, "Adam", 0.0002, {"beta_1": 0.7, "beta_2": 0.9}),
+        (COSINE_SGD, "SGD", 0.0002, {"momentum": 0.9}),
+    ],
+)
+def test_the_code_of_a_run_trains_as_that_run_did(tmp_path, run: TrainConfig, optimizer: str,
+                                                   rate_at_end: float, settings: dict) -> None:
+    """Results' script uses the run's optimizer, its settings and learning-rate schedule, images, validation
+    split, epochs, batch; the saved file keeps the schedule (Keras's own CosineDecay)."""
     script = tmp_path / "run.py"
     script.write_text(_OFFLINE_MNIST + keras_code(preset_spec("convnet"), run) + _REPORT)
     result = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=300,
                             cwd=tmp_path, env={**os.environ, "PYTHONPATH": str(PROJECT_ROOT)})
     assert result.returncode == 0, result.stderr[-2000:]
     report = json.loads(result.stdout.split("REPORT ", 1)[1])
-    assert report["optimizer"] == "Adam" and report["learning_rate"] == pytest.approx(0.002)
+    assert report["optimizer"] == optimizer and report["learning_rate"] == pytest.approx(rate_at_end)
+    assert report["config"] == pytest.approx(settings)
     assert report["steps"] == run.epochs * run.steps_per_epoch == 2 * 17  # ⌈540 / 32⌉ per epoch
+    saved_rate = report["saved_optimizer"]["config"]["learning_rate"]
+    if run.schedule is Schedule.CONSTANT:
+        assert saved_rate == pytest.approx(0.002)
+    else:
+        assert saved_rate["class_name"] == "CosineDecay"
+        decay_steps = 34 - 8 if run.schedule is Schedule.ONE_CYCLE else 34  # climbs round(8.5)
+        assert saved_rate["config"]["decay_steps"] == decay_steps
     assert report["params"] == report["saved"] == 60874
     assert "Test accuracy:" in result.stdout
 
@@ -128,5 +157,5 @@ def test_every_optimizer_choice_is_written_as_a_keras_class() -> None:
 
     for choice in Optimizer:
         code = keras_code(preset_spec("tiny"), TrainConfig(optimizer=choice))
-        written = code.split("optimizer=keras.optimizers.", 1)[1].split("(", 1)[0]
+        written = code.split("optimizer = keras.optimizers.", 1)[1].split("(", 1)[0]
         assert getattr(keras.optimizers, written)().__class__.__name__.lower() == str(choice)

@@ -33,11 +33,29 @@ def test_json_output_has_the_figures_and_the_model_is_saved(tmp_path: Path) -> N
     assert 0.1 < report["test_accuracy"] <= 1 and report["test_loss"] > 0
     assert report["seconds_per_epoch"] > 0 and report["samples_per_second"] > 0
     assert report["config"] == {"epochs": 2, "batch_size": 64, "optimizer": "rmsprop", "learning_rate": 0.001,
-                                "train_size": 1000, "validation_split": 0.0, "seed": 3}
+                                "train_size": 1000, "validation_split": 0.0, "seed": 3,
+                                "schedule": "constant"}
     assert [epoch["epoch"] for epoch in report["history"]] == [1, 2]
     assert "epoch 1/2" not in done.stderr  # no progress bar with --json
     with h5py.File(out, "r") as model_file:
         assert json.loads(model_file.attrs["model_config"])["config"]["name"] == "convnet"
+
+
+@pytest.mark.keras
+def test_the_fast_preset_trains_with_its_recipe_unless_a_flag_overrides(tmp_path: Path) -> None:
+    done = _cnnlab("--preset", "fast", "--limit", "512", "--beta-2", "0.95", "--out", str(tmp_path / "f.h5"),
+                   "--json")
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["config"] == {
+        "epochs": 1, "batch_size": 128, "optimizer": "adam", "learning_rate": 0.01, "train_size": 512,
+        "validation_split": 0.0, "seed": 0, "schedule": "one-cycle", "warmup_fraction": 0.15,
+        "final_fraction": 0.0, "beta_1": 0.7, "beta_2": 0.95}
+    done = _cnnlab("--preset", "fast", "--limit", "512", "--optimizer", "sgd", "--schedule", "constant",
+                   "--momentum", "0.9", "--out", str(tmp_path / "g.h5"), "--json")
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["config"] == {
+        "epochs": 1, "batch_size": 128, "optimizer": "sgd", "learning_rate": 0.01, "train_size": 512,
+        "validation_split": 0.0, "seed": 0, "schedule": "constant", "momentum": 0.9}
 
 
 @pytest.mark.keras
@@ -73,6 +91,8 @@ def test_a_nan_loss_exits_1_with_advice(tmp_path: Path) -> None:
         (("--preset", "convnet", "--learning-rate", "nan"), "learning_rate must be a number above 0"),
         (("--preset", "convnet", "--limit", "70000"), "train_size must be a whole number from 100 to 60,000"),
         (("--preset", "convnet", "--optimizer", "magic"), "optimizer must be one of sgd, rmsprop"),
+        (("--preset", "convnet", "--momentum", "0.9"), "momentum is a setting of sgd only"),
+        (("--preset", "fast", "--schedule", "linear"), "schedule must be one of constant, one-cycle, cosine"),
         (("--preset", "nope"), "unknown preset 'nope'; one of convnet, lenot"),
         (("--preset", "convnet", "--out", "model.txt"), "the model file name must end in .h5 or .keras"),
         (("--preset", "convnet", "--out", "/no/such/m.h5"), "the folder /no/such does not exist"),

@@ -6,7 +6,14 @@ import math
 
 import pytest
 
-from cnnlab.core.hyper import Optimizer, TrainConfig, config_to_dict, parse_train_config
+from cnnlab.core.hyper import (
+    Optimizer,
+    Schedule,
+    TrainConfig,
+    config_to_dict,
+    parse_train_config,
+    without_unused,
+)
 
 
 def test_defaults_are_the_reference_settings() -> None:
@@ -58,7 +65,7 @@ def test_lenient_about_form_values() -> None:
         ({"optimizer": "lbfgs"},
          "optimizer must be one of sgd, rmsprop, adam, adamw, nadam, adamax, adagrad, adadelta "
          "(got 'lbfgs')"),
-        ({"epoch": 3}, "unknown training setting 'epoch'; known: batch_size, epochs, learning_rate"),
+        ({"epoch": 3}, "unknown training setting 'epoch'; known: batch_size, beta_1, beta_2, epochs"),
     ],
 )
 def test_each_bad_value_gets_a_message_naming_field_rule_and_value(raw: dict, message: str) -> None:
@@ -89,3 +96,53 @@ def test_an_integer_too_long_to_print_is_reported_not_raised() -> None:
 def test_not_a_mapping() -> None:
     message = "training settings must be an object of named values (got list)"
     assert parse_train_config([1, 2]) == (None, (message,))
+
+
+def test_schedules_and_optimizer_settings_round_trip() -> None:
+    config, problems = parse_train_config({"optimizer": "adam", "schedule": " One-Cycle ",
+                                           "warmup_fraction": "0.3", "final_fraction": 0.05, "beta_1": 0.7,
+                                           "beta_2": "0.9"})
+    assert problems == ()
+    assert (config.schedule, config.warmup_fraction, config.final_fraction) == (Schedule.ONE_CYCLE, 0.3, 0.05)
+    assert (config.beta_1, config.beta_2, config.momentum) == (0.7, 0.9, 0.0)
+    assert config_to_dict(config)["schedule"] == "one-cycle"
+    assert "momentum" not in config_to_dict(config)  # sgd's setting: not part of an adam run
+    assert parse_train_config(config_to_dict(config)) == (config, ())
+
+
+def test_optional_settings_default_to_keras() -> None:
+    config = TrainConfig()
+    assert (config.schedule, config.beta_1, config.beta_2) == (Schedule.CONSTANT, 0.9, 0.999)
+    assert config.momentum == 0.0
+    assert set(config_to_dict(config)) == {"epochs", "batch_size", "optimizer", "learning_rate", "train_size",
+                                           "validation_split", "seed", "schedule"}
+
+
+@pytest.mark.parametrize(
+    ("raw", "message"),
+    [
+        ({"schedule": "step"}, "schedule must be one of constant, one-cycle, cosine (got 'step')"),
+        ({"optimizer": "adam", "beta_1": 1},
+         "beta_1 must be a number from 0 up to (not including) 1 (got 1)"),
+        ({"optimizer": "sgd", "momentum": -0.1}, "momentum must be a number from 0 up to (not including) 1"),
+        ({"schedule": "one-cycle", "warmup_fraction": 0.95},
+         "warmup_fraction must be a number from 0 to 0.9"),
+        ({"momentum": 0.9}, "momentum is a setting of sgd only (got 0.9 with rmsprop and a constant learning "
+                            "rate); leave it out"),
+        ({"optimizer": "sgd", "beta_1": 0.5}, "beta_1 is a setting of adam, adamw, nadam and adamax only"),
+        ({"schedule": "cosine", "warmup_fraction": 0.3}, "warmup_fraction is a setting of the one-cycle "
+                                                         "schedule only"),
+    ],
+)
+def test_bad_or_unused_optional_settings(raw: dict, message: str) -> None:
+    config, problems = parse_train_config(raw)
+    assert config is None
+    assert len(problems) == 1 and message in problems[0]
+
+
+def test_without_unused_keeps_what_the_choices_use() -> None:
+    form = {"optimizer": "sgd", "schedule": "cosine", "warmup_fraction": 0.3, "final_fraction": 0.1,
+            "beta_1": 0.7, "beta_2": 0.9, "momentum": 0.8, "epochs": 1}
+    assert without_unused(form) == {"optimizer": "sgd", "schedule": "cosine", "final_fraction": 0.1,
+                                    "momentum": 0.8, "epochs": 1}
+    assert without_unused({"optimizer": "lbfgs", "momentum": 0.8}) == {"optimizer": "lbfgs", "momentum": 0.8}

@@ -43,5 +43,6 @@ def test_titles_state_the_totals() -> None:
 
 
 def test_unknown_preset_lists_the_names() -> None:
-    with pytest.raises(KeyError, match="unknown preset 'lenet'; one of convnet, lenot, mlp, tiny, batchnorm"):
+    names = "convnet, lenot, mlp, tiny, batchnorm, fast"
+    with pytest.raises(KeyError, match=f"unknown preset 'lenet'; one of {names}"):
         preset_spec("lenet")

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from cnnlab.core.arithmetic import analyze
-from cnnlab.core.hyper import TrainConfig
+from cnnlab.core.hyper import Optimizer, Schedule, TrainConfig
 from cnnlab.core.presets import preset_spec
 
 pytestmark = pytest.mark.keras
@@ -64,3 +64,30 @@ def test_failure_messages_for_students() -> None:
     assert message == "training failed (ValueError: first line)"
     assert failure_message(RuntimeError()) == "training failed (RuntimeError)"
 
+
+
+@pytest.mark.parametrize("fmt", ["h5", "keras"])
+def test_model_files_keep_the_schedule_and_optimizer_settings(tmp_path, fmt: str) -> None:
+    """A one-cycle Adam run's files load in plain Keras with Keras's own CosineDecay and the run's betas, at
+    the step the run reached (its rate there is the schedule's last: 0.01 × final_fraction)."""
+    import keras
+
+    from cnnlab.core.spec_json import spec_to_dict
+    from cnnlab.engine.trainer import train
+
+    config = TrainConfig(epochs=1, batch_size=100, optimizer=Optimizer.ADAM, learning_rate=0.01,
+                         train_size=300, validation_split=0.0, schedule=Schedule.ONE_CYCLE,
+                         final_fraction=0.1, beta_1=0.7, beta_2=0.9)
+    events: list[dict] = []
+    train(spec_to_dict(preset_spec("tiny")), config, events.append, lambda: False)
+    path = tmp_path / f"model.{fmt}"
+    path.write_bytes(events[-1][fmt])
+    optimizer = keras.models.load_model(path).optimizer
+    settings = optimizer.get_config()
+    assert type(optimizer) is keras.optimizers.Adam and (settings["beta_1"], settings["beta_2"]) == (0.7, 0.9)
+    assert settings["learning_rate"]["class_name"] == "CosineDecay"
+    assert settings["learning_rate"]["config"] | {"name": None} == {
+        "initial_learning_rate": pytest.approx(0.001), "decay_steps": 2, "alpha": 0.1, "warmup_target": 0.01,
+        "warmup_steps": 1, "name": None}  # 3 steps: round(0.25 × 3) = 1 climbing
+    assert int(optimizer.iterations) == 3
+    assert float(keras.ops.convert_to_numpy(optimizer.learning_rate)) == pytest.approx(0.001)

@@ -35,7 +35,7 @@ def subheaders(at: AppTest) -> list[str]:
 
 def submit(at: AppTest, **settings: object) -> AppTest:
     for name, value in settings.items():
-        widgets = at.selectbox if name == "optimizer" else at.number_input
+        widgets = at.selectbox if name in ("optimizer", "schedule") else at.number_input
         widgets(key=f"train_{name}").set_value(value)
     return at.button(key="train_submit").click().run()
 
@@ -50,14 +50,44 @@ def rerun_until(at: AppTest, done, timeout_s: float = JOB_TIMEOUT_S) -> None:
         time.sleep(0.5)
 
 
-def test_the_form_starts_with_the_reference_settings_and_a_quick_demo_size(manager: JobManager) -> None:
+def test_the_form_starts_with_the_class_demo_settings(manager: JobManager) -> None:
     at = train_page_after_build(preset="convnet")
     assert messages(at, "success") == ["Ready to train convnet: 8 layers, 60,874 parameters."]
-    names = ("epochs", "batch_size", "train_size")
+    names = ("epochs", "batch_size", "train_size", "learning_rate", "beta_1", "beta_2", "momentum")
     values = {name: at.number_input(key=f"train_{name}").value for name in names}
-    assert values == {"epochs": 5, "batch_size": 128, "train_size": 6000}
-    assert at.selectbox(key="train_optimizer").value == "rmsprop"
+    assert values == {"epochs": 1, "batch_size": 128, "train_size": 30000, "learning_rate": 0.01,
+                      "beta_1": 0.7, "beta_2": 0.9, "momentum": 0.0}
+    assert (at.selectbox(key="train_optimizer").value, at.selectbox(key="train_schedule").value) == (
+        "adam", "one-cycle")
+    assert not messages(at, "info")  # no preset recipe was filled in
     assert any("Caps: 50 epochs, 60,000 training images" in c.value for c in at.caption)
+
+
+@pytest.mark.keras
+def test_the_fast_preset_fills_in_its_recipe_which_stays_editable(manager: JobManager) -> None:
+    at = train_page_after_build(preset="fast")
+    owner = at.query_params["u"]
+    assert messages(at, "info")[0].startswith(
+        "Filled in the training settings of the preset Fast: 99 % in one epoch (215,194 parameters): "
+        "1 epoch on 60,000 images · adam, batch 128, learning rate 0.01 (one-cycle), beta_1 0.7, beta_2 0.9.")
+    values = {name: at.number_input(key=f"train_{name}").value for name in
+              ("epochs", "batch_size", "learning_rate", "train_size", "validation_split", "warmup_fraction",
+               "beta_1", "beta_2")}
+    assert values == {"epochs": 1, "batch_size": 128, "learning_rate": 0.01, "train_size": 60000,
+                      "validation_split": 0.0, "warmup_fraction": 0.15, "beta_1": 0.7, "beta_2": 0.9}
+    assert (at.selectbox(key="train_optimizer").value, at.selectbox(key="train_schedule").value) == (
+        "adam", "one-cycle")
+    submit(at, train_size=512, momentum=0.5)  # sgd's momentum is not part of an adam run
+    [job] = manager.jobs(owner)
+    assert (job.config.train_size, job.config.optimizer, job.config.schedule) == (512, "adam", "one-cycle")
+    assert (job.config.beta_1, job.config.beta_2, job.config.momentum) == (0.7, 0.9, 0.0)
+    at.switch_page(BUILD).run()
+    at.selectbox(key="build_preset").set_value("convnet").run()
+    at.button(key="build_open_preset").click().run()
+    at.switch_page(TRAIN).run()  # another preset: the page's own defaults again, and no note
+    assert not messages(at, "info")
+    assert at.number_input(key="train_train_size").value == 30000
+    assert at.number_input(key="train_validation_split").value == 0.1
 
 
 @pytest.mark.keras
@@ -108,7 +138,8 @@ def test_a_stack_that_cannot_train_says_why_and_disables_train(manager: JobManag
 def test_queue_position_cap_stop_and_refresh(manager: JobManager) -> None:
     at = train_page_after_build(preset="convnet")
     owner = at.query_params["u"]
-    long_job = manager.submit(owner, preset_spec("convnet"), quick_config(epochs=5, train_size=6000), "first")
+    long_job = manager.submit(owner, preset_spec("convnet"), quick_config(epochs=20, train_size=20000),
+                              "first")
     submit(at, epochs=1, train_size=512)
     assert subheaders(at)[0] == "convnet: waiting in the queue"
     assert at.get("progress")[0].proto.text.startswith("waiting in the queue: position 1 · starts in about ")
