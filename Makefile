@@ -35,9 +35,10 @@ lint: $(VENV)/.dev
 	$(PY) -m ruff check .
 	$(VENV)/bin/lint-imports
 
-# Everything: lint, unit, page, training and browser tests. Leaves the work tree as it found it.
+# Everything: lint, unit, page, training, Ray and browser tests, on two processes (a test file stays on one).
+# Leaves the work tree as it found it.
 test: $(VENV)/.dev chromium lint
-	$(PY) -m pytest
+	$(PY) -m pytest -n 2 --dist loadfile
 
 # For development: no browser, no TensorFlow training.
 test-fast: $(VENV)/.dev lint
