@@ -18,6 +18,8 @@ import queue
 import time
 from collections.abc import Callable
 
+from _reference_fit import step_timer
+
 PEAK_SIDE = 1024  # matrices of 1024 × 1024 float32: big enough to keep both cores busy, about 10 ms each
 PEAK_REPEATS = 40
 
@@ -40,24 +42,7 @@ def _fit(spec: dict, config: dict, niceness: int, results: multiprocessing.Queue
     labels = mnist.y_train[: settings.train_size]
     test_images = mnist.x_test.reshape((-1, 28, 28, 1)).astype("float32") / 255
 
-    class StepTime(keras.callbacks.Callback):
-        """Seconds from each epoch's start to its last training batch."""
-
-        seconds = 0.0
-
-        def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
-            """Start the epoch's clock."""
-            self.started = self.last = time.perf_counter()
-
-        def on_train_batch_end(self, batch: int, logs: dict | None = None) -> None:
-            """Note when the latest batch ended."""
-            self.last = time.perf_counter()
-
-        def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
-            """Count the epoch's training time."""
-            self.seconds += self.last - self.started
-
-    timer = StepTime()
+    timer = step_timer()
     started = time.perf_counter()
     keras.utils.set_random_seed(settings.seed)
     model = build_model(analyze(spec).spec)

@@ -25,6 +25,30 @@ class ReferenceRun:
     niceness: int = 0  # added CPU niceness, to compete for the CPU exactly like our workers do
 
 
+def step_timer() -> object:
+    """A Keras callback whose `seconds` adds up each epoch from its start to its last training batch: what
+    our trainer counts as training time (validation and callbacks after the last batch left out). Imports
+    Keras: call it only inside a spawned process."""
+    import keras
+
+    class StepTime(keras.callbacks.Callback):
+        seconds = 0.0
+
+        def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
+            """Start the epoch's clock."""
+            self.started = self.last = time.perf_counter()
+
+        def on_train_batch_end(self, batch: int, logs: dict | None = None) -> None:
+            """Note when the latest batch ended."""
+            self.last = time.perf_counter()
+
+        def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
+            """Count the epoch's training time."""
+            self.seconds += self.last - self.started
+
+    return StepTime()
+
+
 def _fit(run: ReferenceRun, results: multiprocessing.Queue) -> None:
     """Train as the reference does; put samples/s (training steps only), wall seconds and test accuracy."""
     os.nice(run.niceness)
@@ -41,24 +65,7 @@ def _fit(run: ReferenceRun, results: multiprocessing.Queue) -> None:
     images = mnist.x_train[: run.train_size].reshape((-1, 28, 28, 1)).astype("float32") / 255
     labels = keras.utils.to_categorical(mnist.y_train[: run.train_size])
 
-    class StepTime(keras.callbacks.Callback):
-        """Seconds from each epoch's start to its last training batch (what our trainer counts)."""
-
-        seconds = 0.0
-
-        def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
-            """Start the epoch's clock."""
-            self.started = self.last = time.perf_counter()
-
-        def on_train_batch_end(self, batch: int, logs: dict | None = None) -> None:
-            """Note when the latest batch ended."""
-            self.last = time.perf_counter()
-
-        def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
-            """Count the epoch's training time (validation and callbacks after the last batch excluded)."""
-            self.seconds += self.last - self.started
-
-    timer = StepTime()
+    timer = step_timer()
     started = time.perf_counter()
     model.fit(images, labels, epochs=run.epochs, batch_size=run.batch_size, callbacks=[timer], verbose=0)
     wall = time.perf_counter() - started

@@ -17,6 +17,8 @@ import pytest
 from playwright.sync_api import Browser, Locator, Page, expect, sync_playwright
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
+from cnnlab.core.layers import NetworkSpec
+from cnnlab.core.spec_json import encode_spec_for_url
 from cnnlab.testing.server import Server, started_server
 
 SCREENSHOTS_ENV = "CNNLAB_SCREENSHOTS"  # `make screenshots` points it at docs/screenshots
@@ -98,6 +100,22 @@ class StreamlitPage:
             self.wait_idle()
             return
         raise AssertionError(f"the option {option!r} never showed in {attempts} attempts")
+
+    def open_train_with(self, spec: NetworkSpec, parameters: str) -> None:
+        """Open `spec` on Build from its share link, see its `parameters` total, then go to Train."""
+        self.goto(f"/Build?spec={encode_spec_for_url(spec)}")
+        expect(self.page.get_by_text(parameters).first).to_be_visible()
+        self.page.get_by_test_id("stSidebar").get_by_role("link", name="Train").click()
+        self.wait_idle()
+
+    def fill_train_form(self, **values: str) -> None:
+        """Type each value into the Train form's number box with that label, one change at a time."""
+        form = self.page.locator(".st-key-train_form")
+        for label, value in values.items():
+            field = form.get_by_role("spinbutton", name=label, exact=True)
+            field.fill(value)
+            field.press("Enter")
+            self.wait_idle()
 
     def screenshot(self, name: str) -> Path:
         """Save the whole page as <name>.png: in $CNNLAB_SCREENSHOTS (`make screenshots` sets it to the

@@ -15,22 +15,13 @@ def owner_of(page) -> str:
     return OWNER.search(page.url).group(1)
 
 
-def fill(st_page, **values: str) -> None:
-    form = st_page.page.locator(".st-key-train_form")
-    for label, value in values.items():
-        field = form.get_by_role("spinbutton", name=label, exact=True)
-        field.fill(value)
-        field.press("Enter")
-        st_page.wait_idle()
-
-
 def test_a_share_link_in_the_same_browser_keeps_the_students_runs(st_page) -> None:
     page = st_page.page
     st_page.goto("/Build?preset=tiny")
     owner = owner_of(page)
     page.get_by_test_id("stSidebar").get_by_role("link", name="Train").click()
     st_page.wait_idle()
-    fill(st_page, **{"Epochs": "1", "Training images": "500"})
+    st_page.fill_train_form(**{"Epochs": "1", "Training images": "500"})
     page.locator(".st-key-train_form").get_by_role("button", name="Train", exact=True).click()
     expect(page.get_by_role("heading", name=re.compile(r"Last run: .* — finished"))).to_be_visible(
         timeout=180_000)

@@ -8,31 +8,13 @@ import re
 from playwright.sync_api import expect
 
 from cnnlab.core.arithmetic import analyze
-from cnnlab.core.spec_json import encode_spec_for_url
 from cnnlab.testing.stacks import WIDE
-
-
-def open_train_with_wide(st_page) -> None:
-    """Open the wide stack from its share link, then go to Train in the same session."""
-    st_page.goto(f"/Build?spec={encode_spec_for_url(analyze(WIDE).spec)}")
-    expect(st_page.page.get_by_text("1,070,090").first).to_be_visible()
-    st_page.page.get_by_test_id("stSidebar").get_by_role("link", name="Train").click()
-    st_page.wait_idle()
-
-
-def fill(st_page, **values: str) -> None:
-    form = st_page.page.locator(".st-key-train_form")
-    for label, value in values.items():
-        field = form.get_by_role("spinbutton", name=label, exact=True)
-        field.fill(value)
-        field.press("Enter")
-        st_page.wait_idle()
 
 
 def test_a_job_over_the_limit_is_refused_with_its_estimate(st_page) -> None:
     page = st_page.page
-    open_train_with_wide(st_page)
-    fill(st_page, **{"Epochs": "5", "Batch size": "32", "Training images": "60000"})
+    st_page.open_train_with(analyze(WIDE).spec, "1,070,090")
+    st_page.fill_train_form(**{"Epochs": "5", "Batch size": "32", "Training images": "60000"})
     too_long = re.compile(r"Too long for this server: this job would take about \d+ h( \d+ min)? on this "
                           r"server; the limit is 10 min — use fewer epochs or images, or fewer filters\.")
     expect(page.get_by_test_id("stAlert").filter(has_text=too_long)).to_be_visible()  # before any press
