@@ -21,8 +21,9 @@ session.show_flashes()
 can_train = train_view.render_trainability(check)
 if not can_train:
     session.link(session.Page.BUILD, "Fix it on Build", ":material/build:", owner)
+start = train_view.form_start(owner)  # first: a preset just opened clears the form
 locked = challenge_view.fill_train_form(ChallengeStore().active())
-train_view.render_form(manager, owner, can_train, locked)
+train_view.render_form(manager, owner, can_train, start, locked)
 
 live = train_view.live_job(snapshots)
 if live is not None:

@@ -14,6 +14,7 @@ from cnnlab.engine.events import Emit
 from cnnlab.engine.runner_choice import cpus_per_job
 
 _WAIT_S = 0.2  # how often a Ctrl-C is passed on while Ray has no news
+CLI_CONNECT_TIMEOUT_S = 120.0  # one job from the command line may wait longer for a busy cluster
 
 
 def train_on_ray(address: str, spec: dict, config: TrainConfig, emit: Emit,
@@ -28,7 +29,7 @@ def train_on_ray(address: str, spec: dict, config: TrainConfig, emit: Emit,
     except ImportError:
         raise UsageError("--ray needs the ray package: pip install -r requirements-ray.txt") from None
     try:
-        runner = RayRunner(address, cpus_per_job())
+        runner = RayRunner(address, cpus_per_job(), CLI_CONNECT_TIMEOUT_S)
     except RayUnavailable as error:
         raise UsageError(f"--ray {address}: {error}") from None
     try:

@@ -194,12 +194,13 @@ def _probe(address: str) -> None:
 class RayRunner:
     """Runs each task in a fresh Ray actor with `cpus_per_job` CPUs; keeps warm spares (see `Runner`)."""
 
-    def __init__(self, address: str, cpus_per_job: int) -> None:
-        """Connect to the cluster (`RayUnavailable` if it cannot be reached); no actor starts yet.
+    def __init__(self, address: str, cpus_per_job: int, connect_timeout_s: float = CONNECT_TIMEOUT_S) -> None:
+        """Connect to the cluster (`RayUnavailable` if it cannot be reached within `connect_timeout_s`); no
+        actor starts yet.
 
         A job never asks for more CPUs than the biggest computer has, or it would wait forever.
         """
-        self._connected = connect(address)  # else someone else's connection, which `shutdown` leaves open
+        self._connected = connect(address, connect_timeout_s)  # else someone else's, which `shutdown` keeps
         self.address = address
         largest = max((node_cpus for node_cpus in _alive_node_cpus()), default=1)
         self.cpus_per_job = max(1, min(cpus_per_job, largest))

@@ -77,12 +77,13 @@ def _submit(manager: JobManager, owner: str) -> None:
                              "editing on Build.")
 
 
-def _start_settings(owner: str) -> TrainConfig:
+def form_start(owner: str) -> TrainConfig:
     """What the form starts from: the recipe of the preset just opened on Build, else the student's last
     settings (kept on the server), else the defaults.
 
     Read once per session (and once per opened preset), so the widgets keep their identity while the student
-    changes them.
+    changes them. Call it before anything else puts values in the form (a challenge's): opening a preset
+    clears the form's fields.
     """
     suggestion = train_settings.take_suggestion()
     if suggestion is not None:
@@ -106,11 +107,10 @@ def _remember(owner: str) -> None:
             save_settings(owner, config_to_dict(config))
 
 
-def render_form(manager: JobManager, owner: str, can_train: bool,
+def render_form(manager: JobManager, owner: str, can_train: bool, start: TrainConfig,
                 locked: frozenset[str] = frozenset()) -> None:
-    """Hyperparameters (a preset's recipe, else the student's last ones, else a class demo's defaults) and
-    the Train button; the `locked` settings (a challenge's) show their value and cannot be changed."""
-    start = _start_settings(owner)
+    """Hyperparameters from `start` (see `form_start`), or from values already put in the form, and the
+    Train button; the `locked` settings (a challenge's) show their value and cannot be changed."""
     remember = {"on_change": _remember, "args": (owner,)}
     with st.container(border=True, key="train_form"):  # not st.form: the estimate follows every change
         epochs, batch, optimizer, rate = st.columns(4)

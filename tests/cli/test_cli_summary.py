@@ -114,7 +114,7 @@ def _write(path: Path, data: bytes) -> Path:
 def test_unknown_preset(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["summary", "--preset", "lenet"]) == 2
     assert capsys.readouterr().err == (
-        "cnnlab summary: unknown preset 'lenet'; one of convnet, lenot, mlp, tiny, batchnorm\n")
+        "cnnlab summary: unknown preset 'lenet'; one of convnet, lenot, mlp, tiny, batchnorm, fast\n")
 
 
 def test_usage_errors_exit_2_without_traceback() -> None:

@@ -18,7 +18,7 @@ import pytest
 from cnnlab.bridge.export import export_bytes
 from cnnlab.core.arithmetic import analyze
 from cnnlab.core.export_rules import ExportFormat
-from cnnlab.core.hyper import Optimizer, TrainConfig
+from cnnlab.core.hyper import Optimizer, TrainConfig, config_to_dict
 from cnnlab.core.presets import PRESETS
 from cnnlab.core.spec_json import spec_to_dict
 from cnnlab.insight.model_card import CardFiles, loading_code, model_card
@@ -44,10 +44,12 @@ def test_card_gives_architecture_with_parameters() -> None:
     assert "Total parameters: 60,874 (60,874 trainable, 0 non-trainable)." in card
 
 
-def test_card_lists_every_training_setting() -> None:
+def test_card_lists_every_training_setting_the_run_used() -> None:
     card = _card()
+    used = config_to_dict(TrainConfig(epochs=3, optimizer=Optimizer.ADAM, learning_rate=0.002, seed=7))
     for field in fields(TrainConfig):
-        assert f"| {field.name} |" in card
+        assert (f"| {field.name} |" in card) == (field.name in used), field.name
+    assert "| beta_1 |" in card and "| momentum |" not in card  # adam's own settings, not sgd's
     assert "| optimizer | adam |" in card and "| learning_rate | 0.002 |" in card and "| seed | 7 |" in card
 
 

@@ -32,7 +32,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from cnnlab.core import hyper
-from cnnlab.core.hyper import TrainConfig, parse_train_config
+from cnnlab.core.hyper import CLASS_DEMO, parse_train_config
 from cnnlab.core.layers import MAX_FILTERS, MAX_LAYERS, MAX_PARAMS, MAX_SPEC_BYTES, MAX_UNITS
 from cnnlab.core.presets import preset_spec
 from cnnlab.core.stack_doc import stack_from_spec
@@ -395,7 +395,7 @@ def test_a_hostile_hyperparameter_is_refused_with_a_message_naming_it(name: str,
                                         ("train_train_size", 10**12), ("train_validation_split", 5.0)])
 def test_a_forged_form_value_never_reaches_a_job(key: str, value: float, classroom: Classroom) -> None:
     """The browser clamps these boxes; a forged request can still send anything. Streamlit itself puts such a
-    value back to the box's default, so the job trains within the caps (here: the quick-demo defaults)."""
+    value back to the box's default, so the job trains within the caps (here: the class-demo defaults)."""
     owner = classroom.bob
     save_draft(owner, CONVNET_STACK)
     at = _page(TRAIN, u=owner)
@@ -403,7 +403,7 @@ def test_a_forged_form_value_never_reaches_a_job(key: str, value: float, classro
     at.button(key="train_submit").click().run()
     assert not at.exception
     [job] = classroom.manager.jobs(owner)
-    assert job.config == TrainConfig(train_size=6000)  # the form's defaults: the quick-demo training set
+    assert job.config == CLASS_DEMO  # the form's defaults: the class demo
 
 
 # ------------------------------------------------------------------------------------------- text, not markup
