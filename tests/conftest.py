@@ -8,6 +8,7 @@ Helpers shared with the benchmarks live in `cnnlab.testing`. Markers come from t
 from __future__ import annotations
 
 import ipaddress
+import re
 import socket
 import sys
 from collections.abc import Iterator
@@ -23,6 +24,17 @@ from cnnlab.testing.models import IdleRunner, TrainedModel, trained_models
 
 _BROWSER_TESTS = Path(__file__).parent / "browser"
 _real_connect = socket.socket.connect
+
+
+_MODULE_MARKED_KERAS = re.compile(r"^pytestmark = .*pytest\.mark\.keras", re.MULTILINE)
+
+
+def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
+    """With `-m "not keras"` (`make test-fast`), a test module marked `keras` as a whole is not even imported:
+    importing it loads TensorFlow, seconds of CPU in every test process for tests that will not run."""
+    if collection_path.suffix != ".py" or "not keras" not in (config.option.markexpr or ""):
+        return None
+    return True if _MODULE_MARKED_KERAS.search(collection_path.read_text(encoding="utf-8")) else None
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

@@ -27,6 +27,8 @@ import json, sys
 import numpy as np
 import keras
 
+pytestmark = pytest.mark.keras  # every test here trains or loads a Keras model
+
 images = np.load(sys.argv[1])
 report = {"cnnlab_importable": any(m.startswith("cnnlab") for m in sys.modules)}
 for path in sys.argv[2:]:
@@ -70,12 +72,10 @@ def loaded(tmp_path_factory: pytest.TempPathFactory) -> dict:
             **{fmt: report[str(path)] for fmt, path in zip(ModelFormat, paths, strict=True)}}
 
 
-@pytest.mark.keras
 def test_no_project_code_helped_the_fresh_process(loaded: dict) -> None:
     assert loaded["cnnlab_importable"] is False
 
 
-@pytest.mark.keras
 @pytest.mark.parametrize("fmt", list(ModelFormat))
 def test_same_architecture_and_parameters_as_the_model_in_memory(loaded: dict, fmt: ModelFormat) -> None:
     from cnnlab.bridge.model import build_model
@@ -89,7 +89,6 @@ def test_same_architecture_and_parameters_as_the_model_in_memory(loaded: dict, f
     assert report["input"] == [[None, 28, 28, 1], "float32"]
 
 
-@pytest.mark.keras
 @pytest.mark.parametrize("fmt", list(ModelFormat))
 def test_same_predictions_as_the_model_in_memory(loaded: dict, fmt: ModelFormat) -> None:
     run = loaded["run"]
@@ -103,7 +102,6 @@ def test_same_predictions_as_the_model_in_memory(loaded: dict, fmt: ModelFormat)
     assert accuracy == pytest.approx(run.seen[-1].test_accuracy)
 
 
-@pytest.mark.keras
 @pytest.mark.parametrize("fmt", list(ModelFormat))
 def test_the_file_is_compiled_with_keras_own_rmsprop_as_trained(loaded: dict, fmt: ModelFormat) -> None:
     """Compiled as the reference's file was: rmsprop, with the run's learning rate and step count."""
@@ -114,7 +112,6 @@ def test_the_file_is_compiled_with_keras_own_rmsprop_as_trained(loaded: dict, fm
     assert report["optimizer_steps"] == SMALL.epochs * run.seen[-1].steps_per_epoch
 
 
-@pytest.mark.keras
 def test_the_h5_file_is_keras_legacy_hdf5(loaded: dict) -> None:
     with h5py.File(loaded["paths"][0], "r") as model_file:
         assert json.loads(model_file.attrs["model_config"])["class_name"] == "Sequential"
