@@ -12,6 +12,7 @@ from pathlib import Path
 from cnnlab.engine.paths import runs_root
 
 CLASSROOM_DB = "classroom.sqlite3"
+_PREPARED: set[tuple[str, str]] = set()  # (database file, schema) already set up by this process
 
 
 @contextlib.contextmanager
@@ -20,12 +21,16 @@ def classroom_db(schema: str, root: Path | None = None) -> Iterator[sqlite3.Conn
     IF NOT EXISTS statements) applied; commits on success, rolls back on an error."""
     root = root or runs_root()
     root.mkdir(parents=True, exist_ok=True)
-    db = sqlite3.connect(root / CLASSROOM_DB, timeout=30)
+    path = root / CLASSROOM_DB
+    fresh = (str(path), schema) not in _PREPARED or not path.exists()
+    db = sqlite3.connect(path, timeout=30)
     try:
         db.row_factory = sqlite3.Row
-        db.execute("PRAGMA journal_mode=WAL")
         db.execute("PRAGMA synchronous=NORMAL")
-        db.executescript(schema)
+        if fresh:  # WAL mode and the tables persist in the file: once per file and schema in this process
+            db.execute("PRAGMA journal_mode=WAL")
+            db.executescript(schema)
+            _PREPARED.add((str(path), schema))
         with db:
             yield db
     finally:

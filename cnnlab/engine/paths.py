@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import re
@@ -18,7 +19,15 @@ def runs_root() -> Path:
 
     Read on every call so tests (and a teacher) can point it elsewhere without restarting imports.
     """
-    configured = os.environ.get(RUNS_DIR_ENV, "").strip()
+    root = _resolved(os.environ.get(RUNS_DIR_ENV, "").strip())
+    root.mkdir(parents=True, exist_ok=True)
+    return root
+
+
+@functools.cache
+def _resolved(configured: str) -> Path:
+    """The absolute runs directory for a `$CNNLAB_RUNS_DIR` value, resolved once per value (every page run
+    asks for it many times)."""
     root = Path(configured).expanduser() if configured else PROJECT_ROOT / "runs"
     root.mkdir(parents=True, exist_ok=True)
     return root.resolve()
