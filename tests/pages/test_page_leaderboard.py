@@ -2,32 +2,14 @@
 
 from __future__ import annotations
 
-import sys
-from collections.abc import Iterator
-
-import pytest
-
 from cnnlab.classroom.roster import Roster
 from cnnlab.core.challenge import parse_challenge
 from cnnlab.engine.challenges import ChallengeStore
-from cnnlab.engine.jobs import JobLimits, JobManager
 from cnnlab.engine.owners import new_owner_token
-from cnnlab.engine.store import RunStore
 from cnnlab.testing.apptest import messages, open_page, shown
 from cnnlab.testing.classroom import conv_stack, finished_run
-from cnnlab.testing.engine import ScriptedRunner
 
 LEADERBOARD = "pages/7_Leaderboard.py"
-
-
-@pytest.fixture
-def scripted(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[JobManager, ScriptedRunner]]:
-    runner = ScriptedRunner()
-    manager = JobManager(store=RunStore(), runner=runner, limits=JobLimits(max_running=1))
-    monkeypatch.setattr(sys, "_cnnlab_job_manager", manager, raising=False)
-    monkeypatch.setitem(sys.modules, "__main__", sys.modules["__main__"])
-    yield manager, runner
-    manager.shutdown()
 
 
 def test_no_challenge_yet_says_so(scripted) -> None:

@@ -4,8 +4,6 @@ with stop and cancel, setting and ending a challenge, sharing a stack, renaming,
 from __future__ import annotations
 
 import re
-import sys
-from collections.abc import Iterator
 
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -17,12 +15,11 @@ from cnnlab.classroom.teacher_key import TEACHER_KEY_ENV
 from cnnlab.core.challenge import parse_challenge
 from cnnlab.core.presets import PRESETS
 from cnnlab.engine.challenges import ChallengeStore
-from cnnlab.engine.jobs import JobLimits, JobManager, JobState
+from cnnlab.engine.jobs import JobState
 from cnnlab.engine.owners import new_owner_token
-from cnnlab.engine.store import RunStore
 from cnnlab.testing.apptest import BUILD, messages, open_page
 from cnnlab.testing.classroom import CHALLENGE_CONFIG, conv_stack, finished_run
-from cnnlab.testing.engine import ScriptedRunner, wait_until
+from cnnlab.testing.engine import wait_until
 
 TEACHER = "pages/6_Teacher.py"
 KEY = "teacher-key-for-tests"
@@ -36,17 +33,6 @@ LOCKED_OUT = (
 @pytest.fixture(autouse=True)
 def _key(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(TEACHER_KEY_ENV, KEY)
-
-
-@pytest.fixture
-def scripted(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[JobManager, ScriptedRunner]]:
-    """The server's job manager for this test, with tasks that do what the test sends them."""
-    runner = ScriptedRunner()
-    manager = JobManager(store=RunStore(), runner=runner, limits=JobLimits(max_running=1))
-    monkeypatch.setattr(sys, "_cnnlab_job_manager", manager, raising=False)
-    monkeypatch.setitem(sys.modules, "__main__", sys.modules["__main__"])
-    yield manager, runner
-    manager.shutdown()
 
 
 def _texts(at: AppTest) -> str:
