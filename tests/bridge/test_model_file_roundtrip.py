@@ -22,12 +22,12 @@ from cnnlab.engine.data import load_mnist
 from cnnlab.engine.store import ModelFormat
 from cnnlab.testing.engine import SMALL, shared_manager, small_run
 
+pytestmark = pytest.mark.keras  # every test here trains or loads a Keras model
+
 _LOAD_AND_PREDICT = """
 import json, sys
 import numpy as np
 import keras
-
-pytestmark = pytest.mark.keras  # every test here trains or loads a Keras model
 
 images = np.load(sys.argv[1])
 report = {"cnnlab_importable": any(m.startswith("cnnlab") for m in sys.modules)}
