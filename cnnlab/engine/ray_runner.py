@@ -17,6 +17,7 @@ when a Ray address is configured.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import platform
@@ -159,13 +160,24 @@ def connect(address: str, timeout_s: float = CONNECT_TIMEOUT_S) -> bool:
         return False
     _probe(address)
     outcome: list[BaseException | None] = []
+    deadline = time.monotonic() + timeout_s
 
     def join() -> None:
-        try:
-            ray.init(address=address, logging_level=logging.ERROR, log_to_driver=False)
-            outcome.append(None)
-        except Exception as error:  # ConnectionError, ValueError (bad address), RuntimeError...
-            outcome.append(error)
+        while True:
+            try:
+                ray.init(address=address, logging_level=logging.ERROR, log_to_driver=False)
+                outcome.append(None)
+                return
+            except ConnectionAbortedError as error:  # a busy Ray Client server could not start us yet
+                if "Initialization failure" not in str(error) or time.monotonic() > deadline - 2:
+                    outcome.append(error)
+                    return
+                with contextlib.suppress(Exception):
+                    ray.shutdown()
+                time.sleep(1)
+            except Exception as error:  # ConnectionError, ValueError (bad address), RuntimeError...
+                outcome.append(error)
+                return
 
     thread = threading.Thread(target=join, daemon=True, name="cnnlab-ray-connect")
     thread.start()
