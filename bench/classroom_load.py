@@ -15,7 +15,10 @@ when every submitted job has ended (or after `--max-s`).
 
 Measured: the latency of every Build change from the request to the new total ("Parameters") arriving — the
 moment a browser could show it — during training (`p50_ms`, `p95_ms`) and in the baseline phase of the same
-run; every answer is checked against `cnnlab.core.arithmetic.analyze` of the student's stack. `errors` counts
+run; every answer is checked against `cnnlab.core.arithmetic.analyze` of the student's stack. Choices that
+leave the stack as it is (picking a layer to edit, the next layer's type, units and position) rerun only
+their panel (a fragment), as in a browser: those are timed to the end of that rerun. `stack_p95_ms` and
+`choice_p95_ms` split the p95 by the two kinds. `errors` counts
 wrong totals, error messages, tracebacks, timeouts and lost connections. The runs index is read at the end:
 `jobs_finished` (finished, with a model file), `jobs_lost` (submitted but not finished) and `jobs_in_order`
 (jobs started in the order they were submitted: the queue is FIFO). `server_peak_rss_mb` is the peak resident
@@ -47,6 +50,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from enum import StrEnum
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run as a script from anywhere
@@ -85,6 +89,14 @@ def percentile(values: list[float], fraction: float) -> float | None:
 # ------------------------------------------------------------------------------------------- the class
 
 
+class Change(StrEnum):
+    """What a student's action does to the Build page."""
+
+    stack = "stack"  # changes the stack (not e.g. filters set to what they were): timed to the new total
+    choice = "choice"  # picks a layer, or a type or setting for the next layer: the total stays; timed to
+    # the new total when the whole page reran, to the end of the panel's own rerun otherwise
+
+
 @dataclass
 class Classroom:
     """Shared by every student coroutine: the phase, the figures, the errors."""
@@ -95,6 +107,7 @@ class Classroom:
     phase: str = "connecting"  # connecting → baseline → training → done
     marks: list[tuple[str, float, float]] = field(default_factory=list)  # (phase, start, server CPU s)
     latencies: dict[str, list[float]] = field(default_factory=lambda: {"baseline": [], "training": []})
+    by_change: dict[tuple[str, Change], list[float]] = field(default_factory=dict)  # (phase, kind) → ms
     run_ms: list[float] = field(default_factory=list)  # whole Build script runs during training
     open_ms: list[float] = field(default_factory=list)
     refresh_ms: dict[str, list[float]] = field(default_factory=lambda: {name: [] for name in OBSERVED})
@@ -102,6 +115,15 @@ class Classroom:
     submitted: list[str] = field(default_factory=list)  # owners whose job the Train page confirmed
     trainers_left: int = 0
     finished_event: asyncio.Event = field(default_factory=asyncio.Event)
+
+    def record(self, phase: str, change: Change, ms: float) -> None:
+        """One change's latency, in `phase`, of kind `change`."""
+        self.latencies[phase].append(ms)
+        self.by_change.setdefault((phase, change), []).append(ms)
+
+    def p95(self, phase: str, change: Change) -> float | None:
+        """The p95 latency of changes of kind `change` in `phase`."""
+        return percentile(self.by_change.get((phase, change), []), 0.95)
 
     def enter(self, phase: str) -> None:
         """Begin `phase`, noting the time and the web server's CPU time so far."""
@@ -204,11 +226,27 @@ class Student:
         """One change on Build: send it, wait for the page, check and time the new total."""
         phase = self.room.phase
         run = await self.session.interact(values, click)
+        change = Change.stack if stack is not None and stack != self.stack else Change.choice
         if stack is not None:
             self.stack = stack
-        self._check_total(run, label, record=phase in self.room.latencies, phase=phase)
+        record = phase in self.room.latencies
+        if change == Change.choice and not run.whole_page:
+            self._check_panel(run, label, record, phase)
+        else:
+            self._check_total(run, label, record, phase, change)
 
-    def _check_total(self, run: Run, label: str, record: bool, phase: str = "") -> None:
+    def _check_panel(self, run: Run, label: str, record: bool, phase: str) -> None:
+        """A choice that leaves the stack as it is reran only its panel (a fragment): timed to the end of
+        that rerun, when the panel is up to date."""
+        for problem in run_problems(run):
+            self.room.error(self.name, f"{label}: {problem}")
+        if run.finished is None or not run.elements:
+            self.room.error(self.name, f"{label}: the panel was not redrawn")
+        elif record:
+            self.room.record(phase, Change.choice, (run.finished - run.sent) * 1000)
+
+    def _check_total(self, run: Run, label: str, record: bool, phase: str = "",
+                     change: Change = Change.choice) -> None:
         for problem in run_problems(run):
             self.room.error(self.name, f"{label}: {problem}")
         expected = f"{analyze(self.stack).total_params:,}"
@@ -219,7 +257,7 @@ class Student:
             self.room.error(self.name, f"{label}: the page shows {metric.proto.body} parameters, the stack "
                                        f"has {expected}")
         elif record:
-            self.room.latencies[phase].append((metric.arrived - run.sent) * 1000)
+            self.room.record(phase, change, (metric.arrived - run.sent) * 1000)
             if phase == "training" and run.finished is not None:
                 self.room.run_ms.append((run.finished - run.sent) * 1000)
 
@@ -434,6 +472,8 @@ def measure(args: argparse.Namespace) -> dict[str, object]:
         "baseline_p95_ms": _ms(base_p95),
         "baseline_edits": len(baseline),
         "p95_ratio_to_baseline": round(p95 / base_p95, 2) if p95 and base_p95 else None,
+        **{f"{change}_p95_ms": _ms(room.p95("training", change)) for change in Change},
+        **{f"baseline_{change}_p95_ms": _ms(room.p95("baseline", change)) for change in Change},
         "page_run_p95_ms": _ms(percentile(room.run_ms, 0.95)),
         "web_server_core_share": {"baseline": room.core_share("baseline"),
                                   "training": room.core_share("training")},
@@ -472,6 +512,9 @@ def _report(figures: dict[str, object]) -> str:
         f"(baseline without training: p50 {figures['baseline_p50_ms']} ms, "
         f"p95 {figures['baseline_p95_ms']} ms; "
         f"ratio {figures['p95_ratio_to_baseline']})",
+        f"  of which changes to the stack p95 {figures['stack_p95_ms']} ms (baseline "
+        f"{figures['baseline_stack_p95_ms']} ms), other choices p95 {figures['choice_p95_ms']} ms (baseline "
+        f"{figures['baseline_choice_p95_ms']} ms)",
         f"jobs: {figures['jobs_submitted']} submitted, {figures['jobs_finished']} finished, "
         f"{figures['jobs_lost']} lost, FIFO order kept: {figures['jobs_in_order']}",
         f"teacher dashboard redraw p95 {figures['teacher_refresh_p95_ms']} ms "

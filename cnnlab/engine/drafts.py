@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -68,17 +69,34 @@ def draft_version(owner: str) -> int:
     return _history(owner)[0]
 
 
-def undo_steps(owner: str) -> int:
-    """How many changes of `owner`'s stack can be undone (at most `UNDO_DEPTH`)."""
-    return len(_history(owner)[1])
-
-
 def undo_draft(owner: str) -> int | None:
     """Put back the stack as it was before its last change; the new version, or None with nothing to undo."""
     version, undo = _history(owner)
     if not undo:
         return None
     return _write(owner, undo[-1], version + 1, undo[:-1])
+
+
+@dataclass(frozen=True)
+class DraftState:
+    """A student's stack with its version and how many changes can be undone, as read at one moment."""
+
+    stack: Stack
+    version: int  # -1 when the stack changed while it was being read: a control drawn for it is refused
+    undo_steps: int
+
+
+def draft_state(owner: str) -> DraftState:
+    """The owner's stack, its version and its undo depth in one read of each file (what a Build page run
+    needs), instead of one read per question.
+
+    A save writes the draft, then its history: when the version read after the draft differs from the one
+    read before it, a save came in between and the pair may not match, so the version is given as -1.
+    """
+    version, undo = _history(owner)
+    stack = current_stack(owner)
+    consistent = _history(owner)[0] == version
+    return DraftState(stack=stack, version=version if consistent else -1, undo_steps=len(undo))
 
 
 def load_draft(owner: str) -> dict[str, Any] | None:

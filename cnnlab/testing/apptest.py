@@ -8,9 +8,17 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
+from unittest import mock
 
 import pytest
+from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+from streamlit.proto.WidgetStates_pb2 import WidgetStates
+from streamlit.runtime.scriptrunner.script_runner import ScriptRunnerEvent
 from streamlit.testing.v1 import AppTest
+from streamlit.testing.v1 import app_test as app_test_module
+from streamlit.testing.v1.element_tree import parse_tree_from_messages
+from streamlit.testing.v1.local_script_runner import LocalScriptRunner
 
 from cnnlab.core.hyper import TrainConfig
 from cnnlab.engine import jobs
@@ -25,9 +33,46 @@ RESULTS = "pages/3_Results.py"
 TIMEOUT_S = 30
 
 
+class BrowserAppTest(AppTest):
+    """AppTest that keeps the page between runs as a browser does.
+
+    A callback may rerun only some fragments (`st.rerun(<fragment keys>)`, as Build's Add and Edit do): a
+    browser then replaces just those fragments' elements and keeps the rest of the page, while plain AppTest
+    would show only the fragments. Here a run that ended as a fragments-only run replaces the elements of
+    its fragments in the previous page; a full run replaces the whole page.
+    """
+
+    def __init__(self, script_path: str | Path, **options: Any) -> None:
+        """As `AppTest(script_path, default_timeout=…)`."""
+        super().__init__(script_path, **options)
+        self._page: list[ForwardMsg] = []  # the deltas the page shows now
+
+    def _run(self, widget_state: WidgetStates | None = None, timeout: float | None = None) -> AppTest:
+        runners: list[LocalScriptRunner] = []
+
+        def runner(*args: Any, **kwargs: Any) -> LocalScriptRunner:
+            runners.append(LocalScriptRunner(*args, **kwargs))
+            return runners[-1]
+
+        with mock.patch.object(app_test_module, "LocalScriptRunner", runner):
+            result = super()._run(widget_state, timeout)
+        script_runner = runners[-1]
+        started = [data for event, data in zip(script_runner.events, script_runner.event_data, strict=True)
+                   if event == ScriptRunnerEvent.SCRIPT_STARTED]
+        fragments = set(started[-1].get("fragment_ids_this_run") or ()) if started else set()
+        deltas = [message for message in script_runner.forward_msgs() if message.HasField("delta")]
+        kept = [message for message in self._page if message.delta.fragment_id not in fragments]
+        self._page = [*kept, *deltas] if fragments else deltas
+        in_page_order = sorted(self._page, key=lambda message: tuple(message.metadata.delta_path))
+        self._tree = parse_tree_from_messages(in_page_order)
+        self._tree._runner = self
+        return result
+
+
 def open_page(page: str | None = None, **query: str) -> AppTest:
-    """Run `page` (None = Home) as a browser would open `/<Page>?<query>`: a new session of the whole app."""
-    at = AppTest.from_file(str(APP), default_timeout=TIMEOUT_S)
+    """Run `page` (None = Home) as a browser would open `/<Page>?<query>`: a new session of the whole app,
+    kept between runs as a browser keeps it (`BrowserAppTest`)."""
+    at = BrowserAppTest(APP, default_timeout=TIMEOUT_S)
     if page is not None:
         at.switch_page(page)
     at.query_params.update(query)

@@ -62,6 +62,7 @@ class Run:
     elements: list[Element] = field(default_factory=list)
     finished: float | None = None
     statuses: list[int] = field(default_factory=list)  # each script_finished status, in order
+    whole_page: bool = False  # the whole page was drawn anew (not only the fragment of a changed widget)
 
     def find(self, kind: str, predicate: Callable[[Any], bool] = lambda proto: True) -> Element | None:
         """The first element of `kind` whose proto satisfies `predicate`."""
@@ -128,11 +129,16 @@ class StreamlitSession:
 
         Selectboxes take the option's label, number inputs a number, checkboxes a bool, text inputs a str.
         A form's widgets go in the same call as its submit button, as the browser sends them on submit.
+        Like the browser, a change to widgets of one fragment (`st.fragment`) asks for a rerun of that
+        fragment only; the run's `whole_page` tells whether the server then redrew the whole page.
         """
+        keys = [*(values or {}), *([click] if click is not None else [])]
         states = [self._state(key, value) for key, value in (values or {}).items()]
         if click is not None:
             states.append(WidgetState(id=self.widget(click).proto.id, trigger_value=True))
-        return await self._rerun(page_hash=self.page_hash, states=states)
+        fragments = {self.widget(key).fragment_id for key in keys}
+        fragment_id = fragments.pop() if len(fragments) == 1 else ""
+        return await self._rerun(page_hash=self.page_hash, states=states, fragment_id=fragment_id)
 
     async def go_to(self, page: str, query: str) -> Run:
         """Follow a link to another page of the app (`page` is its URL path, "" for the main page)."""
@@ -251,8 +257,9 @@ class StreamlitSession:
         """Fold one ForwardMsg into the session: page, query string, widgets, the current run, auto-reruns."""
         kind = message.WhichOneof("type")
         if kind == "new_session":
-            self._current_run(now)
+            run = self._current_run(now)
             if not message.metadata.run.fragment_ids:  # a full run draws the page anew
+                run.whole_page = True
                 self.page_hash = message.new_session.page_script_hash
                 self.widgets.clear()
                 for task in self._auto_reruns.values():

@@ -3,11 +3,15 @@
 Every control changes the owner's saved stack in a widget callback (callbacks run before the page script),
 so the page then simply reads the stack back and shows it. Edit widgets take their values from the saved
 stack on every run, so they always show the selected layer as it is, even after a change in another tab.
+
+"Add a layer" and "Edit a layer" are drawn in fragments (`build_parts`): their callbacks end with
+`shown_stack.redraw`, which reruns only the parts of the page that show the stack.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import nullcontext
 from typing import Any
 
 import streamlit as st
@@ -42,9 +46,10 @@ from cnnlab.core.stack_doc import (
     stack_from_spec,
 )
 from cnnlab.core.text import plain
-from cnnlab.engine.drafts import current_stack, draft_version, save_draft, undo_draft, undo_steps
+from cnnlab.engine.drafts import current_stack, draft_version, save_draft, undo_draft
 from cnnlab.ui import train_settings
 from cnnlab.ui.session import Level, flash
+from cnnlab.ui.shown_stack import ShownStack, redraw
 
 ADD = "build_add"
 EDIT = "build_edit"
@@ -71,13 +76,6 @@ def _save(owner: str, stack: Stack) -> bool:
         flash(Level.error, plain(SAVE_FAILED.format(error=type(error).__name__)))
         return False
     return True
-
-
-def drawn_version(owner: str, stack: Stack) -> int:
-    """The version of `stack`, the owner's stack as this page run drew it; -1 if it has changed since (then
-    every control drawn for it is refused)."""
-    version = draft_version(owner)
-    return version if current_stack(owner) == stack else -1
 
 
 def still_drawn(owner: str, drawn: int) -> bool:
@@ -127,12 +125,12 @@ def _undo(owner: str) -> None:
     if version is not None:
         st.session_state[OWN_VERSION] = version
         flash(Level.success, "Undid your last change.")
+    st.rerun()  # the whole page: Undo may take back a name or an input shape too
 
 
-def render_undo(owner: str) -> None:
+def render_undo(owner: str, steps: int) -> None:
     """Undo the last change to the stack (an edit, move, delete, added layer, or a preset, link or upload
-    that replaced it), up to the last few, kept on the server with the stack."""
-    steps = undo_steps(owner)
+    that replaced it), up to the last few (`steps` of them now), kept on the server with the stack."""
     st.button("Undo", key="build_undo", icon=":material/undo:", disabled=steps == 0, on_click=_undo,
               args=(owner,), help=f"Takes back your last change ({steps} can be undone).")
 
@@ -178,7 +176,8 @@ def _field_widgets(prefix: str, field: Field, on_change: Callable[..., None] | N
                    args: tuple[Any, ...] = ()) -> None:
     """The input boxes of one field, side by side; their values live in session state under `prefix`."""
     labels = PART_LABELS[field.kind]
-    for index, (column, part) in enumerate(zip(st.columns(len(labels)), labels, strict=True)):
+    columns = st.columns(len(labels)) if len(labels) > 1 else [nullcontext()]  # a column costs a block
+    for index, (column, part) in enumerate(zip(columns, labels, strict=True)):
         label = f"{field.key} · {part}" if part else field.key
         options: dict[str, Any] = {"key": _part_key(prefix, field, index), "on_change": on_change,
                                    "args": args, "help": field.help if index == 0 else None}
@@ -263,8 +262,13 @@ def render_presets(owner: str) -> None:
 
 
 def _add(owner: str, drawn: int) -> None:
-    if not still_drawn(owner, drawn):
-        return
+    if still_drawn(owner, drawn):
+        _insert_chosen(owner)
+    redraw(owner)
+
+
+def _insert_chosen(owner: str) -> None:
+    """Insert the layer set up in "Add a layer" where it says."""
     layer_type = LayerType(st.session_state[f"{ADD}_type"])
     prefix = f"{ADD}_{layer_type}"
     layer = layer_from_parts(layer_type, {f.key: _read_parts(prefix, f) for f in FIELDS[layer_type]})
@@ -281,7 +285,7 @@ def _insert_label(position: int, layers: list[object]) -> str:
     return f"before layer {position} ({_type_of(layers[position - 1]) or '?'})"
 
 
-def render_add(owner: str, stack: Stack) -> None:
+def render_add(owner: str, shown: ShownStack) -> None:
     """Choose a type, then only that type's settings (Keras's defaults filled in), and where to insert it."""
     layer_type = LayerType(st.selectbox("Layer type", LAYER_TYPES, key=f"{ADD}_type"))
     st.caption(LAYER_HELP[layer_type])
@@ -290,13 +294,13 @@ def render_add(owner: str, stack: Stack) -> None:
         for index, part in enumerate(field.default):
             st.session_state.setdefault(_part_key(prefix, field, index), _box_value(field, part))
         _field_widgets(prefix, field)
-    layers = layers_of(stack)
+    layers = layers_of(shown.stack)
     positions = list(range(1, len(layers) + 2))
     if st.session_state.get(ADD_POSITION) not in positions:
         st.session_state[ADD_POSITION] = positions[-1]
     st.selectbox("Insert", positions, key=ADD_POSITION, format_func=lambda p: _insert_label(p, layers))
     st.button("Add layer", key=f"{ADD}_button", type="primary", icon=":material/add:", on_click=_add,
-              args=(owner, drawn_version(owner, stack)))
+              args=(owner, shown.draft.version))
 
 
 # ---------------------------------------------------------------------------------------- edit a layer
@@ -311,32 +315,33 @@ def _change_type(owner: str, position: int, drawn: int) -> None:
     chosen = st.session_state.get(f"{EDIT}_type")
     if chosen in LAYER_TYPES and still_drawn(owner, drawn):
         change_stack(owner, lambda stack: replace_layer(stack, position, default_layer(LayerType(chosen))))
+    redraw(owner)
 
 
 def _change_field(owner: str, position: int, field: Field, drawn: int) -> None:
-    if not still_drawn(owner, drawn):
-        return
-    value = raw_from_parts(field, _read_parts(EDIT, field))
-    change_stack(owner, lambda stack: set_setting(stack, position, field.key, value))
+    if still_drawn(owner, drawn):
+        value = raw_from_parts(field, _read_parts(EDIT, field))
+        change_stack(owner, lambda stack: set_setting(stack, position, field.key, value))
+    redraw(owner)
 
 
 def _move(owner: str, position: int, offset: int, drawn: int) -> None:
-    if not still_drawn(owner, drawn):
-        return
-    change_stack(owner, lambda stack: move_layer(stack, position, offset))
-    st.session_state[EDIT_POSITION] = position + offset
+    if still_drawn(owner, drawn):
+        change_stack(owner, lambda stack: move_layer(stack, position, offset))
+        st.session_state[EDIT_POSITION] = position + offset
+    redraw(owner)
 
 
 def _delete(owner: str, position: int, drawn: int) -> None:
-    if not still_drawn(owner, drawn):
-        return
-    change_stack(owner, lambda stack: delete_layer(stack, position))
-    st.session_state[EDIT_POSITION] = max(position - 1, 1)
+    if still_drawn(owner, drawn):
+        change_stack(owner, lambda stack: delete_layer(stack, position))
+        st.session_state[EDIT_POSITION] = max(position - 1, 1)
+    redraw(owner)
 
 
-def render_edit(owner: str, stack: Stack) -> None:
+def render_edit(owner: str, shown: ShownStack) -> None:
     """Pick a layer; change its type or settings (applied at once), move it up or down, or delete it."""
-    layers = layers_of(stack)
+    layers = layers_of(shown.stack)
     if not layers:
         st.info("The stack is empty: add a layer, or open a preset.")
         return
@@ -347,7 +352,7 @@ def render_edit(owner: str, stack: Stack) -> None:
                             format_func=lambda p: f"{p} · {_type_of(layers[p - 1]) or 'unknown type'}")
     layer = layers[position - 1]
     kind = _type_of(layer)
-    drawn = drawn_version(owner, stack)  # every control below acts only on this version of the stack
+    drawn = shown.draft.version  # every control below acts only on this version of the stack
     _show(f"{EDIT}_type", kind)
     st.selectbox("Type", LAYER_TYPES, index=None, key=f"{EDIT}_type", placeholder="choose a layer type",
                  on_change=_change_type, args=(owner, position, drawn),

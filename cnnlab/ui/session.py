@@ -15,6 +15,7 @@ from enum import StrEnum
 import streamlit as st
 
 from cnnlab.engine.owners import is_owner_token, new_owner_token
+from cnnlab.ui.heap import freeze_imports
 from cnnlab.ui.teacher_session import holds_teacher_key
 
 OWNER_KEY = "owner"
@@ -90,6 +91,7 @@ def _someone_else() -> None:
 def start_page(title: str) -> str:
     """Common top of every page: tab title, the owner token, the sidebar navigation. Returns the owner."""
     st.set_page_config(page_title=f"{title} · CNN Lab", page_icon=":material/grid_view:", layout="wide")
+    freeze_imports(title)
     owner = current_owner()
     with st.sidebar:
         st.markdown("**CNN Lab**")

@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import pytest
 
+from cnnlab.engine import drafts
 from cnnlab.engine.drafts import (
     MAX_DRAFT_BYTES,
     UNDO_DEPTH,
+    DraftState,
+    draft_state,
     draft_version,
     load_draft,
     load_settings,
     save_draft,
     save_settings,
     undo_draft,
-    undo_steps,
 )
 from cnnlab.engine.owners import new_owner_token
 from cnnlab.engine.paths import runs_root
@@ -80,14 +82,14 @@ def test_a_value_that_is_not_an_owner_token_never_becomes_a_path(owner: str) -> 
 
 def test_every_saved_change_raises_the_version_and_can_be_undone() -> None:
     owner = new_owner_token()
-    assert (draft_version(owner), undo_steps(owner), undo_draft(owner)) == (0, 0, None)
+    assert (draft_version(owner), draft_state(owner).undo_steps, undo_draft(owner)) == (0, 0, None)
     assert save_draft(owner, STACK) == 1
     renamed = {**STACK, "name": "renamed"}
     assert save_draft(owner, renamed) == 2
     assert save_draft(owner, renamed) == 3  # saved again unchanged: a new version, nothing new to undo
-    assert (draft_version(owner), undo_steps(owner)) == (3, 1)
+    assert (draft_version(owner), draft_state(owner).undo_steps) == (3, 1)
     assert undo_draft(owner) == 4
-    assert load_draft(owner) == STACK and undo_steps(owner) == 0
+    assert load_draft(owner) == STACK and draft_state(owner).undo_steps == 0
     assert sorted(p.name for p in (runs_root() / "drafts").iterdir()) == [f"{owner}.json"]
 
 
@@ -95,7 +97,7 @@ def test_undo_keeps_the_last_ten_changes() -> None:
     owner = new_owner_token()
     for count in range(15):
         save_draft(owner, {**STACK, "name": f"v{count}"})
-    assert undo_steps(owner) == UNDO_DEPTH == 10
+    assert draft_state(owner).undo_steps == UNDO_DEPTH == 10
     for _ in range(10):
         undo_draft(owner)
     assert load_draft(owner)["name"] == "v4" and undo_draft(owner) is None
@@ -105,8 +107,8 @@ def test_a_corrupt_history_reads_as_version_zero() -> None:
     owner = new_owner_token()
     save_draft(owner, STACK)
     (runs_root() / "history" / f"{owner}.json").write_text('{"version": true, "undo": 3}')
-    assert (draft_version(owner), undo_steps(owner)) == (0, 0)
-    assert save_draft(owner, {**STACK, "name": "again"}) == 1 and undo_steps(owner) == 1
+    assert (draft_version(owner), draft_state(owner).undo_steps) == (0, 0)
+    assert save_draft(owner, {**STACK, "name": "again"}) == 1 and draft_state(owner).undo_steps == 1
 
 
 def test_training_settings_are_kept_per_owner() -> None:
@@ -115,3 +117,23 @@ def test_training_settings_are_kept_per_owner() -> None:
     save_settings(owner, {"epochs": 2, "train_size": 500})
     assert load_settings(owner) == {"epochs": 2, "train_size": 500}
     assert load_settings(other) is None
+
+
+def test_the_draft_state_reads_stack_version_and_undo_depth_at_once() -> None:
+    owner = new_owner_token()
+    save_draft(owner, STACK)
+    save_draft(owner, {**STACK, "name": "renamed"})
+    assert draft_state(owner) == DraftState(stack={**STACK, "name": "renamed"}, version=2, undo_steps=1)
+
+
+def test_a_save_between_the_reads_makes_the_version_unusable(monkeypatch: pytest.MonkeyPatch) -> None:
+    owner = new_owner_token()
+    save_draft(owner, STACK)
+    read_stack = drafts.current_stack
+
+    def another_tab_saves_first(who: str) -> dict:
+        save_draft(who, {**STACK, "name": "other tab"})
+        return read_stack(who)
+
+    monkeypatch.setattr(drafts, "current_stack", another_tab_saves_first)
+    assert draft_state(owner).version == -1  # controls drawn for it are refused, never applied elsewhere

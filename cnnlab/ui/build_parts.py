@@ -1,0 +1,48 @@
+"""The parts of the Build page that show the stack, each a fragment that `shown_stack.redraw` can rerun
+without the rest of the page (see `cnnlab.ui.shown_stack`)."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from cnnlab.core.stack_doc import layers_of
+from cnnlab.engine.challenges import ChallengeStore
+from cnnlab.ui import challenge_view, editor, files, session, stack_view
+from cnnlab.ui.shown_stack import Part, shown_in
+
+
+@st.fragment(key=Part.stack)
+def render_stack(owner: str) -> None:
+    """The messages of the latest change, Undo, the challenge's checks, the layer table, totals and
+    problems."""
+    shown = shown_in(Part.stack, owner)
+    session.show_flashes()
+    editor.render_undo(owner, shown.draft.undo_steps)
+    challenge_view.render_stack_checks(ChallengeStore().active(), shown.analysis)
+    stack_view.render_stack(shown.analysis, layers_of(shown.stack))
+
+
+@st.fragment(key=Part.add)
+def render_add(owner: str) -> None:
+    """"Add a layer"."""
+    editor.render_add(owner, shown_in(Part.add, owner))
+
+
+@st.fragment(key=Part.edit)
+def render_edit(owner: str) -> None:
+    """"Edit a layer"."""
+    editor.render_edit(owner, shown_in(Part.edit, owner))
+
+
+@st.fragment(key=Part.picture)
+def render_picture(owner: str) -> None:
+    """The picture of the tensor flowing through the stack."""
+    stack_view.render_picture(shown_in(Part.picture, owner).analysis)
+
+
+@st.fragment(key=Part.files)
+def render_files(owner: str) -> None:
+    """The Share link and the stack's downloads (JSON, Keras code)."""
+    shown = shown_in(Part.files, owner)
+    files.render_share(shown.analysis)
+    files.render_downloads(shown.stack, shown.analysis)
