@@ -61,11 +61,12 @@ from cnnlab.classroom.teacher_key import TEACHER_KEY_ENV
 from cnnlab.core.arithmetic import analyze
 from cnnlab.core.challenge import Challenge
 from cnnlab.core.presets import preset_spec
-from cnnlab.core.stack_doc import Stack, delete_layer, insert_layer, set_setting, stack_from_spec
+from cnnlab.core.stack_doc import Stack, stack_from_spec
 from cnnlab.engine.challenges import ChallengeStore
 from cnnlab.engine.owners import new_owner_token
 from cnnlab.engine.store import JobState, ModelFormat, RunStore
 from cnnlab.testing.apptest import shown
+from cnnlab.testing.build_edits import FILTERS, UNITS, edit_round
 from cnnlab.testing.server import MemorySampler, cpu_seconds, started_server, streamlit_pid
 from cnnlab.testing.streamlit_client import ProtocolError, Run, StreamlitSession
 
@@ -73,9 +74,6 @@ GOAL_P95_MS = 1000
 TEACHER_KEY = "classroom-load-teacher-key"
 OBSERVED = {"teacher": ("Teacher", f"key={TEACHER_KEY}"), "leaderboard": ("Leaderboard", "")}
 MAX_USERS = 200
-FILTERS = (8, 16, 24, 32, 48, 64)
-UNITS = (16, 32, 48, 64, 128)
-DENSE_POSITION = 8  # before the convnet's last Dense(10): the stack stays trainable
 
 
 def percentile(values: list[float], fraction: float) -> float | None:
@@ -200,23 +198,10 @@ class Student:
                     break
 
     def _cycle(self) -> list[Callable[[], object]]:
-        """One round of edits: first Conv2D's filters, then add a Dense layer and delete it again."""
-        filters, units = self.rng.choice(FILTERS), self.rng.choice(UNITS)
-        return [
-            lambda: self._act("pick layer 1", {"build_edit_pos": self.session.option("build_edit_pos", 0)}),
-            lambda: self._act(f"filters → {filters}", {"build_edit_filters_0": filters},
-                              stack=set_setting(self.stack, 1, "filters", filters)),
-            lambda: self._act("choose Dense", {"build_add_type": "Dense"}),
-            lambda: self._act(f"units → {units}", {"build_add_Dense_units_0": units}),
-            lambda: self._act("insert position", {"build_add_pos": self.session.option("build_add_pos",
-                                                                                        DENSE_POSITION - 1)}),
-            lambda: self._act("add layer", click="build_add_button", stack=insert_layer(
-                self.stack, DENSE_POSITION, {"type": "Dense", "units": units})),
-            lambda: self._act(f"pick layer {DENSE_POSITION}",
-                              {"build_edit_pos": self.session.option("build_edit_pos", DENSE_POSITION - 1)}),
-            lambda: self._act("delete layer", click="build_edit_delete",
-                              stack=delete_layer(self.stack, DENSE_POSITION)),
-        ]
+        """One round of edits (`cnnlab.testing.build_edits`), with this student's random choices."""
+        edits = edit_round(self.stack, self.rng.choice(FILTERS), self.rng.choice(UNITS))
+        return [lambda edit=edit: self._act(edit.label, edit.values(self.session), edit.click, edit.stack)
+                for edit in edits]
 
     async def _think(self) -> None:
         await asyncio.sleep(self.room.think_s * self.rng.uniform(0.5, 1.5))
