@@ -74,6 +74,7 @@ GOAL_P95_MS = 1000
 TEACHER_KEY = "classroom-load-teacher-key"
 OBSERVED = {"teacher": ("Teacher", f"key={TEACHER_KEY}"), "leaderboard": ("Leaderboard", "")}
 MAX_USERS = 200
+MEASURED_PHASES = ("baseline", "training")  # the phases whose changes are timed
 
 
 def percentile(values: list[float], fraction: float) -> float | None:
@@ -104,9 +105,8 @@ class Classroom:
     server_pid: int | None
     phase: str = "connecting"  # connecting → baseline → training → done
     marks: list[tuple[str, float, float]] = field(default_factory=list)  # (phase, start, server CPU s)
-    latencies: dict[str, list[float]] = field(default_factory=lambda: {"baseline": [], "training": []})
     by_change: dict[tuple[str, Change], list[float]] = field(default_factory=dict)  # (phase, kind) → ms
-    run_ms: list[float] = field(default_factory=list)  # whole Build script runs during training
+    run_ms: list[float] = field(default_factory=list)  # Build runs (sent → finished) timed to a new total
     open_ms: list[float] = field(default_factory=list)
     refresh_ms: dict[str, list[float]] = field(default_factory=lambda: {name: [] for name in OBSERVED})
     errors: list[str] = field(default_factory=list)
@@ -116,8 +116,11 @@ class Classroom:
 
     def record(self, phase: str, change: Change, ms: float) -> None:
         """One change's latency, in `phase`, of kind `change`."""
-        self.latencies[phase].append(ms)
         self.by_change.setdefault((phase, change), []).append(ms)
+
+    def latencies(self, phase: str) -> list[float]:
+        """Every change's latency in `phase`, of either kind."""
+        return [ms for change in Change for ms in self.by_change.get((phase, change), [])]
 
     def p95(self, phase: str, change: Change) -> float | None:
         """The p95 latency of changes of kind `change` in `phase`."""
@@ -214,7 +217,7 @@ class Student:
         change = Change.stack if stack is not None and stack != self.stack else Change.choice
         if stack is not None:
             self.stack = stack
-        record = phase in self.room.latencies
+        record = phase in MEASURED_PHASES
         if change == Change.choice and not run.whole_page:
             self._check_panel(run, label, record, phase)
         else:
@@ -442,7 +445,7 @@ def measure(args: argparse.Namespace) -> dict[str, object]:
             print(f"kept {work_dir}", file=sys.stderr)
         else:
             shutil.rmtree(work_dir, ignore_errors=True)
-    training, baseline = room.latencies["training"], room.latencies["baseline"]
+    training, baseline = room.latencies("training"), room.latencies("baseline")
     p95, base_p95 = percentile(training, 0.95), percentile(baseline, 0.95)
     return {
         "users": args.users,

@@ -10,7 +10,6 @@ per call (a fresh connection, its pragmas and its file checks cost more than the
 from __future__ import annotations
 
 import contextlib
-import os
 import sqlite3
 import threading
 from collections.abc import Iterator
@@ -52,7 +51,7 @@ def _connection(path: Path, schema: str) -> sqlite3.Connection:
         connection.row_factory = sqlite3.Row
         connection.execute("PRAGMA journal_mode=WAL")  # persists in the file
         connection.execute("PRAGMA synchronous=NORMAL")
-        known = _Open(connection, os.stat(path).st_ino, frozenset())
+        known = _Open(connection, path.stat().st_ino, frozenset())
     if schema not in known.schemas:
         known.connection.executescript(schema)
         known = _Open(known.connection, known.inode, known.schemas | {schema})
