@@ -6,7 +6,9 @@ them, not the whole page.
 
 import streamlit as st
 
-from cnnlab.core.layers import MAX_FILTERS, MAX_LAYERS, MAX_PARAMS, MAX_UNITS
+from cnnlab.core.layer_types.conv2d import MAX_FILTERS
+from cnnlab.core.layer_types.dense import MAX_UNITS
+from cnnlab.core.layers import MAX_LAYERS, MAX_PARAMS
 from cnnlab.ui import build_parts, class_notices, editor, files, links, session, shown_stack
 
 owner = session.start_page("Build")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from cnnlab.core.hyper import Optimizer, TrainConfig
-from cnnlab.core.keras_args import layer_arguments, model_name
+from cnnlab.core.keras_args import model_name
 from cnnlab.core.layers import NetworkSpec
 from cnnlab.core.optimizer_args import optimizer_arguments, schedule_arguments, total_steps
 
@@ -26,7 +26,7 @@ def keras_code(spec: NetworkSpec, run: TrainConfig | None = None) -> str:
         f"model.add(keras.Input(shape={tuple(spec.input_shape)!r}))",
     ]
     for layer in spec.layers:
-        args = ", ".join(f"{key}={_python(value)}" for key, value in layer_arguments(layer).items())
+        args = ", ".join(f"{key}={_python(value)}" for key, value in layer.keras_arguments().items())
         lines.append(f"model.add(layers.{layer.type}({args}))")
     lines += ["", "model.summary()", ""]
     if run is None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from types import ModuleType
 from typing import TYPE_CHECKING
 
-from cnnlab.core.keras_args import layer_arguments, layer_names, model_name
+from cnnlab.core.keras_args import layer_names, model_name
 from cnnlab.core.layers import NetworkSpec
 
 if TYPE_CHECKING:
@@ -29,7 +29,7 @@ def build_model(spec: NetworkSpec, api: ModuleType | None = None) -> keras.Seque
     model = api.Sequential(name=model_name(spec))
     model.add(api.Input(shape=spec.input_shape))
     for layer, name in zip(spec.layers, layer_names(spec.layers), strict=True):
-        model.add(getattr(api.layers, str(layer.type))(**layer_arguments(layer), name=name))
+        model.add(getattr(api.layers, layer.type)(**layer.keras_arguments(), name=name))
     return model
 
 

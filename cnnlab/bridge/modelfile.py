@@ -13,26 +13,14 @@ import zipfile
 import zlib
 from collections.abc import Mapping
 
-from cnnlab.core.layers import MAX_NAME_LENGTH, MAX_SPEC_BYTES, LayerType
+from cnnlab.core.layer_types.registry import LAYER_TYPES
+from cnnlab.core.layers import MAX_NAME_LENGTH, MAX_SPEC_BYTES
 from cnnlab.core.messages import SpecError, show_value
-from cnnlab.core.parse import known_keys
 from cnnlab.core.spec_json import decode_spec_json
 
 MAX_MODEL_FILE_BYTES = 100 * 1024 * 1024  # a 10,000,000-parameter model is 40 MB of float32 weights
 HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"
 ZIP_SIGNATURE = b"PK\x03\x04"
-CHANNELS_LAST = ("channels_last", None)
-
-# Keras settings our spec does not have: a model may only use them with these (default) values.
-_FIXED_SETTINGS: dict[LayerType, dict[str, tuple[object, ...]]] = {
-    LayerType.Conv2D: {"dilation_rate": ([1, 1], 1), "groups": (1,), "data_format": CHANNELS_LAST},
-    LayerType.MaxPooling2D: {"data_format": CHANNELS_LAST},
-    LayerType.AveragePooling2D: {"data_format": CHANNELS_LAST},
-    LayerType.ZeroPadding2D: {"data_format": CHANNELS_LAST},
-    LayerType.GlobalAveragePooling2D: {"data_format": CHANNELS_LAST, "keepdims": (False,)},
-    LayerType.Dropout: {"noise_shape": (None,)},
-    LayerType.BatchNormalization: {"axis": (-1, 3, [-1], [3]), "center": (True,), "scale": (True,)},
-}
 
 
 def read_model_file(data: bytes, filename: str) -> dict:
@@ -163,16 +151,17 @@ def _convert_layer(item: object, position: int) -> tuple[dict, str | None]:
     module, registered = item.get("module"), item.get("registered_name")
     custom = short_name != class_name or (isinstance(module, str) and not module.startswith("keras")) or (
         registered is not None and registered != class_name)
-    if custom or class_name not in {str(t) for t in LayerType}:
+    layer_type = None if custom else LAYER_TYPES.get(class_name)
+    if layer_type is None:
         kind = "a custom layer" if custom else "not a layer CNN Lab can show"
-        return {}, f"{where} {kind}; CNN Lab opens models made of {', '.join(LayerType)}"
-    kind = LayerType(class_name)
+        return {}, f"{where} {kind}; CNN Lab opens models made of {', '.join(LAYER_TYPES)}"
     config = _layer_config(item)
-    for key, allowed in _FIXED_SETTINGS.get(kind, {}).items():
+    for key, allowed in layer_type.keras_fixed.items():
         if key in config and config[key] not in allowed:
             only = show_value(allowed[0])
             return {}, f"{where} {key}={show_value(config[key])} is not supported (only {only})"
     activation = config.get("activation")
     if activation is not None and not isinstance(activation, str):
         return {}, f"{where} its activation is a custom function, which CNN Lab never runs"
-    return {"type": class_name} | {key: config[key] for key in known_keys(kind) if key in config}, None
+    settings = {key: config[key] for key in layer_type.setting_keys() if key in config}
+    return {"type": class_name} | settings, None

@@ -20,7 +20,8 @@ from cnnlab.core.hyper import (
     config_to_dict,
     parse_train_config,
 )
-from cnnlab.core.layers import MAX_PARAMS, LayerType
+from cnnlab.core.layer_types.registry import LAYER_TYPES
+from cnnlab.core.layers import MAX_PARAMS
 from cnnlab.core.messages import show_value, whole_number
 
 MAX_TITLE_CHARS = 80
@@ -46,7 +47,7 @@ class Challenge:
     text: str = ""
     max_params: int | None = None
     max_macs: int | None = None  # multiply-accumulates per image
-    layers: tuple[LayerType, ...] | None = None  # the layer types allowed
+    layers: tuple[str, ...] | None = None  # the layer types allowed, in the registry's order
     epochs: int | None = None  # most epochs a run may train
     train_images: int | None = None  # most training images a run may use
     locks: tuple[tuple[LockField, object], ...] = ()  # (setting, the teacher's value), in LockField order
@@ -103,20 +104,20 @@ def _limit(raw: Mapping, key: str) -> tuple[int | None, str | None]:
     return number, None
 
 
-def _layers(value: object) -> tuple[tuple[LayerType, ...] | None, str | None]:
+def _layers(value: object) -> tuple[tuple[str, ...] | None, str | None]:
     if value is None:
         return None, None
     names = [part.strip() for part in value.split(",")] if isinstance(value, str) else value
     if not isinstance(names, list | tuple) or not names:
         return None, f"layers must be a list of layer types (got {show_value(value)})"
-    by_lower = {kind.value.lower(): kind for kind in LayerType}
+    by_lower = {kind.lower(): kind for kind in LAYER_TYPES}
     unknown = [
         show_value(name) for name in names if not isinstance(name, str) or name.lower() not in by_lower
     ]
     if unknown:
-        return None, (f"unknown layer type {', '.join(unknown[:3])}; the types are {', '.join(LayerType)}")
+        return None, (f"unknown layer type {', '.join(unknown[:3])}; the types are {', '.join(LAYER_TYPES)}")
     chosen = {by_lower[name.lower()] for name in names}
-    return tuple(kind for kind in LayerType if kind in chosen), None
+    return tuple(kind for kind in LAYER_TYPES if kind in chosen), None
 
 
 def _locks(value: object) -> tuple[tuple[tuple[LockField, object], ...], list[str]]:
@@ -178,7 +179,7 @@ def challenge_to_dict(challenge: Challenge) -> dict:
         "max_macs": challenge.max_macs,
         "epochs": challenge.epochs,
         "train_images": challenge.train_images,
-        "layers": None if challenge.layers is None else [str(kind) for kind in challenge.layers],
+        "layers": None if challenge.layers is None else list(challenge.layers),
         "locks": challenge.locked,
     }
 

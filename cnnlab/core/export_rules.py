@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from cnnlab.core.keras_args import layer_arguments
-from cnnlab.core.layers import Activation, NetworkSpec
+from cnnlab.core.layer_types.settings import Activation
+from cnnlab.core.layers import NetworkSpec
 from cnnlab.core.messages import Problem
 
 
@@ -56,7 +56,8 @@ KERAS2_ACTIVATIONS = frozenset({
 def export_problems(spec: NetworkSpec, fmt: ExportFormat) -> tuple[Problem, ...]:
     """Why `spec` cannot be exported as `fmt`, one problem per layer; () when it can.
 
-    >>> from cnnlab.core.layers import Dense, Flatten
+    >>> from cnnlab.core.layer_types.dense import Dense
+    >>> from cnnlab.core.layer_types.flatten import Flatten
     >>> celu = NetworkSpec(layers=(Flatten(), Dense(10, Activation.celu)))
     >>> export_problems(celu, ExportFormat.ONNX)
     ()
@@ -68,11 +69,11 @@ def export_problems(spec: NetworkSpec, fmt: ExportFormat) -> tuple[Problem, ...]
     known = ", ".join(sorted(KERAS2_ACTIVATIONS))
     problems = []
     for position, layer in enumerate(spec.layers, start=1):
-        activation = layer_arguments(layer).get("activation")
+        activation = layer.keras_arguments().get("activation")
         if activation is not None and activation not in KERAS2_ACTIVATIONS:
             missing = "is computed differently in" if activation == Activation.hard_sigmoid else (
                 "does not exist in")
-            problems.append(Problem(position, str(layer.type), (
+            problems.append(Problem(position, layer.type, (
                 f'activation "{activation}" {missing} Keras 2 (tf_keras); use one of {known} — or take the '
                 "ONNX or Keras 3 file, which carry every activation")))
     return tuple(problems)

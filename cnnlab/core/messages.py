@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import json
 import math
 from collections.abc import Mapping
@@ -50,6 +51,19 @@ def show_value(value: object, depth: int = 0) -> str:
     if isinstance(value, Mapping):
         return f"an object with {len(value)} key{'' if len(value) == 1 else 's'}"
     return f"a {type(value).__name__}"
+
+
+def closest(word: str, choices: list[str]) -> str | None:
+    """The choice closest to `word` (case-insensitive) for "did you mean …?" hints; None if none is close."""
+    by_lower = {c.lower(): c for c in choices}
+    match = difflib.get_close_matches(word.lower(), list(by_lower), n=1, cutoff=0.6)
+    return by_lower[match[0]] if match else None
+
+
+def did_you_mean(word: str, choices: list[str]) -> str:
+    """The hint after an unknown name: '; did you mean "relu"?', or "" when no choice is close."""
+    guess = closest(word, choices)
+    return f"; did you mean {json.dumps(guess)}?" if guess else ""
 
 
 def whole_number(value: object) -> int | None:

@@ -10,27 +10,23 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from cnnlab.core.hyper import Optimizer, Schedule, TrainConfig
-from cnnlab.core.layers import (
-    Activation,
-    BatchNormalization,
-    Conv2D,
-    Dense,
-    Dropout,
-    Flatten,
-    GlobalAveragePooling2D,
-    LayerType,
-    NetworkSpec,
-    Padding,
-    Pooling2D,
-    ZeroPadding2D,
-)
+from cnnlab.core.layer_types.batch_normalization import BatchNormalization
+from cnnlab.core.layer_types.conv2d import Conv2D
+from cnnlab.core.layer_types.dense import Dense
+from cnnlab.core.layer_types.dropout import Dropout
+from cnnlab.core.layer_types.flatten import Flatten
+from cnnlab.core.layer_types.global_average_pooling import GlobalAveragePooling2D
+from cnnlab.core.layer_types.pooling import MaxPooling2D
+from cnnlab.core.layer_types.settings import Activation, Padding
+from cnnlab.core.layer_types.zero_padding import ZeroPadding2D
+from cnnlab.core.layers import NetworkSpec
 
 RELU = Activation.relu
 SOFTMAX = Activation.softmax
 
 
-def _max_pool(side: int = 2) -> Pooling2D:
-    return Pooling2D(LayerType.MaxPooling2D, (side, side), (side, side))
+def _max_pool(side: int = 2) -> MaxPooling2D:
+    return MaxPooling2D((side, side), (side, side))
 
 
 def _conv(filters: int, side: int, **settings: object) -> Conv2D:

@@ -5,7 +5,7 @@ puts a number on it. Along each axis a layer with window k and stride s turns th
 (input pixels between neighbouring output values) of its input into r + (k − 1)·j and j·s: Conv2D and
 pooling do that; ZeroPadding2D, BatchNormalization, Dropout and Flatten keep them (a flattened value is
 still one position); a Dense on flat input and GlobalAveragePooling2D mix every position, so they see the
-whole image. Plain Python, from the analysed layers (settings as `spec.layer_to_dict` writes them).
+whole image. Each layer type says which (`Layer.receptive_step`); plain Python, from the analysed layers.
 """
 
 from __future__ import annotations
@@ -13,13 +13,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from cnnlab.core.arithmetic import Analysis, LayerReport
-from cnnlab.core.layers import LayerType
-
-_WINDOWS = {  # layer type → (key of its window, key of its strides)
-    LayerType.Conv2D: ("kernel_size", "strides"),
-    LayerType.MaxPooling2D: ("pool_size", "strides"),
-    LayerType.AveragePooling2D: ("pool_size", "strides"),
-}
 
 
 @dataclass(frozen=True)
@@ -45,18 +38,14 @@ INPUT_VIEW = View(1, 1, 1, 1)  # each pixel of the input image sees itself
 
 
 def _next(view: View, report: LayerReport, image: tuple[int, int]) -> View:
-    """The view after `report`'s layer, given the view of its input."""
-    kind = report.type
-    if kind in _WINDOWS:
-        window_key, strides_key = _WINDOWS[LayerType(kind)]
-        (k_rows, k_cols), (s_rows, s_cols) = report.config[window_key], report.config[strides_key]
-        return View(view.rows + (k_rows - 1) * view.jump_rows, view.cols + (k_cols - 1) * view.jump_cols,
-                    view.jump_rows * s_rows, view.jump_cols * s_cols, view.whole)
-    mixes_positions = kind == LayerType.GlobalAveragePooling2D or (
-        kind == LayerType.Dense and report.input_shape is not None and len(report.input_shape) == 1)
-    if mixes_positions and not view.whole:
-        return View(image[0], image[1], view.jump_rows, view.jump_cols, whole=True)
-    return view
+    """The view after `report`'s layer (its output is known, so are the layer and its input), given the view
+    of its input."""
+    step = report.layer.receptive_step(report.input_shape)
+    if step.whole:
+        return view if view.whole else View(image[0], image[1], view.jump_rows, view.jump_cols, whole=True)
+    (k_rows, k_cols), (s_rows, s_cols) = step.window, step.strides
+    return View(view.rows + (k_rows - 1) * view.jump_rows, view.cols + (k_cols - 1) * view.jump_cols,
+                view.jump_rows * s_rows, view.jump_cols * s_cols, view.whole)
 
 
 def receptive_fields(analysis: Analysis) -> tuple[View | None, ...]:

@@ -6,19 +6,18 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+from enum import StrEnum
 
-from cnnlab.core.layers import (
-    MAX_JSON_DEPTH,
-    MAX_SPEC_BYTES,
-    Conv2D,
-    Dense,
-    Dropout,
-    Layer,
-    NetworkSpec,
-    Pooling2D,
-    ZeroPadding2D,
-)
+from cnnlab.core.layer_types.base import Layer
+from cnnlab.core.layers import MAX_JSON_DEPTH, MAX_SPEC_BYTES, NetworkSpec
 from cnnlab.core.messages import SpecError
+
+
+def _json_value(value: object) -> object:
+    """A setting as JSON: pairs (nested too) as lists, a choice as its name."""
+    if isinstance(value, tuple):
+        return [_json_value(item) for item in value]
+    return str(value) if isinstance(value, StrEnum) else value
 
 
 def layer_to_dict(layer: Layer) -> dict:
@@ -27,23 +26,8 @@ def layer_to_dict(layer: Layer) -> dict:
     Example: Conv2D(16, (3, 3), activation=relu) → {"type": "Conv2D", "filters": 16, "kernel_size": [3, 3],
     "strides": [1, 1], "padding": "valid", "activation": "relu", "use_bias": true}.
     """
-    head: dict = {"type": str(layer.type)}
-    match layer:
-        case Conv2D():
-            return head | {"filters": layer.filters, "kernel_size": list(layer.kernel_size),
-                           "strides": list(layer.strides), "padding": str(layer.padding),
-                           "activation": str(layer.activation), "use_bias": layer.use_bias}
-        case Pooling2D():
-            return head | {"pool_size": list(layer.pool_size), "strides": list(layer.strides),
-                           "padding": str(layer.padding)}
-        case ZeroPadding2D():
-            return head | {"padding": [list(layer.padding[0]), list(layer.padding[1])]}
-        case Dense():
-            return head | {"units": layer.units, "activation": str(layer.activation),
-                           "use_bias": layer.use_bias}
-        case Dropout():
-            return head | {"rate": layer.rate}
-    return head
+    settings = {field.key: _json_value(getattr(layer, field.key)) for field in layer.fields}
+    return {"type": layer.type} | settings
 
 
 def spec_to_dict(spec: NetworkSpec) -> dict:
@@ -121,7 +105,4 @@ def _nesting_depth(text: str) -> int:
         elif char in "]}":
             depth -= 1
     return deepest
-
-
-# ---------------------------------------------------------------------------------------------- parsing
 

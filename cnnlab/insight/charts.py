@@ -14,22 +14,12 @@ from typing import TYPE_CHECKING
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from cnnlab.core.arithmetic import Analysis, format_shape
+from cnnlab.core.arithmetic import Analysis
+from cnnlab.core.layer_types.shapes import format_shape
 
 if TYPE_CHECKING:
     from cnnlab.engine.jobs import EpochRecord
 
-LAYER_COLOURS = {
-    "Conv2D": "#4C78A8",
-    "MaxPooling2D": "#72B7B2",
-    "AveragePooling2D": "#72B7B2",
-    "ZeroPadding2D": "#B7B7B7",
-    "Flatten": "#EECA3B",
-    "GlobalAveragePooling2D": "#EECA3B",
-    "Dense": "#F58518",
-    "Dropout": "#B7B7B7",
-    "BatchNormalization": "#B279A2",
-}
 INPUT_COLOUR = "#54A24B"
 UNKNOWN_COLOUR = "#E45756"
 TRAIN_COLOUR = "#4C78A8"
@@ -38,7 +28,8 @@ VALIDATION_COLOUR = "#F58518"
 
 def stack_figure(analysis: Analysis) -> go.Figure:
     """The tensor flowing through the stack: values per sample after each layer (log scale, labelled with
-    the shape) above, and each layer's parameters below. A layer whose shape is unknown shows a red "?".
+    the shape) above, and each layer's parameters below, in its layer type's colour. A layer whose shape is
+    unknown shows a red "?".
 
     Example: for the convnet the top row reads 28×28×1, 26×26×16, 13×13×16, … 10 and the bottom row
     0, 160, 0, 4,640, 0, 18,496, 0, 36,928, 650.
@@ -46,8 +37,8 @@ def stack_figure(analysis: Analysis) -> go.Figure:
     labels = ["input"] + [f"{r.position} {html.escape(r.type or '?')}" for r in analysis.layers]
     shapes = [analysis.input_shape] + [r.output_shape for r in analysis.layers]
     sizes = [math.prod(s) if s else 0 for s in shapes]
-    colours = [INPUT_COLOUR] + [LAYER_COLOURS.get(r.type, UNKNOWN_COLOUR) if r.output_shape
-                                else UNKNOWN_COLOUR for r in analysis.layers]
+    colours = [INPUT_COLOUR] + [r.layer.colour if r.layer and r.output_shape else UNKNOWN_COLOUR
+                                for r in analysis.layers]
     params = [0] + [r.params for r in analysis.layers]
     formulas = ["the image"] + [html.escape(r.formula or "no weights") for r in analysis.layers]
     figure = make_subplots(rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.08, row_heights=[0.6, 0.4],

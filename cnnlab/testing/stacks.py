@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 
 from cnnlab.core.arithmetic import analyze
-from cnnlab.core.layers import Activation
+from cnnlab.core.layer_types.settings import Activation
 
 # The two model.summary() tables of the reference post, layer by layer: (type, output shape, params).
 CONVNET_TABLE = [

@@ -17,21 +17,18 @@ from typing import Any
 import streamlit as st
 
 from cnnlab.core.layer_fields import (
-    FIELDS,
-    LAYER_HELP,
-    PART_LABELS,
+    BOX_LABELS,
     WHOLE_NUMBER_KINDS,
-    Field,
-    FieldKind,
-    Part,
+    boxes_from_raw,
     default_layer,
-    layer_from_parts,
-    parts_from_raw,
-    raw_from_parts,
+    layer_from_boxes,
+    raw_from_boxes,
     typed_number,
     whole_or_none,
 )
-from cnnlab.core.layers import MAX_NAME_LENGTH, LayerType
+from cnnlab.core.layer_types.registry import LAYER_TYPES
+from cnnlab.core.layer_types.settings import BoxValue, Field, FieldKind
+from cnnlab.core.layers import MAX_NAME_LENGTH
 from cnnlab.core.presets import PRESETS
 from cnnlab.core.stack_doc import (
     Stack,
@@ -58,7 +55,6 @@ ADD_POSITION = "build_add_pos"
 PREVIOUS = "build_previous"
 OWN_VERSION = "build_own_version"  # the stack version this tab saved last
 STALE = "Your stack changed in another tab — here it is now."
-LAYER_TYPES = [str(t) for t in LayerType]
 
 
 # ---------------------------------------------------------------------------------- changing the stack
@@ -145,19 +141,19 @@ def render_bring_back(owner: str) -> None:
 # ---------------------------------------------------------------------------------------- form widgets
 
 
-def _part_key(prefix: str, field: Field, index: int) -> str:
+def _box_key(prefix: str, field: Field, index: int) -> str:
     return f"{prefix}_{field.key}_{index}"
 
 
-def _read_parts(prefix: str, field: Field) -> tuple[Part, ...]:
-    count = len(PART_LABELS[field.kind])
-    return tuple(typed_number(st.session_state.get(_part_key(prefix, field, index)))
+def _read_boxes(prefix: str, field: Field) -> tuple[BoxValue, ...]:
+    count = len(BOX_LABELS[field.kind])
+    return tuple(typed_number(st.session_state.get(_box_key(prefix, field, index)))
                  for index in range(count))
 
 
-def _box_value(field: Field, part: Part) -> Part:
-    """What a field's box holds for `part`: whole-number boxes hold floats (see `_whole_box`)."""
-    return float(part) if field.kind in WHOLE_NUMBER_KINDS and isinstance(part, int) else part
+def _box_value(field: Field, box: BoxValue) -> BoxValue:
+    """What a field's widget holds for `box`: whole-number boxes hold floats (see `_whole_box`)."""
+    return float(box) if field.kind in WHOLE_NUMBER_KINDS and isinstance(box, int) else box
 
 
 def _whole_box(label: str, **options: Any) -> None:
@@ -175,12 +171,12 @@ def _show(key: str, value: Any) -> None:
 def _field_widgets(prefix: str, field: Field, on_change: Callable[..., None] | None = None,
                    args: tuple[Any, ...] = ()) -> None:
     """The input boxes of one field, side by side; their values live in session state under `prefix`."""
-    labels = PART_LABELS[field.kind]
+    labels = BOX_LABELS[field.kind]
     columns = st.columns(len(labels)) if len(labels) > 1 else [nullcontext()]  # a column costs a block
-    for index, (column, part) in enumerate(zip(columns, labels, strict=True)):
-        label = f"{field.key} · {part}" if part else field.key
-        options: dict[str, Any] = {"key": _part_key(prefix, field, index), "on_change": on_change,
-                                   "args": args, "help": field.help if index == 0 else None}
+    for index, (column, box) in enumerate(zip(columns, labels, strict=True)):
+        label = f"{field.label} · {box}" if box else field.label
+        options: dict[str, Any] = {"key": _box_key(prefix, field, index), "on_change": on_change,
+                                   "args": args, "help": field.form_help if index == 0 else None}
         with column:
             if field.kind == FieldKind.choice:
                 st.selectbox(label, field.choices, index=None, placeholder="choose", **options)
@@ -269,9 +265,10 @@ def _add(owner: str, drawn: int) -> None:
 
 def _insert_chosen(owner: str) -> None:
     """Insert the layer set up in "Add a layer" where it says."""
-    layer_type = LayerType(st.session_state[f"{ADD}_type"])
+    layer_type = st.session_state[f"{ADD}_type"]
     prefix = f"{ADD}_{layer_type}"
-    layer = layer_from_parts(layer_type, {f.key: _read_parts(prefix, f) for f in FIELDS[layer_type]})
+    fields = LAYER_TYPES[layer_type].fields
+    layer = layer_from_boxes(layer_type, {f.key: _read_boxes(prefix, f) for f in fields})
     position = st.session_state.get(ADD_POSITION, 1)
     if change_stack(owner, lambda stack: insert_layer(stack, position, layer)):
         st.session_state[ADD_POSITION] = position + 1
@@ -287,12 +284,12 @@ def _insert_label(position: int, layers: list[object]) -> str:
 
 def render_add(owner: str, shown: ShownStack) -> None:
     """Choose a type, then only that type's settings (Keras's defaults filled in), and where to insert it."""
-    layer_type = LayerType(st.selectbox("Layer type", LAYER_TYPES, key=f"{ADD}_type"))
-    st.caption(LAYER_HELP[layer_type])
+    layer_type = st.selectbox("Layer type", list(LAYER_TYPES), key=f"{ADD}_type")
+    st.caption(LAYER_TYPES[layer_type].help)
     prefix = f"{ADD}_{layer_type}"
-    for field in FIELDS[layer_type]:
-        for index, part in enumerate(field.default):
-            st.session_state.setdefault(_part_key(prefix, field, index), _box_value(field, part))
+    for field in LAYER_TYPES[layer_type].fields:
+        for index, box in enumerate(field.default):
+            st.session_state.setdefault(_box_key(prefix, field, index), _box_value(field, box))
         _field_widgets(prefix, field)
     layers = layers_of(shown.stack)
     positions = list(range(1, len(layers) + 2))
@@ -307,20 +304,21 @@ def render_add(owner: str, shown: ShownStack) -> None:
 
 
 def _type_of(layer: object) -> str | None:
+    """The layer's registered type name, or None (missing, not text, or no layer type of that name)."""
     kind = layer.get("type") if isinstance(layer, dict) else None
-    return kind if kind in LAYER_TYPES else None
+    return kind if isinstance(kind, str) and kind in LAYER_TYPES else None
 
 
 def _change_type(owner: str, position: int, drawn: int) -> None:
     chosen = st.session_state.get(f"{EDIT}_type")
     if chosen in LAYER_TYPES and still_drawn(owner, drawn):
-        change_stack(owner, lambda stack: replace_layer(stack, position, default_layer(LayerType(chosen))))
+        change_stack(owner, lambda stack: replace_layer(stack, position, default_layer(chosen)))
     redraw(owner)
 
 
 def _change_field(owner: str, position: int, field: Field, drawn: int) -> None:
     if still_drawn(owner, drawn):
-        value = raw_from_parts(field, _read_parts(EDIT, field))
+        value = raw_from_boxes(field, _read_boxes(EDIT, field))
         change_stack(owner, lambda stack: set_setting(stack, position, field.key, value))
     redraw(owner)
 
@@ -354,13 +352,13 @@ def render_edit(owner: str, shown: ShownStack) -> None:
     kind = _type_of(layer)
     drawn = shown.draft.version  # every control below acts only on this version of the stack
     _show(f"{EDIT}_type", kind)
-    st.selectbox("Type", LAYER_TYPES, index=None, key=f"{EDIT}_type", placeholder="choose a layer type",
+    st.selectbox("Type", list(LAYER_TYPES), index=None, key=f"{EDIT}_type", placeholder="choose a layer type",
                  on_change=_change_type, args=(owner, position, drawn),
                  help="Changing the type starts from its defaults.")
     if kind is not None:
-        for field in FIELDS[LayerType(kind)]:
-            for index, part in enumerate(parts_from_raw(field, layer)):
-                _show(_part_key(EDIT, field, index), _box_value(field, part))
+        for field in LAYER_TYPES[kind].fields:
+            for index, box in enumerate(boxes_from_raw(field, layer)):
+                _show(_box_key(EDIT, field, index), _box_value(field, box))
             _field_widgets(EDIT, field, on_change=_change_field, args=(owner, position, field, drawn))
     up, down, delete = st.columns(3)
     up.button("Move up", key=f"{EDIT}_up", icon=":material/arrow_upward:", disabled=position == 1,

@@ -12,8 +12,9 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from cnnlab.core.arithmetic import Analysis, LayerReport, format_shape, training_problems
+from cnnlab.core.arithmetic import Analysis, LayerReport, training_problems
 from cnnlab.core.layer_fields import settings_text
+from cnnlab.core.layer_types.shapes import format_shape
 from cnnlab.core.receptive_field import INPUT_VIEW, receptive_fields
 from cnnlab.core.text import plain
 from cnnlab.insight.charts import stack_figure

@@ -13,7 +13,8 @@ from cnnlab.classroom.roster import Roster
 from cnnlab.classroom.shares import ShareBoard
 from cnnlab.core.challenge import LockField, describe_limits, parse_challenge
 from cnnlab.core.hyper import MAX_EPOCHS, MAX_TRAIN_SIZE, MIN_TRAIN_SIZE, Optimizer
-from cnnlab.core.layers import MAX_PARAMS, LayerType
+from cnnlab.core.layer_types.registry import LAYER_TYPES
+from cnnlab.core.layers import MAX_PARAMS
 from cnnlab.core.presets import PRESETS
 from cnnlab.core.stack_doc import stack_from_spec
 from cnnlab.core.text import duration, plain
@@ -184,7 +185,7 @@ def render_challenge() -> None:
         )
         st.multiselect(
             "Allowed layer types",
-            [str(kind) for kind in LayerType],
+            list(LAYER_TYPES),
             key="teacher_layers",
             help="Empty: every type allowed",
         )

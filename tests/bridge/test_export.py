@@ -19,7 +19,7 @@ import pytest
 from cnnlab.bridge.export import ExportFailed, export_bytes, trained_model
 from cnnlab.core.arithmetic import analyze
 from cnnlab.core.export_rules import KERAS2_ACTIVATIONS, ExportFormat
-from cnnlab.core.layers import Activation
+from cnnlab.core.layer_types.settings import Activation
 from cnnlab.core.presets import PRESETS
 from cnnlab.core.spec_json import spec_to_dict
 from cnnlab.engine.data import load_mnist

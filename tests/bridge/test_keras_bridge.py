@@ -13,17 +13,13 @@ from cnnlab.bridge.code import keras_code
 from cnnlab.bridge.model import build_model
 from cnnlab.core.arithmetic import analyze
 from cnnlab.core.hyper import Optimizer, Schedule, TrainConfig
-from cnnlab.core.keras_args import layer_arguments, model_name
-from cnnlab.core.layers import (
-    Activation,
-    Conv2D,
-    Dense,
-    LayerType,
-    NetworkSpec,
-    Padding,
-    Pooling2D,
-    ZeroPadding2D,
-)
+from cnnlab.core.keras_args import model_name
+from cnnlab.core.layer_types.conv2d import Conv2D
+from cnnlab.core.layer_types.dense import Dense
+from cnnlab.core.layer_types.pooling import AveragePooling2D, MaxPooling2D
+from cnnlab.core.layer_types.settings import Activation, Padding
+from cnnlab.core.layer_types.zero_padding import ZeroPadding2D
+from cnnlab.core.layers import NetworkSpec
 from cnnlab.core.presets import PRESETS, preset_spec
 from cnnlab.engine.paths import PROJECT_ROOT
 
@@ -32,15 +28,14 @@ pytestmark = pytest.mark.keras
 
 def test_layer_arguments_keep_keras_names_and_skip_defaults() -> None:
     conv = Conv2D(8, (3, 5), (2, 1), Padding.same, Activation.relu, False)
-    assert layer_arguments(conv) == {"filters": 8, "kernel_size": (3, 5), "strides": (2, 1),
-                                     "padding": "same", "activation": "relu", "use_bias": False}
-    assert layer_arguments(Pooling2D(LayerType.MaxPooling2D, (2, 2), (2, 2))) == {"pool_size": (2, 2)}
-    assert layer_arguments(Pooling2D(LayerType.AveragePooling2D, (3, 3), (1, 1))) == {"pool_size": (3, 3),
-                                                                                      "strides": (1, 1)}
-    assert layer_arguments(ZeroPadding2D(((2, 2), (2, 2)))) == {"padding": 2}
-    assert layer_arguments(ZeroPadding2D(((1, 1), (3, 3)))) == {"padding": (1, 3)}
-    assert layer_arguments(ZeroPadding2D(((0, 1), (3, 3)))) == {"padding": ((0, 1), (3, 3))}
-    assert layer_arguments(Dense(10)) == {"units": 10}
+    assert conv.keras_arguments() == {"filters": 8, "kernel_size": (3, 5), "strides": (2, 1),
+                                      "padding": "same", "activation": "relu", "use_bias": False}
+    assert MaxPooling2D((2, 2), (2, 2)).keras_arguments() == {"pool_size": (2, 2)}
+    assert AveragePooling2D((3, 3), (1, 1)).keras_arguments() == {"pool_size": (3, 3), "strides": (1, 1)}
+    assert ZeroPadding2D(((2, 2), (2, 2))).keras_arguments() == {"padding": 2}
+    assert ZeroPadding2D(((1, 1), (3, 3))).keras_arguments() == {"padding": (1, 3)}
+    assert ZeroPadding2D(((0, 1), (3, 3))).keras_arguments() == {"padding": ((0, 1), (3, 3))}
+    assert Dense(10).keras_arguments() == {"units": 10}
 
 
 def test_model_names() -> None:

@@ -10,7 +10,7 @@ import pytest
 
 from cnnlab.bridge.model import build_model
 from cnnlab.core.arithmetic import Analysis, analyze
-from cnnlab.core.layers import Activation
+from cnnlab.core.layer_types.settings import Activation
 from cnnlab.core.parse import parse_spec, spec_from_parsed
 from cnnlab.core.presets import PRESETS
 from cnnlab.testing.stacks import random_stack, random_valid_stack

@@ -58,7 +58,7 @@ def test_build_train_reload_and_download_the_h5(st_page, tmp_path: Path) -> None
     assert "preset" not in page.url
 
     edit = page.locator(".st-key-build_edit_section")
-    filters = edit.get_by_role("spinbutton", name="filters", exact=True)
+    filters = edit.get_by_role("spinbutton", name="Filters", exact=True)
     expect(filters).to_have_value("16")
     filters.fill("32")
     filters.press("Enter")
@@ -117,7 +117,7 @@ def test_a_wrong_setting_is_flagged_at_its_layer_and_a_bad_link_explained(st_pag
     st_page.goto("/Build?preset=convnet")
     edit = page.locator(".st-key-build_edit_section")
     st_page.choose(edit.get_by_test_id("stSelectbox").first, "3 · Conv2D")
-    for box in ("kernel_size · rows", "kernel_size · cols"):
+    for box in ("Kernel size · rows", "Kernel size · cols"):
         field = edit.get_by_role("spinbutton", name=box, exact=True)
         field.fill("15")
         field.press("Enter")
@@ -131,7 +131,7 @@ def test_a_wrong_setting_is_flagged_at_its_layer_and_a_bad_link_explained(st_pag
     st_page.screenshot("build-problem")
 
     st_page.choose(edit.get_by_test_id("stSelectbox").first, "1 · Conv2D")
-    filters = edit.get_by_role("spinbutton", name="filters", exact=True)
+    filters = edit.get_by_role("spinbutton", name="Filters", exact=True)
     for typed, shown in (("1e9", "1,000,000,000"), ("-5", "-5")):  # the browser never turns 1e9 into 1
         filters.fill(typed)
         filters.press("Enter")

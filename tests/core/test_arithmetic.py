@@ -8,15 +8,15 @@ from cnnlab.core.arithmetic import (
     MNIST_INPUT_SHAPE,
     analysis_to_json,
     analyze,
-    axis_formula,
-    batchnorm_formula,
-    conv_formula,
-    dense_formula,
-    output_length,
     trainability,
     training_problems,
 )
-from cnnlab.core.layers import MAX_PARAMS, Padding
+from cnnlab.core.layer_types.batch_normalization import batchnorm_formula
+from cnnlab.core.layer_types.conv2d import conv_formula
+from cnnlab.core.layer_types.dense import dense_formula
+from cnnlab.core.layer_types.settings import Padding
+from cnnlab.core.layer_types.shapes import axis_formula, output_length
+from cnnlab.core.layers import MAX_PARAMS
 from cnnlab.core.presets import preset_spec
 from cnnlab.testing.stacks import CONVNET_TABLE, LENOT_TABLE
 

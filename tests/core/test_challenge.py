@@ -18,7 +18,6 @@ from cnnlab.core.challenge import (
     stack_checks,
 )
 from cnnlab.core.hyper import Optimizer, TrainConfig
-from cnnlab.core.layers import LayerType
 from cnnlab.core.presets import preset_spec
 
 CLASS = {
@@ -70,7 +69,7 @@ def test_a_challenge_round_trips_through_its_json_form() -> None:
         max_macs="500000",
         locks={"batch_size": "128", "learning_rate": 0.01, "optimizer": "ADAM"},
     )
-    assert challenge.layers == (LayerType.Conv2D, LayerType.MaxPooling2D, LayerType.Flatten, LayerType.Dense)
+    assert challenge.layers == ("Conv2D", "MaxPooling2D", "Flatten", "Dense")
     assert challenge.locked == {"optimizer": "adam", "learning_rate": 0.01, "batch_size": 128}
     assert parse_challenge(challenge_to_dict(challenge)) == (challenge, ())
 
@@ -146,7 +145,7 @@ def test_a_small_stack_meets_every_stack_limit() -> None:
 
 
 def test_a_layer_type_outside_the_allowed_ones_is_named() -> None:
-    (check,) = stack_checks(Challenge(title="T", layers=(LayerType.Flatten, LayerType.Dense)), analyze(TINY))
+    (check,) = stack_checks(Challenge(title="T", layers=("Flatten", "Dense")), analyze(TINY))
     assert (check.ok, check.message) == (
         False,
         "Conv2D, MaxPooling2D not allowed — the challenge allows Flatten, Dense",

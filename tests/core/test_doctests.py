@@ -11,10 +11,14 @@ import pytest
 
 import cnnlab.core
 
-CORE_MODULES = sorted(f"cnnlab.core.{info.name}" for info in pkgutil.iter_modules(cnnlab.core.__path__))
+CORE_MODULES = sorted(info.name for info in pkgutil.walk_packages(cnnlab.core.__path__, "cnnlab.core."))
 WITH_EXAMPLES = {"cnnlab.core.arithmetic", "cnnlab.core.export_rules", "cnnlab.core.hyper",
                  "cnnlab.core.keras_args", "cnnlab.core.layer_fields", "cnnlab.core.messages",
-                 "cnnlab.core.summary_table", "cnnlab.core.text"}
+                 "cnnlab.core.summary_table", "cnnlab.core.text", "cnnlab.core.layer_types.base",
+                 "cnnlab.core.layer_types.batch_normalization",
+                 "cnnlab.core.layer_types.conv2d", "cnnlab.core.layer_types.dense",
+                 "cnnlab.core.layer_types.pooling", "cnnlab.core.layer_types.shapes",
+                 "cnnlab.core.layer_types.zero_padding"}
 
 
 @pytest.mark.parametrize("name", CORE_MODULES)

@@ -8,21 +8,12 @@ import pytest
 
 from cnnlab.core.arithmetic import analyze
 from cnnlab.core.keras_args import layer_names
-from cnnlab.core.layers import (
-    MAX_FILTERS,
-    MAX_JSON_DEPTH,
-    MAX_LAYERS,
-    MAX_NAME_LENGTH,
-    MAX_SPEC_BYTES,
-    Activation,
-    Conv2D,
-    Dense,
-    LayerType,
-    NetworkSpec,
-    Padding,
-    Pooling2D,
-    ZeroPadding2D,
-)
+from cnnlab.core.layer_types.conv2d import MAX_FILTERS, Conv2D
+from cnnlab.core.layer_types.dense import Dense
+from cnnlab.core.layer_types.pooling import AveragePooling2D, MaxPooling2D
+from cnnlab.core.layer_types.settings import Activation, Padding
+from cnnlab.core.layer_types.zero_padding import ZeroPadding2D
+from cnnlab.core.layers import MAX_JSON_DEPTH, MAX_LAYERS, MAX_NAME_LENGTH, MAX_SPEC_BYTES, NetworkSpec
 from cnnlab.core.messages import Problem, SpecError
 from cnnlab.core.parse import parse_spec, spec_from_parsed
 from cnnlab.core.presets import PRESETS
@@ -51,7 +42,7 @@ def test_issue_example_parses_with_keras_defaults() -> None:
         {"type": "Dense", "units": 10, "activation": "softmax"}]})
     assert spec is not None
     assert spec.layers[0] == Conv2D(16, (3, 3), (1, 1), Padding.valid, Activation.relu, True)
-    assert spec.layers[1] == Pooling2D(LayerType.MaxPooling2D, (2, 2), (2, 2), Padding.valid)
+    assert spec.layers[1] == MaxPooling2D((2, 2), (2, 2), Padding.valid)
     assert spec.layers[3] == Dense(10, Activation.softmax, True)
 
 
@@ -64,8 +55,8 @@ def test_defaults_and_normalised_forms() -> None:
         {"type": "ZeroPadding2D", "padding": [[0, 1], [2, 3]]},
         {"type": "Conv2D", "filters": 4.0, "kernel_size": [3, 5], "activation": None}]})
     assert spec is not None and spec.input_shape == (28, 28, 1) and spec.name == ""
-    assert spec.layers[0] == Pooling2D(LayerType.AveragePooling2D, (2, 2), (2, 2))
-    assert spec.layers[1] == Pooling2D(LayerType.MaxPooling2D, (3, 2), (3, 2))
+    assert spec.layers[0] == AveragePooling2D((2, 2), (2, 2))
+    assert spec.layers[1] == MaxPooling2D((3, 2), (3, 2))
     paddings = [layer.padding for layer in spec.layers[2:5]]
     assert paddings == [((1, 1), (1, 1)), ((1, 1), (3, 3)), ((0, 1), (2, 3))]
     assert spec.layers[5] == Conv2D(4, (3, 5), activation=Activation.linear)

@@ -11,9 +11,11 @@ from hypothesis import strategies as st
 
 from cnnlab.bridge.modelfile import model_config_to_spec, read_model_file
 from cnnlab.core.arithmetic import analysis_to_json, analyze, training_problems
-from cnnlab.core.layers import MAX_LAYERS, Activation, LayerType
+from cnnlab.core.layer_types.registry import LAYER_TYPES
+from cnnlab.core.layer_types.settings import Activation
+from cnnlab.core.layers import MAX_LAYERS
 from cnnlab.core.messages import SpecError
-from cnnlab.core.parse import SPEC_KEYS, known_keys, parse_spec, spec_from_parsed
+from cnnlab.core.parse import SPEC_KEYS, parse_spec, spec_from_parsed
 from cnnlab.core.spec_json import decode_spec_from_url, decode_spec_json, spec_to_dict
 from cnnlab.core.summary_table import render_summary
 
@@ -36,10 +38,10 @@ json_values = st.recursive(scalars, lambda inner: st.lists(inner, max_size=5)
 plausible = (st.integers(-2, 40) | st.sampled_from(["same", "valid", "Same", "relu", "softmax", "relux", "x"])
              | st.sampled_from(list(Activation)).map(str) | st.lists(st.integers(-1, 9), max_size=3)
              | st.lists(st.lists(st.integers(-1, 5), max_size=3), max_size=3) | st.floats(-1, 2) | scalars)
-layer_types = st.sampled_from([*map(str, LayerType), "Conv3D", "dense", "Lambda", ""]) | scalars
+layer_types = st.sampled_from([*LAYER_TYPES, "Conv3D", "dense", "Lambda", ""]) | scalars
 layers = st.one_of(
-    *(st.fixed_dictionaries({"type": st.just(str(kind))}, optional=dict.fromkeys(known_keys(kind), plausible))
-      for kind in LayerType),
+    *(st.fixed_dictionaries({"type": st.just(name)}, optional=dict.fromkeys(kind.setting_keys(), plausible))
+      for name, kind in LAYER_TYPES.items()),
     st.fixed_dictionaries({"type": layer_types}, optional={"filter": plausible, "": scalars}),
     json_values,
 )

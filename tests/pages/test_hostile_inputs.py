@@ -33,7 +33,9 @@ from streamlit.testing.v1 import AppTest
 
 from cnnlab.core import hyper
 from cnnlab.core.hyper import CLASS_DEMO, parse_train_config
-from cnnlab.core.layers import MAX_FILTERS, MAX_LAYERS, MAX_PARAMS, MAX_SPEC_BYTES, MAX_UNITS
+from cnnlab.core.layer_types.conv2d import MAX_FILTERS
+from cnnlab.core.layer_types.dense import MAX_UNITS
+from cnnlab.core.layers import MAX_LAYERS, MAX_PARAMS, MAX_SPEC_BYTES
 from cnnlab.core.presets import preset_spec
 from cnnlab.core.stack_doc import stack_from_spec
 from cnnlab.engine import jobs, owners, store

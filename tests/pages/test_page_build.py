@@ -92,6 +92,15 @@ def test_changing_the_first_conv_filters_updates_that_layer_its_neighbour_and_th
     assert metric(at, "Parameters") == "65,642"
 
 
+def test_the_form_labels_settings_in_words_and_names_the_keras_argument_in_the_help() -> None:
+    at = open_page(BUILD, preset="convnet")
+    boxes = [at.number_input(key=f"build_edit_{key}") for key in ("filters_0", "kernel_size_0", "strides_1")]
+    assert [box.label for box in boxes] == ["Filters", "Kernel size · rows", "Stride · cols"]
+    assert boxes[0].help.endswith("Keras argument: `filters`.") and not boxes[2].help  # help on the first box
+    assert at.selectbox(key="build_edit_activation_0").label == "Activation"
+    assert at.checkbox(key="build_edit_use_bias_0").label == "Use bias"
+
+
 def test_an_invalid_layer_shows_its_message_and_every_other_layer_stays() -> None:
     at = open_page(BUILD, preset="convnet")
     at.selectbox(key="build_edit_pos").set_value(3).run()

@@ -1,0 +1,85 @@
+"""Conv2D: `filters` learned kernels of `kernel_size` sliding over the image with `strides` — Keras's
+`layers.Conv2D`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from types import MappingProxyType
+
+from cnnlab.core.layer_types.base import CHANNELS_LAST, Layer, ReceptiveStep, Step
+from cnnlab.core.layer_types.settings import (
+    MAX_KERNEL_SIDE,
+    Activation,
+    Field,
+    FieldKind,
+    Padding,
+    activation_field,
+    padding_field,
+    strides_field,
+    use_bias_field,
+)
+from cnnlab.core.layer_types.shapes import Pair, Shape, window_output, window_problem, window_shape_formula
+
+MAX_FILTERS = 1024
+
+
+def conv_formula(filters: int, kernel: Pair, channels: int, use_bias: bool) -> tuple[int, str]:
+    """Conv2D parameters: one k_h×k_w×C_in kernel per filter, plus one bias per filter.
+
+    >>> conv_formula(32, (3, 3), 16, True)
+    (4640, '32 × (3×3×16) + 32 = 4,640')
+    """
+    weights = filters * kernel[0] * kernel[1] * channels
+    params = weights + (filters if use_bias else 0)
+    body = f"{filters:,} × ({kernel[0]}×{kernel[1]}×{channels:,})"
+    return params, f"{body} + {filters:,} = {params:,}" if use_bias else f"{body} = {params:,}"
+
+
+@dataclass(frozen=True)
+class Conv2D(Layer):
+    """A 2-D convolution: `filters` kernels of `kernel_size` (h, w) sliding with `strides` (h, w)."""
+
+    filters: int
+    kernel_size: Pair
+    strides: Pair = (1, 1)
+    padding: Padding = Padding.valid
+    activation: Activation = Activation.linear
+    use_bias: bool = True
+
+    type = "Conv2D"
+    help = "Slides small learned kernels over the image; each filter makes one feature map."
+    colour = "#4C78A8"
+    needs_image = True
+    shrink_advice = "use fewer filters or a smaller kernel"
+    keras_fixed = MappingProxyType({"dilation_rate": ([1, 1], 1), "groups": (1,),
+                                    "data_format": CHANNELS_LAST})
+    fields = (
+        Field("filters", "Filters", FieldKind.whole, (32,), f"How many kernels, so how many output channels "
+              f"(1–{MAX_FILTERS:,}; Keras has no default, 32 is a common start).", low=1, high=MAX_FILTERS,
+              example="32", required="how many kernels, e.g. 32"),
+        Field("kernel_size", "Kernel size", FieldKind.pair, (3, 3),
+              f"Height × width of each kernel (1–{MAX_KERNEL_SIDE}); 3×3 is the usual choice.",
+              low=1, high=MAX_KERNEL_SIDE, example="3 or [3, 3]", required="e.g. 3 or [3, 3]"),
+        strides_field(FieldKind.pair, (1, 1), "Step of the kernel down and across (Keras default 1×1); 2×2 "
+                      "halves the output."),
+        padding_field(),
+        activation_field('"relu" is the usual choice after a convolution.'),
+        use_bias_field(),
+    )
+
+    def step(self, shape: Shape) -> Step:
+        """Output (h', w', filters); MACs H_out·W_out·filters·k_h·k_w·C_in. Example: 16 3×3 kernels on
+        28×28×1 give 26×26×16 and 16 × (3×3×1) + 16 = 160 parameters."""
+        problem = window_problem(shape, self.kernel_size, self.padding, "kernel", "kernel_size")
+        if problem:
+            return Step(None, problem=problem)
+        channels = shape[2]
+        out = (*window_output(shape, self.kernel_size, self.strides, self.padding), self.filters)
+        params, formula = conv_formula(self.filters, self.kernel_size, channels, self.use_bias)
+        macs = out[0] * out[1] * self.filters * self.kernel_size[0] * self.kernel_size[1] * channels
+        return Step(out, params, 0, formula,
+                    window_shape_formula(shape, self.kernel_size, self.strides, self.padding), macs)
+
+    def receptive_step(self, shape: Shape) -> ReceptiveStep:
+        """The kernel's window and strides."""
+        return ReceptiveStep(self.kernel_size, self.strides)

@@ -1,0 +1,71 @@
+"""Dense: every input connected to every unit, on the last axis of its input — Keras's `layers.Dense`."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from cnnlab.core.layer_types.base import Layer, ReceptiveStep, Step
+from cnnlab.core.layer_types.settings import (
+    Activation,
+    Field,
+    FieldKind,
+    activation_field,
+    use_bias_field,
+)
+from cnnlab.core.layer_types.shapes import Shape, format_shape
+
+MAX_UNITS = 8192
+
+
+def dense_formula(inputs: int, units: int, use_bias: bool) -> tuple[int, str]:
+    """Dense parameters: every input connects to every unit, plus one bias per unit.
+
+    >>> dense_formula(576, 64, True)
+    (36928, '(576 × 64) + 64 = 36,928')
+    """
+    params = inputs * units + (units if use_bias else 0)
+    if use_bias:
+        return params, f"({inputs:,} × {units:,}) + {units:,} = {params:,}"
+    return params, f"{inputs:,} × {units:,} = {params:,}"
+
+
+@dataclass(frozen=True)
+class Dense(Layer):
+    """A fully connected layer of `units` neurons (acts on the last axis of its input)."""
+
+    units: int
+    activation: Activation = Activation.linear
+    use_bias: bool = True
+
+    type = "Dense"
+    help = "Connects every input to every neuron."
+    colour = "#F58518"
+    shrink_advice = "use fewer units, or shrink its input first (pooling, strides, or GlobalAveragePooling2D)"
+    fields = (
+        Field("units", "Units", FieldKind.whole, (64,),
+              f"How many neurons, so how many outputs (1–{MAX_UNITS:,}; Keras has no default). "
+              "The last layer needs 10, one per digit.",
+              low=1, high=MAX_UNITS, example="64", required="how many neurons, e.g. 64"),
+        activation_field('Use "relu" inside the stack and "softmax" on the last layer.'),
+        use_bias_field(),
+    )
+
+    def step(self, shape: Shape) -> Step:
+        """The last axis becomes `units`; MACs inputs·units at each position. On an image (h, w, c) it maps
+        each position's c values alike, which a student rarely means: that comes with a hint."""
+        inputs = shape[-1]
+        params, formula = dense_formula(inputs, self.units, self.use_bias)
+        out = (*shape[:-1], self.units)
+        if len(shape) == 1:
+            return Step(out, params, 0, formula, f"{self.units:,} units", inputs * self.units)
+        where = format_shape(shape[:-1])
+        hint = (f"Dense acts on the last axis only: each of the {where} positions maps its {inputs:,} values "
+                f"to {self.units:,} (same weights everywhere), giving {format_shape(out)}. To use the whole "
+                "image, you probably meant to put a Flatten (or GlobalAveragePooling2D) before this Dense.")
+        return Step(out, params, 0, formula, f"{inputs:,} → {self.units:,} at each of {where} positions",
+                    math.prod(shape[:-1]) * inputs * self.units, hint)
+
+    def receptive_step(self, shape: Shape) -> ReceptiveStep:
+        """On a flat vector it mixes every position (the whole image); on an image, each position alone."""
+        return ReceptiveStep(whole=len(shape) == 1)
