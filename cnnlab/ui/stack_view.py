@@ -1,7 +1,7 @@
 """The stack as the Build page shows it: the layer table, the totals, the problems, the picture.
 
 The table and the picture depend only on the stack, and building them was most of a Build page run's CPU
-(the Plotly picture alone about 40 %, profiled under load): each is built once per distinct stack and shared
+(the Plotly picture most of all, profiled under load): each is built once per distinct stack and shared
 by every session (`st.cache_resource`, keyed by the analysis's `repr`, which spells out every layer's type,
 shape, parameters and formulas). The cached objects are only ever read.
 """
@@ -37,7 +37,7 @@ def _check(report: LayerReport) -> str:
 
 
 CACHED_STACKS = 512  # distinct stacks whose table and picture are kept: a class edits a few hundred at once
-_BY_STACK = {Analysis: repr}  # how st.cache_resource tells stacks apart (Analysis holds dicts: unhashable)
+_BY_STACK = {Analysis: repr}  # how st.cache_resource tells stacks apart: one string naming every layer
 
 
 def stack_table(analysis: Analysis, raw_layers: list[object]) -> pd.DataFrame:

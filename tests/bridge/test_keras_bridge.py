@@ -26,7 +26,7 @@ from cnnlab.engine.paths import PROJECT_ROOT
 pytestmark = pytest.mark.keras
 
 
-def test_layer_arguments_keep_keras_names_and_skip_defaults() -> None:
+def test_keras_arguments_keep_keras_names_and_skip_defaults() -> None:
     conv = Conv2D(8, (3, 5), (2, 1), Padding.same, Activation.relu, False)
     assert conv.keras_arguments() == {"filters": 8, "kernel_size": (3, 5), "strides": (2, 1),
                                       "padding": "same", "activation": "relu", "use_bias": False}
