@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import cached_property
 
 from cnnlab.core.messages import did_you_mean, show_value, whole_number
 
@@ -95,7 +96,7 @@ class Field:
     null: str | None = None  # the choice a JSON null stands for (Keras: activation=None means "linear")
     required: str = ""  # Keras has no default: what to give, for the "missing" message ("e.g. 64")
 
-    @property
+    @cached_property
     def choices(self) -> tuple[str, ...]:
         """The names a choice field offers, in order; () for other kinds."""
         return tuple(str(option) for option in self.options) if self.options else ()
