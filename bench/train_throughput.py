@@ -32,14 +32,9 @@ from cnnlab.core.hyper import TrainConfig
 from cnnlab.core.presets import preset_spec
 from cnnlab.engine.jobs import JobLimits, JobManager, JobState
 from cnnlab.engine.owners import new_owner_token
-from cnnlab.engine.store import RunStore
 from cnnlab.engine.worker import WorkerSettings
-
-
-def wait_warm(manager: JobManager) -> None:
-    """Block until the manager has an idle worker with TensorFlow imported and warmed up."""
-    while manager.runner.spares_ready() < 1:
-        time.sleep(0.1)
+from cnnlab.lab import Lab, Settings
+from cnnlab.testing.engine import wait_warm
 
 
 def plain(config: TrainConfig) -> dict:
@@ -85,7 +80,8 @@ def main() -> None:
     args = parser.parse_args()
     config = TrainConfig(epochs=args.epochs, batch_size=128, train_size=args.train_size, validation_split=0.0)
     with tempfile.TemporaryDirectory(prefix="cnnlab-bench-") as root:
-        manager = JobManager(store=RunStore(Path(root)), limits=JobLimits(max_running=1))
+        lab = Lab(Settings(runs_dir=Path(root)), limits=JobLimits(max_running=1)).start()  # as the server
+        manager = lab.jobs
         try:
             runs = []
             for round_number in range(1, args.rounds + 1):
@@ -96,7 +92,7 @@ def main() -> None:
                     if not args.json:
                         print_run(runs[-1])
         finally:
-            manager.shutdown()
+            lab.close()
     median = {method: statistics.median(r["samples_per_second"] for r in runs if r["method"] == method)
               for method in ("plain", "ours")}
     accuracy = {method: statistics.mean(r["test_accuracy"] for r in runs if r["method"] == method)

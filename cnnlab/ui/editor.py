@@ -46,7 +46,7 @@ from cnnlab.core.stack_doc import (
     stack_from_spec,
 )
 from cnnlab.core.text import plain
-from cnnlab.engine.drafts import current_stack, draft_version, save_draft, undo_draft
+from cnnlab.lab import running_lab
 from cnnlab.ui import train_settings
 from cnnlab.ui.session import Level, flash
 from cnnlab.ui.shown_stack import ShownStack, redraw
@@ -71,7 +71,7 @@ SAVE_FAILED = ("Your change could not be saved on the server ({error}); your sta
 def _save(owner: str, stack: Stack) -> bool:
     """Store the owner's stack; a failing disk becomes an error message instead of a traceback."""
     try:
-        st.session_state[OWN_VERSION] = save_draft(owner, stack)
+        st.session_state[OWN_VERSION] = running_lab().drafts.save(owner, stack)
     except OSError as error:
         flash(Level.error, plain(SAVE_FAILED.format(error=type(error).__name__)))
         return False
@@ -82,7 +82,7 @@ def still_drawn(owner: str, drawn: int) -> bool:
     """True when the owner's stack is still the version the page drew its controls for (or its newest
     change came from this tab). Otherwise another tab changed it: say so and refuse, so that an edit never
     lands on a layer other than the one on screen; the page then shows the stack as it is now."""
-    if draft_version(owner) in (drawn, st.session_state.get(OWN_VERSION)):
+    if running_lab().drafts.version(owner) in (drawn, st.session_state.get(OWN_VERSION)):
         return True
     flash(Level.warning, STALE)
     return False
@@ -92,7 +92,7 @@ def change_stack(owner: str, change: Callable[[Stack], Stack]) -> bool:
     """Apply one edit to the owner's saved stack; True when saved. An edit refused at a cap (or a failing
     disk) becomes an error message."""
     try:
-        return _save(owner, change(current_stack(owner)))
+        return _save(owner, change(running_lab().drafts.current(owner)))
     except StackRefused as refusal:
         flash(Level.error, plain(str(refusal)))
         return False
@@ -101,7 +101,7 @@ def change_stack(owner: str, change: Callable[[Stack], Stack]) -> bool:
 def replace_stack(owner: str, stack: Stack, message: str) -> None:
     """Make `stack` the owner's whole stack, keeping the one it replaces for "Bring back my previous stack"
     (a preset, link or upload must never silently lose a student's work)."""
-    previous = current_stack(owner)
+    previous = running_lab().drafts.current(owner)
     if not _save(owner, stack):
         return
     if layers_of(previous):
@@ -118,7 +118,7 @@ def _bring_back(owner: str) -> None:
 
 def _undo(owner: str) -> None:
     try:
-        version = undo_draft(owner)
+        version = running_lab().drafts.undo(owner)
     except OSError as error:
         flash(Level.error, plain(SAVE_FAILED.format(error=type(error).__name__)))
         return

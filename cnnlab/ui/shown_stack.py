@@ -22,7 +22,8 @@ import streamlit as st
 
 from cnnlab.core.arithmetic import Analysis, analyze
 from cnnlab.core.stack_doc import Stack
-from cnnlab.engine.drafts import DraftState, draft_state
+from cnnlab.engine.drafts import DraftState
+from cnnlab.lab import running_lab
 
 
 class Part(StrEnum):
@@ -54,7 +55,7 @@ UNREAD_BY = "build_unread_by"  # the parts that have not drawn it yet
 
 def read_stack(owner: str) -> ShownStack:
     """Read the owner's stack for every part of the page (once per page run, or per change)."""
-    draft = draft_state(owner)
+    draft = running_lab().drafts.state(owner)
     shown = ShownStack(draft, analyze(draft.stack))
     st.session_state[SHOWN] = shown
     st.session_state[UNREAD_BY] = set(Part)
@@ -69,7 +70,7 @@ def shown_in(part: Part, owner: str) -> ShownStack:
     if part in unread and shown is not None:
         unread.discard(part)
         return shown
-    draft = draft_state(owner)
+    draft = running_lab().drafts.state(owner)
     if shown is None or draft != shown.draft:
         st.rerun()
     return shown

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-from cnnlab.engine import jobs
-from cnnlab.engine.jobs import JobLimits
 from cnnlab.engine.owners import is_owner_token, new_owner_token
 from cnnlab.testing.apptest import BUILD, RESULTS, TRAIN, messages, metric, open_page, shown
 
@@ -62,18 +60,8 @@ def test_a_token_in_the_url_is_kept_and_every_navigation_link_carries_it() -> No
     assert all(proto.query_string == f"u={owner}" for proto in links.values())
 
 
-class NoJobs:
-    """A job manager stand-in for a student who has never trained (no worker processes needed)."""
-
-    limits = JobLimits(max_running=1)
-
-    def jobs(self, owner: str) -> list:
-        return []
-
-
 @pytest.mark.parametrize("page", [BUILD, TRAIN, RESULTS])
-def test_moving_between_pages_keeps_the_identity(page: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(jobs, "get_manager", NoJobs)
+def test_moving_between_pages_keeps_the_identity(page: str) -> None:
     at = open_page()
     owner = at.query_params["u"]
     at.query_params.clear()  # Streamlit drops the query string when the sidebar switches pages
