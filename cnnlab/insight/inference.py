@@ -40,7 +40,7 @@ __all__ = [
 ]
 
 CACHE_SIZE = 4  # models kept loaded in the worker (a class switches between a few runs)
-RSS_LIMIT_BYTES = 1536 * 2**20  # a worker above this is replaced after answering (TensorFlow alone: ~0.5 GB)
+RSS_LIMIT_BYTES = 1536 * 2**20  # a worker above this (far above TensorFlow and a few models) is replaced
 START_TIMEOUT_S = 120.0  # importing TensorFlow on a busy 2-core machine can take tens of seconds
 REQUEST_TIMEOUT_S = 30.0  # loading a model and answering 10,000 images stays far below this
 EXPORT_TIMEOUT_S = 360.0  # ONNX takes seconds; Keras 2 starts a fresh TensorFlow process (bridge.export)

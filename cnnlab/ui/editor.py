@@ -78,7 +78,7 @@ def _save(owner: str, stack: Stack) -> bool:
     return True
 
 
-def still_drawn(owner: str, drawn: int) -> bool:
+def stack_is_as_drawn(owner: str, drawn: int) -> bool:
     """True when the owner's stack is still the version the page drew its controls for (or its newest
     change came from this tab). Otherwise another tab changed it: say so and refuse, so that an edit never
     lands on a layer other than the one on screen; the page then shows the stack as it is now."""
@@ -262,7 +262,7 @@ def render_presets(owner: str) -> None:
 
 
 def _add(owner: str, drawn: int) -> None:
-    if still_drawn(owner, drawn):
+    if stack_is_as_drawn(owner, drawn):
         _insert_chosen(owner)
     redraw(owner)
 
@@ -313,27 +313,27 @@ def _type_of(layer: object) -> str | None:
 
 def _change_type(owner: str, position: int, drawn: int) -> None:
     chosen = st.session_state.get(f"{EDIT}_type")
-    if chosen in LAYER_TYPES and still_drawn(owner, drawn):
+    if chosen in LAYER_TYPES and stack_is_as_drawn(owner, drawn):
         change_stack(owner, lambda stack: replace_layer(stack, position, default_layer(LayerType(chosen))))
     redraw(owner)
 
 
 def _change_field(owner: str, position: int, field: Field, drawn: int) -> None:
-    if still_drawn(owner, drawn):
+    if stack_is_as_drawn(owner, drawn):
         value = raw_from_parts(field, _read_parts(EDIT, field))
         change_stack(owner, lambda stack: set_setting(stack, position, field.key, value))
     redraw(owner)
 
 
 def _move(owner: str, position: int, offset: int, drawn: int) -> None:
-    if still_drawn(owner, drawn):
+    if stack_is_as_drawn(owner, drawn):
         change_stack(owner, lambda stack: move_layer(stack, position, offset))
         st.session_state[EDIT_POSITION] = position + offset
     redraw(owner)
 
 
 def _delete(owner: str, position: int, drawn: int) -> None:
-    if still_drawn(owner, drawn):
+    if stack_is_as_drawn(owner, drawn):
         change_stack(owner, lambda stack: delete_layer(stack, position))
         st.session_state[EDIT_POSITION] = max(position - 1, 1)
     redraw(owner)

@@ -27,6 +27,18 @@ def test_a_start_button_opens_build_with_that_preset(key: str, parameters: str) 
     assert at.query_params == {"u": owner}
 
 
+def test_a_start_button_opens_its_preset_as_build_does_with_the_train_form_to_match() -> None:
+    at = open_page(BUILD, preset="fast")
+    at.switch_page(TRAIN).run()
+    assert at.number_input(key="train_train_size").value == 60000  # the fast preset's own recipe
+    at.switch_page("app.py").run()
+    at.button(key="home_start_convnet").click().run()
+    assert messages(at, "success") == ["Opened the preset Convnet (reference, 60,874 parameters)."]
+    at.switch_page(TRAIN).run()
+    assert at.number_input(key="train_train_size").value == 30000  # the page's defaults, not fast's recipe
+    assert not messages(at, "info")
+
+
 def test_start_empty_clears_the_stack_and_can_bring_the_old_one_back() -> None:
     at = open_page()
     at.button(key="home_start_lenot").click().run()
