@@ -97,7 +97,7 @@ def main() -> None:
         lab = Lab(Settings(runs_dir=Path(root)), runner=RecordingRunner(default_settings(limits.max_running)),
                   limits=limits).start()  # as the server: its driver thread steps the jobs
         try:
-            wait_warm(lab.jobs)
+            wait_warm(lab.jobs.runner)
             makespan, jobs = run_class(lab.jobs, args.students, args.spread_s)
         finally:
             lab.close()

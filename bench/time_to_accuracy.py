@@ -48,7 +48,7 @@ FLOPS_PER_MAC_TRAINING = 6  # 2 FLOPs per multiply-accumulate, forward pass plus
 
 def run_ours(manager: JobManager, preset: str, config: TrainConfig) -> dict:
     """Submit to the warm manager; wall time until the job is finished and stored."""
-    wait_warm(manager)
+    wait_warm(manager.runner)
     owner = new_owner_token()
     started = time.perf_counter()
     job_id = manager.submit(owner, preset_spec(preset), config)
@@ -91,7 +91,7 @@ def main() -> None:
                 methods = ("plain", "ours") if round_number % 2 else ("ours", "plain")
                 for recipe, (preset, config) in RECIPES.items():
                     for method in methods:
-                        wait_warm(manager)  # a spare warming up must not overlap a timed run
+                        wait_warm(manager.runner)  # a spare warming up must not overlap a timed run
                         figures = run_plain(preset, config) if method == "plain" else run_ours(
                             manager, preset, config)
                         runs.append({"round": round_number, "recipe": recipe, "method": method, **figures})

@@ -45,7 +45,7 @@ def plain(config: TrainConfig) -> dict:
 
 def run_ours(manager: JobManager, config: TrainConfig) -> dict:
     """Submit the convnet to the warm manager; time the first live point and the whole job."""
-    wait_warm(manager)
+    wait_warm(manager.runner)
     owner = new_owner_token()
     started = time.perf_counter()
     job_id = manager.submit(owner, preset_spec("convnet"), config)
@@ -86,7 +86,7 @@ def main() -> None:
             runs = []
             for round_number in range(1, args.rounds + 1):
                 for method in ("plain", "ours"):
-                    wait_warm(manager)  # the spare's warm-up must not overlap a timed run
+                    wait_warm(manager.runner)  # the spare's warm-up must not overlap a timed run
                     figures = plain(config) if method == "plain" else run_ours(manager, config)
                     runs.append({"round": round_number, "method": method, **figures})
                     if not args.json:

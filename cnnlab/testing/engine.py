@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -22,8 +23,12 @@ from cnnlab.core.presets import preset_spec
 from cnnlab.engine.events import Event
 from cnnlab.engine.jobs import STEP_WAIT_S, JobLimits, JobManager, JobSnapshot
 from cnnlab.engine.owners import new_owner_token
+from cnnlab.engine.runner import LocalProcessRunner
 from cnnlab.lab import Lab, Settings
 from cnnlab.testing.polling import wait_until
+
+if TYPE_CHECKING:
+    from cnnlab.engine.ray_runner import RayRunner  # imports ray, which is optional
 
 SMALL = TrainConfig(epochs=2, batch_size=64, train_size=1000, validation_split=0.2)  # 13 steps per epoch
 LINEAR_MLP = {  # nothing non-linear to tame it: with sgd at learning rate 1 its loss overflows to NaN
@@ -90,9 +95,10 @@ def step_until_final(manager: JobManager, owner: str, job_id: str,
     return step_until(manager, owner, job_id, lambda snapshot: snapshot.state.is_final, timeout_s)
 
 
-def wait_warm(manager: JobManager) -> None:
-    """Block until the (started) manager's runner has an idle worker with TensorFlow imported and warm."""
-    wait_until(lambda: manager.runner.spares_ready() >= 1, WARM_UP_TIMEOUT_S, "a warm worker", every_s=0.1)
+def wait_warm(runner: LocalProcessRunner | RayRunner) -> None:
+    """Block until the runner has an idle worker with TensorFlow imported and warmed up (a started manager,
+    or a `prewarm` call, asks for one)."""
+    wait_until(lambda: runner.spares_ready() >= 1, WARM_UP_TIMEOUT_S, "a warm worker", every_s=0.1)
 
 
 class ScriptedTask:
