@@ -14,9 +14,10 @@ The job manager enforces the class challenge through `classroom.challenges.activ
 here: the engine knows nothing of the classroom. `Lab.start()` starts the driver thread that steps the job
 manager; nothing else runs by itself.
 
-Pages ask `running_lab()` for the Lab of this process, the command line builds the parts it needs from
-`Settings.from_environment()`, and tests and benchmarks build their own Lab (with a scripted runner, say)
-and hand it to the pages with `serving(lab)`.
+Pages ask `running_lab()` for the Lab of this process; the command line builds a Lab from
+`Settings.from_environment()` and uses the part it needs (the job manager is built on first use only, so a
+command that sets a challenge starts no runner); tests and benchmarks build their own Lab (with a scripted
+runner, say), step it or start it, and hand it to the pages with `serving(lab)`.
 """
 
 from __future__ import annotations

@@ -65,9 +65,11 @@ def ray_lab(cluster: LocalRayCluster, tmp_path_factory: pytest.TempPathFactory) 
 
 
 @pytest.fixture
-def ray_manager(ray_lab: Lab) -> JobManager:
-    """The Ray Lab's job manager; the tests step it."""
-    return ray_lab.jobs
+def ray_manager(ray_lab: Lab) -> Iterator[JobManager]:
+    """The Ray Lab's job manager; the tests step it, and drain it afterwards: every job's actor is released
+    (a test ends at its job's final state, before the actor's last word) and the cluster's CPUs are free."""
+    yield ray_lab.jobs
+    assert ray_lab.jobs.drain(timeout_s=120)
 
 
 def _run(runner: Runner, config: TrainConfig) -> tuple[list[Event], TaskHandle]:
