@@ -3,10 +3,10 @@
 import streamlit as st
 
 from cnnlab.core.presets import PRESETS
-from cnnlab.core.stack_doc import empty_stack, stack_from_spec
+from cnnlab.core.stack_doc import empty_stack
 from cnnlab.core.text import plain
 from cnnlab.ui import class_notices, session
-from cnnlab.ui.editor import replace_stack
+from cnnlab.ui.editor import open_preset, replace_stack
 
 STARTS = (("convnet", "Start from the convnet", ":material/grid_view:"),
           ("lenot", "Start from LeNot", ":material/history_edu:"))
@@ -37,7 +37,7 @@ for column, (name, label, icon) in zip(columns, STARTS, strict=False):
         st.markdown(f"**{plain(preset.title)}**")
         st.caption(preset.description)
         if st.button(label, key=f"home_start_{name}", icon=icon, type="primary"):
-            replace_stack(owner, stack_from_spec(preset.spec), plain(f"Opened the preset {preset.title}."))
+            open_preset(owner, name)
             session.go_to(session.Page.BUILD, owner)
 with columns[-1], st.container(border=True):
     st.markdown("**An empty stack**")

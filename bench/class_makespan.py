@@ -36,8 +36,9 @@ from cnnlab.core.spec_json import spec_to_dict
 from cnnlab.engine.jobs import JobLimits, JobManager, JobState
 from cnnlab.engine.owners import new_owner_token
 from cnnlab.engine.runner import default_settings
-from cnnlab.engine.store import RunStore
 from cnnlab.engine.worker import WorkerSettings
+from cnnlab.lab import Lab, Settings
+from cnnlab.testing.engine import wait_warm
 
 PHASES = ("setup", "fit", "test", "save", "record", "gap")
 
@@ -45,12 +46,6 @@ PHASES = ("setup", "fit", "test", "save", "record", "gap")
 def plain_round(spec: dict, config: dict) -> dict:
     """One plain `model.fit` + `evaluate` of the class's job, at our workers' CPU niceness."""
     return plain_fit(spec, config, WorkerSettings().niceness)
-
-
-def wait_warm(manager: JobManager) -> None:
-    """Block until the manager has an idle worker with TensorFlow imported and warmed up."""
-    while manager.runner.spares_ready() < 1:
-        time.sleep(0.1)
 
 
 def run_class(manager: JobManager, students: int, spread_s: float) -> tuple[float, list[dict]]:
@@ -71,7 +66,7 @@ def run_class(manager: JobManager, students: int, spread_s: float) -> tuple[floa
                     raise SystemExit(f"a job ended {snapshot.state}: {snapshot.message}")
                 job |= {"final": time.perf_counter(), "test_accuracy": snapshot.test_accuracy}
                 pending.remove(job)
-        time.sleep(0.25)  # as often as pages poll; faster polling took the GIL from the manager thread
+        time.sleep(0.25)  # as often as pages poll; faster polling took the GIL from the driver thread
     previous_end = first_submit
     for job, log in zip(jobs, runner.logs, strict=True):
         phases = log.phases_s
@@ -99,13 +94,13 @@ def main() -> None:
     plain = [plain_round(spec, config) for _ in range(args.plain_rounds // 2)]
     limits = JobLimits()
     with tempfile.TemporaryDirectory(prefix="cnnlab-bench-") as root:
-        manager = JobManager(store=RunStore(Path(root)), limits=limits,
-                             runner=RecordingRunner(default_settings(limits.max_running)))
+        lab = Lab(Settings(runs_dir=Path(root)), runner=RecordingRunner(default_settings(limits.max_running)),
+                  limits=limits).start()  # as the server: its driver thread steps the jobs
         try:
-            wait_warm(manager)
-            makespan, jobs = run_class(manager, args.students, args.spread_s)
+            wait_warm(lab.jobs.runner)
+            makespan, jobs = run_class(lab.jobs, args.students, args.spread_s)
         finally:
-            manager.shutdown()
+            lab.close()
     plain += [plain_round(spec, config) for _ in range(args.plain_rounds - len(plain))]
     plain_s = [run["wall_s"] for run in plain]
     plain_median = statistics.median(plain_s)

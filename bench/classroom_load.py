@@ -57,14 +57,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run as a scri
 
 from streamlit.proto.Alert_pb2 import Alert
 
-from cnnlab.classroom.teacher_key import TEACHER_KEY_ENV
 from cnnlab.core.arithmetic import analyze
 from cnnlab.core.challenge import Challenge
 from cnnlab.core.presets import preset_spec
 from cnnlab.core.stack_doc import Stack, stack_from_spec
-from cnnlab.engine.challenges import ChallengeStore
 from cnnlab.engine.owners import new_owner_token
 from cnnlab.engine.store import JobState, ModelFormat, RunStore
+from cnnlab.lab import TEACHER_KEY_ENV, Lab, Settings
 from cnnlab.testing.apptest import shown
 from cnnlab.testing.build_edits import FILTERS, UNITS, edit_round
 from cnnlab.testing.server import MemorySampler, cpu_seconds, started_server, streamlit_pid
@@ -433,7 +432,8 @@ def measure(args: argparse.Namespace) -> dict[str, object]:
     started, load_before = time.monotonic(), os.getloadavg()[0]
     try:
         with started_server(work_dir, {TEACHER_KEY_ENV: TEACHER_KEY, **dict(args.server_env)}) as server:
-            ChallengeStore(server.runs_dir).start(Challenge(title="Load test"))  # the leaderboard's board
+            # the leaderboard's board, set as the command line sets it: from beside the server
+            Lab(Settings(runs_dir=server.runs_dir)).classroom.challenges.start(Challenge(title="Load test"))
             main_pid = streamlit_pid(server.process.pid)
             with MemorySampler(server.process.pid, lambda: main_pid) as memory:
                 room = Classroom(think_s=args.think_s, deadline=time.monotonic() + args.max_s,

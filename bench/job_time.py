@@ -28,8 +28,9 @@ from cnnlab.core.hyper import TrainConfig
 from cnnlab.core.presets import preset_spec
 from cnnlab.engine.jobs import JobLimits, JobManager, JobSnapshot
 from cnnlab.engine.owners import new_owner_token
-from cnnlab.engine.store import RunStore
-from cnnlab.testing.stacks import WIDE
+from cnnlab.lab import Lab, Settings
+from cnnlab.testing.polling import wait_until
+from cnnlab.testing.stacks import SLOW_TO_TRAIN
 
 JOBS = (  # (label, spec, settings): small to large
     ("mlp, 1 epoch on 6,000", preset_spec("mlp"), TrainConfig(epochs=1, train_size=6000)),
@@ -38,14 +39,18 @@ JOBS = (  # (label, spec, settings): small to large
     ("convnet, 3 epochs on 60,000", preset_spec("convnet"), TrainConfig(epochs=3)),
     ("batchnorm, 1 epoch on 20,000", preset_spec("batchnorm"), TrainConfig(epochs=1, train_size=20000)),
 )
-WIDE_STOP = TrainConfig(epochs=5, batch_size=32, train_size=320)
+SLOW_STOP = TrainConfig(epochs=5, batch_size=32, train_size=320)
+JOB_TIMEOUT_S = 3600
 
 
 def wait(manager: JobManager, owner: str, job_id: str, done) -> JobSnapshot:
-    """Poll the job every 50 ms until `done(snapshot)`."""
-    while not done(snapshot := manager.snapshot(job_id, owner)):
-        time.sleep(0.05)
-    return snapshot
+    """Poll the job every 50 ms until `done(snapshot)`; returns that snapshot."""
+
+    def reached() -> JobSnapshot | None:
+        snapshot = manager.snapshot(job_id, owner)
+        return snapshot if done(snapshot) else None
+
+    return wait_until(reached, JOB_TIMEOUT_S, f"job {job_id}", every_s=0.05)
 
 
 def main() -> None:
@@ -54,7 +59,8 @@ def main() -> None:
     args = parser.parse_args()
     root = Path(tempfile.mkdtemp(prefix="cnnlab-job-time-"))
     # an hour's limit: scoring the 1024-filter stack on all 10,000 test images alone may estimate over 10 min
-    manager = JobManager(store=RunStore(root), limits=JobLimits(max_running=1, max_job_seconds=3600))
+    lab = Lab(Settings(runs_dir=root), limits=JobLimits(max_running=1, max_job_seconds=3600)).start()
+    manager = lab.jobs
     rows = []
     try:
         for label, spec, config in JOBS:
@@ -69,8 +75,8 @@ def main() -> None:
                 print(f"{label:32} estimate {estimate:7.1f} s   actual {final.elapsed_s:7.1f} s   "
                       f"ratio {estimate / final.elapsed_s:.2f}", flush=True)
         owner = new_owner_token()
-        estimate = manager.estimate(analyze(WIDE).macs, WIDE_STOP)
-        job_id = manager.submit(owner, WIDE, WIDE_STOP)
+        estimate = manager.estimate(analyze(SLOW_TO_TRAIN).macs, SLOW_STOP)
+        job_id = manager.submit(owner, SLOW_TO_TRAIN, SLOW_STOP)
         wait(manager, owner, job_id, lambda s: len(s.batch_points) >= 1)
         pressed = time.monotonic()
         manager.stop(job_id, owner)
@@ -78,7 +84,7 @@ def main() -> None:
         stop = {"stop_to_final_s": round(time.monotonic() - pressed, 2), "state": str(final.state),
                 "message": final.message, "estimate_s": round(estimate, 1)}
     finally:
-        manager.shutdown()
+        lab.close()
     ratios = [row["ratio"] for row in rows]
     summary = {"jobs": rows, "median_ratio": statistics.median(ratios), "wide_stop": stop}
     if args.json:

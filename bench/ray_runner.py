@@ -32,6 +32,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from cnnlab.core.hyper import TrainConfig, config_to_dict
 from cnnlab.core.presets import preset_spec
+from cnnlab.testing.engine import wait_warm
 from cnnlab.testing.ray_cluster import LocalRayCluster
 
 DEFAULT_JOB = TrainConfig()  # what a student's job trains unless changed: 5 epochs, 54,000 images
@@ -71,8 +72,7 @@ def warm(runner: object) -> float:
     """Keep one spare worker and wait until it has TensorFlow imported and warmed up; the seconds waited."""
     started = time.perf_counter()
     runner.prewarm(1)
-    while runner.spares_ready() < 1:
-        time.sleep(0.2)
+    wait_warm(runner)
     return time.perf_counter() - started
 
 

@@ -31,9 +31,9 @@ from _reference_fit import ReferenceRun, reference_fit
 from cnnlab.core.hyper import TrainConfig, config_to_dict
 from cnnlab.core.presets import PRESETS, preset_spec
 from cnnlab.core.spec_json import spec_to_dict
-from cnnlab.engine.jobs import JobLimits, JobManager, JobState
+from cnnlab.engine.jobs import JobLimits, JobState
 from cnnlab.engine.owners import new_owner_token
-from cnnlab.engine.store import RunStore
+from cnnlab.lab import Lab, Settings
 
 RECIPES = {  # model → (its training settings without the seed, the bar)
     "convnet": (TrainConfig(epochs=5, train_size=60000, validation_split=0.0), 0.989),  # the reference's
@@ -60,7 +60,8 @@ def main() -> None:
     args = parser.parse_args()
     results: list[dict] = []
     with tempfile.TemporaryDirectory(prefix="cnnlab-bench-") as root:
-        manager = JobManager(store=RunStore(Path(root)), limits=JobLimits(max_running=1))
+        lab = Lab(Settings(runs_dir=Path(root)), limits=JobLimits(max_running=1)).start()  # as the server
+        manager = lab.jobs
         try:
             jobs = []
             for model in args.models:
@@ -81,7 +82,7 @@ def main() -> None:
                           f"{snapshot.epochs} epochs ({results[-1]['seconds_per_epoch']:.1f} s per epoch)",
                           flush=True)
         finally:
-            manager.shutdown()
+            lab.close()
     if args.compare_plain:
         for run in results:
             plain = plain_fit_of(run["model"], run["seed"])

@@ -25,7 +25,7 @@ from cnnlab.core.hyper import TrainConfig
 from cnnlab.core.presets import preset_spec
 from cnnlab.engine.jobs import JobLimits, JobManager, JobState
 from cnnlab.engine.owners import new_owner_token
-from cnnlab.engine.store import RunStore
+from cnnlab.lab import Lab, Settings
 
 SMALL_JOB = TrainConfig(epochs=1, batch_size=64, train_size=1000, validation_split=0.1)
 GROWTH_LIMIT = 0.10
@@ -63,7 +63,8 @@ def main() -> None:
     args = parser.parse_args()
     checkpoints: list[dict] = []
     with tempfile.TemporaryDirectory(prefix="cnnlab-soak-") as root:
-        manager = JobManager(store=RunStore(Path(root)), limits=JobLimits(max_running=1))
+        lab = Lab(Settings(runs_dir=Path(root)), limits=JobLimits(max_running=1)).start()  # as the server
+        manager = lab.jobs
         try:
             pending: list[tuple[str, str]] = []
             done = 0
@@ -88,7 +89,7 @@ def main() -> None:
                     if not args.json:
                         print_checkpoint(checkpoints[-1])
         finally:
-            manager.shutdown()
+            lab.close()
     rss = {figures["jobs"]: figures["server_rss_mb"] for figures in checkpoints}
     growth = {"2_to_10": rss[10] / rss[2] - 1, f"10_to_{args.jobs}": rss[args.jobs] / rss[10] - 1}
     report = {"jobs": args.jobs, "checkpoints": checkpoints, "growth": growth,

@@ -35,8 +35,9 @@ from cnnlab.core.presets import PRESETS, preset_spec
 from cnnlab.core.spec_json import spec_to_dict
 from cnnlab.engine.jobs import JobLimits, JobManager, JobState
 from cnnlab.engine.owners import new_owner_token
-from cnnlab.engine.store import RunStore
 from cnnlab.engine.worker import WorkerSettings
+from cnnlab.lab import Lab, Settings
+from cnnlab.testing.engine import wait_warm
 
 RECIPES = {  # name → (preset, settings)
     "fast": ("fast", PRESETS["fast"].training),
@@ -45,15 +46,9 @@ RECIPES = {  # name → (preset, settings)
 FLOPS_PER_MAC_TRAINING = 6  # 2 FLOPs per multiply-accumulate, forward pass plus a backward pass of twice that
 
 
-def wait_warm(manager: JobManager) -> None:
-    """Block until the manager has an idle worker with TensorFlow imported and warmed up."""
-    while manager.runner.spares_ready() < 1:
-        time.sleep(0.1)
-
-
 def run_ours(manager: JobManager, preset: str, config: TrainConfig) -> dict:
     """Submit to the warm manager; wall time until the job is finished and stored."""
-    wait_warm(manager)
+    wait_warm(manager.runner)
     owner = new_owner_token()
     started = time.perf_counter()
     job_id = manager.submit(owner, preset_spec(preset), config)
@@ -89,13 +84,14 @@ def main() -> None:
     peaks = [matmul_peak(WorkerSettings().niceness)]
     runs: list[dict] = []
     with tempfile.TemporaryDirectory(prefix="cnnlab-bench-") as root:
-        manager = JobManager(store=RunStore(Path(root)), limits=JobLimits(max_running=1))
+        lab = Lab(Settings(runs_dir=Path(root)), limits=JobLimits(max_running=1)).start()  # as the server
+        manager = lab.jobs
         try:
             for round_number in range(1, args.rounds + 1):
                 methods = ("plain", "ours") if round_number % 2 else ("ours", "plain")
                 for recipe, (preset, config) in RECIPES.items():
                     for method in methods:
-                        wait_warm(manager)  # a spare warming up must not overlap a timed run
+                        wait_warm(manager.runner)  # a spare warming up must not overlap a timed run
                         figures = run_plain(preset, config) if method == "plain" else run_ours(
                             manager, preset, config)
                         runs.append({"round": round_number, "recipe": recipe, "method": method, **figures})
@@ -104,7 +100,7 @@ def main() -> None:
                                   f"{figures['samples_per_second']:7,.0f} samples/s, test accuracy "
                                   f"{figures['test_accuracy']:.2%}", flush=True)
         finally:
-            manager.shutdown()
+            lab.close()
     peaks.append(matmul_peak(WorkerSettings().niceness))
     peak = max(peaks)
     report: dict = {"rounds": args.rounds, "cores": len(os.sched_getaffinity(0)), "peak_gflops": peak / 1e9,

@@ -32,14 +32,9 @@ from cnnlab.core.hyper import TrainConfig
 from cnnlab.core.presets import preset_spec
 from cnnlab.engine.jobs import JobLimits, JobManager, JobState
 from cnnlab.engine.owners import new_owner_token
-from cnnlab.engine.store import RunStore
 from cnnlab.engine.worker import WorkerSettings
-
-
-def wait_warm(manager: JobManager) -> None:
-    """Block until the manager has an idle worker with TensorFlow imported and warmed up."""
-    while manager.runner.spares_ready() < 1:
-        time.sleep(0.1)
+from cnnlab.lab import Lab, Settings
+from cnnlab.testing.engine import wait_warm
 
 
 def plain(config: TrainConfig) -> dict:
@@ -50,7 +45,7 @@ def plain(config: TrainConfig) -> dict:
 
 def run_ours(manager: JobManager, config: TrainConfig) -> dict:
     """Submit the convnet to the warm manager; time the first live point and the whole job."""
-    wait_warm(manager)
+    wait_warm(manager.runner)
     owner = new_owner_token()
     started = time.perf_counter()
     job_id = manager.submit(owner, preset_spec("convnet"), config)
@@ -85,18 +80,19 @@ def main() -> None:
     args = parser.parse_args()
     config = TrainConfig(epochs=args.epochs, batch_size=128, train_size=args.train_size, validation_split=0.0)
     with tempfile.TemporaryDirectory(prefix="cnnlab-bench-") as root:
-        manager = JobManager(store=RunStore(Path(root)), limits=JobLimits(max_running=1))
+        lab = Lab(Settings(runs_dir=Path(root)), limits=JobLimits(max_running=1)).start()  # as the server
+        manager = lab.jobs
         try:
             runs = []
             for round_number in range(1, args.rounds + 1):
                 for method in ("plain", "ours"):
-                    wait_warm(manager)  # the spare's warm-up must not overlap a timed run
+                    wait_warm(manager.runner)  # the spare's warm-up must not overlap a timed run
                     figures = plain(config) if method == "plain" else run_ours(manager, config)
                     runs.append({"round": round_number, "method": method, **figures})
                     if not args.json:
                         print_run(runs[-1])
         finally:
-            manager.shutdown()
+            lab.close()
     median = {method: statistics.median(r["samples_per_second"] for r in runs if r["method"] == method)
               for method in ("plain", "ours")}
     accuracy = {method: statistics.mean(r["test_accuracy"] for r in runs if r["method"] == method)

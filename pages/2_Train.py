@@ -3,15 +3,14 @@
 import streamlit as st
 
 from cnnlab.core.arithmetic import trainability
-from cnnlab.engine import jobs
-from cnnlab.engine.challenges import ChallengeStore
-from cnnlab.engine.drafts import current_stack
+from cnnlab.lab import running_lab
 from cnnlab.ui import challenge_view, class_notices, session, train_view
 
 owner = session.start_page("Train")
 class_notices.render_class_notices(owner)
-manager = jobs.get_manager()
-check = trainability(current_stack(owner))
+lab = running_lab()
+manager = lab.jobs
+check = trainability(lab.drafts.current(owner))
 snapshots = manager.jobs(owner)
 
 st.title("Train")
@@ -22,7 +21,7 @@ can_train = train_view.render_trainability(check)
 if not can_train:
     session.link(session.Page.BUILD, "Fix it on Build", ":material/build:", owner)
 start = train_view.form_start(owner)  # first: a preset just opened clears the form
-locked = challenge_view.fill_train_form(ChallengeStore().active())
+locked = challenge_view.fill_train_form(lab.classroom.challenges.active())
 train_view.render_form(manager, owner, can_train, start, locked)
 
 live = train_view.live_job(snapshots)

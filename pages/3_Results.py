@@ -2,12 +2,12 @@
 
 import streamlit as st
 
-from cnnlab.engine import jobs
+from cnnlab.lab import running_lab
 from cnnlab.ui import class_notices, results_view, session
 
 owner = session.start_page("Results")
 class_notices.render_class_notices(owner)
-snapshots = jobs.get_manager().jobs(owner)
+snapshots = running_lab().jobs.jobs(owner)
 
 st.title("Results")
 session.show_flashes()

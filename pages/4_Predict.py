@@ -2,12 +2,12 @@
 
 import streamlit as st
 
-from cnnlab.insight import inference
+from cnnlab.lab import running_lab
 from cnnlab.ui import class_notices, insight, session
 
 owner = session.start_page("Predict")
 class_notices.render_class_notices(owner)
-inference.warm_up()  # TensorFlow loads in the inference worker while the student draws
+running_lab().inference.start()  # TensorFlow loads in the inference worker while the student draws
 runs, labels = insight.trained_runs(owner)
 
 st.title("Predict")

@@ -2,8 +2,7 @@
 
 import streamlit as st
 
-from cnnlab.classroom.roster import Roster
-from cnnlab.engine import jobs
+from cnnlab.lab import running_lab
 from cnnlab.ui import session, teacher_view
 from cnnlab.ui.teacher_session import sign_in_from_url
 
@@ -20,9 +19,9 @@ if not signed_in:
     st.stop()
 
 teacher_view.class_glance()
-manager = jobs.get_manager()
-runs = manager.store.all_runs(teacher_view.ALL_RUNS)
-names = Roster().names()
+lab = running_lab()
+runs = lab.store.all_runs(teacher_view.ALL_RUNS)
+names = lab.classroom.roster.names()
 
 challenge_column, class_column = st.columns(2, border=True)
 with challenge_column:
@@ -40,4 +39,4 @@ with board_column:
     teacher_view.render_hiding(runs, names)
 with export_column:
     st.subheader("Export")
-    teacher_view.render_exports(manager, runs, names)
+    teacher_view.render_exports(lab.jobs, runs, names)

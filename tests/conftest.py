@@ -1,5 +1,6 @@
 """Shared test setup: every test writes runs to its own temporary directory and never reaches the internet;
-the fixtures of the page, insight and browser tests (trained runs and a manager that serves them).
+a Lab of its own over that directory (its store, classroom and job manager with a scripted runner), and
+runs trained by the product for the page, insight and browser tests.
 
 Helpers shared with the benchmarks live in `cnnlab.testing`. Markers come from the folder: tests under
 `browser/` are `browser`; tests that build or train Keras models mark themselves `keras`.
@@ -10,17 +11,18 @@ from __future__ import annotations
 import ipaddress
 import re
 import socket
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from cnnlab.engine.jobs import JobManager
+from cnnlab.classroom.classroom import Classroom
+from cnnlab.engine.jobs import JobLimits, JobManager
 from cnnlab.engine.owners import new_owner_token
-from cnnlab.engine.paths import RUNS_DIR_ENV
 from cnnlab.engine.store import RunStore
-from cnnlab.testing.models import IdleRunner, TrainedModel, trained_models
+from cnnlab.lab import RUNS_DIR_ENV, Lab, Settings
+from cnnlab.testing.engine import ScriptedRunner
+from cnnlab.testing.models import TrainedRun, trained_runs
 
 _BROWSER_TESTS = Path(__file__).parent / "browser"
 _real_connect = socket.socket.connect
@@ -66,38 +68,65 @@ def _offline() -> Iterator[None]:
 
 @pytest.fixture(autouse=True)
 def _private_runs_dir(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Each test gets an empty runs directory unless it sets `CNNLAB_RUNS_DIR` itself."""
+    """Each test gets an empty runs directory (in `CNNLAB_RUNS_DIR`, where the command line and a server
+    started by the test find it too) unless it sets one itself."""
     monkeypatch.setenv(RUNS_DIR_ENV, str(tmp_path_factory.mktemp("runs")))
 
 
+@pytest.fixture
+def settings() -> Settings:
+    """The settings of this test's environment: its private runs directory."""
+    return Settings.from_environment()
+
 
 @pytest.fixture
-def trained() -> dict[str, TrainedModel]:
-    """The small convnet and the small MLP, trained on MNIST (once per test process)."""
-    return trained_models()
+def lab(settings: Settings) -> Iterator[Lab]:
+    """This test's Lab over its private runs directory. Its runner is scripted (a job trains only as the
+    test sends its worker's events) and one job trains at a time; nothing steps its job manager but the test
+    (`lab.jobs.step()`), unless the Lab is served to pages (tests/pages), whose driver thread steps it."""
+    test_lab = Lab(settings, runner=ScriptedRunner(), limits=JobLimits(max_running=1))
+    yield test_lab
+    test_lab.close()
 
 
 @pytest.fixture
-def store() -> RunStore:
-    """The store in this test's private runs directory."""
-    return RunStore()
+def store(lab: Lab) -> RunStore:
+    """The runs store of this test's Lab."""
+    return lab.store
+
+
+@pytest.fixture
+def classroom(lab: Lab) -> Classroom:
+    """The classroom of this test's Lab."""
+    return lab.classroom
+
+
+@pytest.fixture
+def manager(lab: Lab) -> JobManager:
+    """The job manager of this test's Lab."""
+    return lab.jobs
+
+
+@pytest.fixture
+def runner(manager: JobManager) -> ScriptedRunner:
+    """The scripted runner of this test's job manager: `runner.send(runner.tasks[0], event, …)`."""
+    return manager.runner
+
+
+@pytest.fixture
+def scripted(manager: JobManager, runner: ScriptedRunner) -> tuple[JobManager, ScriptedRunner]:
+    """The job manager and its scripted runner, together."""
+    return manager, runner
+
+
+@pytest.fixture
+def trained() -> dict[str, TrainedRun]:
+    """The small convnet and the small MLP, trained by the product's own job manager (once per test
+    process)."""
+    return trained_runs()
 
 
 @pytest.fixture
 def owner() -> str:
     """A fresh student's owner token."""
     return new_owner_token()
-
-
-@pytest.fixture
-def manager(store: RunStore, monkeypatch: pytest.MonkeyPatch) -> Iterator[JobManager]:
-    """The process-wide job manager, for this test only, over this test's runs directory, training nothing.
-
-    Also puts back this process's `__main__` afterwards: AppTest leaves the app script there, and
-    multiprocessing's spawn would run that script again in every later child process of the test session.
-    """
-    job_manager = JobManager(store=store, runner=IdleRunner())
-    monkeypatch.setattr(sys, "_cnnlab_job_manager", job_manager, raising=False)
-    monkeypatch.setitem(sys.modules, "__main__", sys.modules["__main__"])
-    yield job_manager
-    job_manager.shutdown()

@@ -4,12 +4,11 @@ classroom database, undone with `show`."""
 from __future__ import annotations
 
 import time
-from pathlib import Path
 
-from cnnlab.engine.classroom_db import classroom_db
+from cnnlab.engine.db import Database
 from cnnlab.engine.store import is_run_id
 
-_SCHEMA = """
+SCHEMA = """
 CREATE TABLE IF NOT EXISTS hidden_runs (
     run_id TEXT PRIMARY KEY,
     hidden_at REAL NOT NULL
@@ -18,17 +17,17 @@ CREATE TABLE IF NOT EXISTS hidden_runs (
 
 
 class HiddenRuns:
-    """The set of hidden run ids under `root` (default `runs_root()`)."""
+    """The set of hidden run ids in the classroom database (`classroom.Classroom`)."""
 
-    def __init__(self, root: Path | None = None) -> None:
-        """Remember where the database is; every call opens its own connection."""
-        self.root = root
+    def __init__(self, db: Database) -> None:
+        """Keep them in `db`, whose schema includes `SCHEMA`."""
+        self._db = db
 
     def hide(self, run_id: object) -> bool:
         """Hide a run from every leaderboard; False for something that is not a run id."""
         if not is_run_id(run_id):
             return False
-        with classroom_db(_SCHEMA, self.root) as db:
+        with self._db.transaction() as db:
             db.execute(
                 "INSERT OR IGNORE INTO hidden_runs (run_id, hidden_at) VALUES (?, ?)", (run_id, time.time())
             )
@@ -36,10 +35,10 @@ class HiddenRuns:
 
     def show(self, run_id: object) -> None:
         """Put a hidden run back on the leaderboard."""
-        with classroom_db(_SCHEMA, self.root) as db:
+        with self._db.transaction() as db:
             db.execute("DELETE FROM hidden_runs WHERE run_id = ?", (str(run_id),))
 
     def ids(self) -> frozenset[str]:
         """Every hidden run id."""
-        with classroom_db(_SCHEMA, self.root) as db:
+        with self._db.transaction() as db:
             return frozenset(row["run_id"] for row in db.execute("SELECT run_id FROM hidden_runs"))

@@ -9,8 +9,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
+from cnnlab.classroom.challenges import SetChallenge
 from cnnlab.core.scoring import ScoredRun, best_per_student
-from cnnlab.engine.challenges import SetChallenge
 from cnnlab.engine.store import JobState, RunRecord
 
 SCORED_STATES = frozenset({JobState.FINISHED, JobState.STOPPED})  # tested on the 10,000 test images

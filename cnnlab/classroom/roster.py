@@ -7,13 +7,12 @@ from __future__ import annotations
 import sqlite3
 import time
 from dataclasses import dataclass
-from pathlib import Path
 
 from cnnlab.core.names import clean_name, default_name, name_key, unique_name
-from cnnlab.engine.classroom_db import classroom_db
+from cnnlab.engine.db import Database
 from cnnlab.engine.owners import is_owner_token
 
-_SCHEMA = """
+SCHEMA = """
 CREATE TABLE IF NOT EXISTS students (
     owner TEXT PRIMARY KEY,
     number INTEGER NOT NULL UNIQUE,
@@ -50,11 +49,11 @@ class Naming:
 
 
 class Roster:
-    """Students and their names in the classroom database under `root` (default `runs_root()`)."""
+    """Students and their names in the classroom database (`classroom.Classroom`)."""
 
-    def __init__(self, root: Path | None = None) -> None:
-        """Remember where the database is; every call opens its own connection."""
-        self.root = root
+    def __init__(self, db: Database) -> None:
+        """Keep them in `db`, whose schema includes `SCHEMA`."""
+        self._db = db
 
     def join(self, owner: str) -> Student:
         """The student with this token, numbered on first sight (1, 2, 3, … in order of arrival)."""
@@ -63,7 +62,7 @@ class Roster:
         known = self.get(owner)
         if known is not None:
             return known
-        with classroom_db(_SCHEMA, self.root) as db:
+        with self._db.transaction() as db:
             db.execute("BEGIN IMMEDIATE")
             row = db.execute("SELECT * FROM students WHERE owner = ?", (owner,)).fetchone()
             if row is None:
@@ -79,13 +78,13 @@ class Roster:
         """The student with this token, or None if it never joined."""
         if not is_owner_token(owner):
             return None
-        with classroom_db(_SCHEMA, self.root) as db:
+        with self._db.transaction() as db:
             row = db.execute("SELECT * FROM students WHERE owner = ?", (owner,)).fetchone()
         return _student(row) if row else None
 
     def students(self) -> list[Student]:
         """Every student, in order of arrival."""
-        with classroom_db(_SCHEMA, self.root) as db:
+        with self._db.transaction() as db:
             rows = db.execute("SELECT * FROM students ORDER BY number").fetchall()
         return [_student(row) for row in rows]
 
@@ -101,7 +100,7 @@ class Roster:
             return Naming(False, None, problem or "")
         student = self.join(owner)
         for _ in range(5):  # another student may take the same name between our read and our write
-            with classroom_db(_SCHEMA, self.root) as db:
+            with self._db.transaction() as db:
                 db.execute("BEGIN IMMEDIATE")
                 others = db.execute(
                     "SELECT number, name_key FROM students WHERE owner != ?", (owner,)
@@ -124,7 +123,7 @@ class Roster:
     def mark_share_seen(self, owner: str, share_id: int) -> None:
         """Remember that the student opened or dismissed the shared stack `share_id`."""
         self.join(owner)
-        with classroom_db(_SCHEMA, self.root) as db:
+        with self._db.transaction() as db:
             db.execute(
                 "UPDATE students SET seen_share = MAX(seen_share, ?) WHERE owner = ?", (share_id, owner)
             )

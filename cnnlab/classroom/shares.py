@@ -7,12 +7,11 @@ from __future__ import annotations
 import json
 import time
 from dataclasses import dataclass
-from pathlib import Path
 
 from cnnlab.core.stack_doc import Stack, stack_from_json
-from cnnlab.engine.classroom_db import classroom_db
+from cnnlab.engine.db import Database
 
-_SCHEMA = """
+SCHEMA = """
 CREATE TABLE IF NOT EXISTS shares (
     share_id INTEGER PRIMARY KEY AUTOINCREMENT,
     title TEXT NOT NULL,
@@ -33,17 +32,17 @@ class Share:
 
 
 class ShareBoard:
-    """Shared stacks in the classroom database under `root` (default `runs_root()`)."""
+    """Shared stacks in the classroom database (`classroom.Classroom`)."""
 
-    def __init__(self, root: Path | None = None) -> None:
-        """Remember where the database is; every call opens its own connection."""
-        self.root = root
+    def __init__(self, db: Database) -> None:
+        """Keep them in `db`, whose schema includes `SCHEMA`."""
+        self._db = db
 
     def share(self, title: str, stack: Stack) -> Share:
         """Send `stack` to the class under `title` (the stack's own name, or the preset's title)."""
         stack, _ = stack_from_json(stack)
         now = time.time()
-        with classroom_db(_SCHEMA, self.root) as db:
+        with self._db.transaction() as db:
             cursor = db.execute(
                 "INSERT INTO shares (title, stack, shared_at) VALUES (?, ?, ?)",
                 (title, json.dumps(stack), now),
@@ -52,7 +51,7 @@ class ShareBoard:
 
     def latest(self) -> Share | None:
         """The newest shared stack, or None when the teacher never shared one."""
-        with classroom_db(_SCHEMA, self.root) as db:
+        with self._db.transaction() as db:
             row = db.execute("SELECT * FROM shares ORDER BY share_id DESC LIMIT 1").fetchone()
         if row is None:
             return None

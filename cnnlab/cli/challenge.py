@@ -1,7 +1,8 @@
 """`python -m cnnlab challenge set|show|end`: set the class a challenge before class, look at it, end it.
 
-Uses the same runs directory (`$CNNLAB_RUNS_DIR`) as the server, which enforces the challenge on every job
-submitted after it is set. Bad values exit with status 2 and one message per problem.
+Uses the same runs directory as the server (`Settings.runs_dir`, from the same environment), which
+enforces the challenge on every job submitted after it is set. Bad values exit with status 2 and one message
+per problem.
 """
 
 from __future__ import annotations
@@ -9,9 +10,9 @@ from __future__ import annotations
 import argparse
 import json
 
+from cnnlab.classroom.challenges import SetChallenge
 from cnnlab.cli.inputs import EXIT_OK, UsageError
 from cnnlab.core.challenge import challenge_to_dict, describe_limits, parse_challenge
-from cnnlab.engine.challenges import ChallengeStore, SetChallenge
 
 
 def add_challenge_arguments(parser: argparse.ArgumentParser) -> None:
@@ -77,7 +78,9 @@ def _describe(entry: SetChallenge) -> str:
 
 def run_challenge(args: argparse.Namespace) -> int:
     """Carry out set, show or end against the runs directory's classroom database."""
-    store = ChallengeStore()
+    from cnnlab.lab import Lab, Settings  # here: the Lab brings numpy, which `summary` does without
+
+    store = Lab(Settings.from_environment()).classroom.challenges
     if args.action == "set":
         raw = {
             "title": args.title,

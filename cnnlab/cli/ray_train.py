@@ -1,7 +1,8 @@
 """`python -m cnnlab train … --ray ADDRESS`: one training job through the server's Ray runner.
 
 The job runs exactly as a class server's job would (`engine.ray_runner`): an actor on whichever computer of
-the cluster has `CNNLAB_RAY_CPUS_PER_JOB` CPUs free, events and model files back through Ray.
+the cluster has the server's CPUs per job free (`Settings.ray_cpus_per_job`), events and model files back
+through Ray.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from collections.abc import Callable
 from cnnlab.cli.inputs import UsageError
 from cnnlab.core.hyper import TrainConfig, config_to_dict
 from cnnlab.engine.events import Emit
-from cnnlab.engine.runner_choice import cpus_per_job
+from cnnlab.lab import Settings
 
 _WAIT_S = 0.2  # how often a Ctrl-C is passed on while Ray has no news
 CLI_CONNECT_TIMEOUT_S = 120.0  # one job from the command line may wait longer for a busy cluster
@@ -29,7 +30,7 @@ def train_on_ray(address: str, spec: dict, config: TrainConfig, emit: Emit,
     except ImportError:
         raise UsageError("--ray needs the ray package: pip install -r requirements-ray.txt") from None
     try:
-        runner = RayRunner(address, cpus_per_job(), CLI_CONNECT_TIMEOUT_S)
+        runner = RayRunner(address, Settings.from_environment().ray_cpus_per_job, CLI_CONNECT_TIMEOUT_S)
     except RayUnavailable as error:
         raise UsageError(f"--ray {address}: {error}") from None
     try:

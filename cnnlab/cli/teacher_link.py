@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 
-from cnnlab.classroom.teacher_key import teacher_link
 from cnnlab.cli.inputs import EXIT_OK, UsageError
 
 MAX_PORT = 65535
@@ -26,5 +25,7 @@ def run_teacher_link(args: argparse.Namespace) -> int:
     host = args.host.strip()
     if not host or any(char in host for char in "/?#@ ") or len(host) > 253:
         raise UsageError(f"--host must be a host name or address like 192.168.1.20 (got {host[:40]!r})")
-    print(f"Teacher: {teacher_link(host, int(port))}")
+    from cnnlab.lab import Lab, Settings  # here: the Lab brings numpy, which `summary` does without
+
+    print(f"Teacher: {Lab(Settings.from_environment()).teacher_key.link(host, int(port))}")
     return EXIT_OK

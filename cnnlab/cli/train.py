@@ -145,7 +145,7 @@ class _Progress:
         if kind == "batch" and self.live:
             done = round(_BAR_WIDTH * event["step"] / self.steps)
             bar = "=" * done + " " * (_BAR_WIDTH - done)
-            print(f"\repoch {event['epoch'] + 1}/{self.epochs} [{bar}] {event['step']}/{self.steps}  "
+            print(f"\repoch {event['epoch']}/{self.epochs} [{bar}] {event['step']}/{self.steps}  "
                   f"loss {event['loss']:.4f}  accuracy {event['accuracy'] or 0:.4f}  "
                   f"{event['samples_per_second']:,.0f} samples/s ", end="", file=sys.stderr, flush=True)
         elif kind == "epoch":

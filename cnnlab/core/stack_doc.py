@@ -2,7 +2,7 @@
 
 A stack document is `{"name": str, "input_shape": [h, w, c], "layers": [layer documents]}` — the spec JSON,
 kept raw so a layer with a bad value stays in place (with its message) until the student fixes it. Every
-edit returns a new document; `drafts.save_draft` keeps it as the owner's stack. Plain Python, no Streamlit.
+edit returns a new document; `Drafts.save` keeps it as the owner's stack. Plain Python, no Streamlit.
 """
 
 from __future__ import annotations

@@ -13,8 +13,6 @@ cautious first guess. Plain arithmetic, no TensorFlow.
 from __future__ import annotations
 
 import json
-import math
-import os
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -23,15 +21,15 @@ from pathlib import Path
 from cnnlab.core.hyper import TrainConfig
 from cnnlab.core.mnist import TEST_IMAGES
 from cnnlab.core.text import duration
-from cnnlab.engine.paths import atomic_write_text, read_json, runs_root
+from cnnlab.engine.paths import atomic_write_text, read_json
 
 BACKWARD_FACTOR = 3  # forward + backward ≈ 3 forward passes
 IMAGE_OVERHEAD_MACS = 200_000  # per image, whatever the stack: input pipeline, loss, metrics, weight update
 STARTUP_S = 8.0  # per job: handing it to a warm worker, building and tracing the model, saving its files
-FIRST_GUESS_MACS_PER_S = 3e10  # a slow 2-core laptop; this machine measured 4.9e10 (convnet) to 5.5e10
+SLOW_LAPTOP_MACS_PER_S = 2e10  # training speed of a slow 2-core laptop: what we assume before we know better
+FIRST_GUESS_MACS_PER_S = SLOW_LAPTOP_MACS_PER_S  # cautious: a first estimate may be long, never far too short
 SPEED_FILE = "speed.json"
-MAX_JOB_MINUTES_ENV = "CNNLAB_MAX_JOB_MINUTES"
-DEFAULT_MAX_JOB_MINUTES = 10.0
+DEFAULT_MAX_JOB_SECONDS = 600.0  # the server's limit on one job's estimated time, unless configured
 OVERRUN_FACTOR = 1.5  # a running job is stopped at the limit only if its pace says it would run this far over
 _SMOOTHING = 0.3  # weight of the newest job in the running speed figure
 MIN_TRAINING_S = 1.0  # a job that trained for less tells too little about the speed
@@ -63,8 +61,9 @@ class SpeedMeter:
     third, later ones 0.3 each (a job run while the machine was busy does not throw it off alone).
     """
 
-    def __init__(self, path: Path | None = None) -> None:
-        self.path = path or runs_root() / SPEED_FILE
+    def __init__(self, path: Path) -> None:
+        """The speed kept in `path` (`<runs dir>/speed.json`), else the first guess."""
+        self.path = path
         self._lock = threading.Lock()
         stored = read_json(self.path, 10_000)
         stored = stored if isinstance(stored, dict) else {}
@@ -140,18 +139,6 @@ def queue_plan(running: Sequence[RunningJob], queued: Sequence[float], slots: in
         free_at.append(start + estimate)
         free_at.sort()
     return QueuePlan(tuple(waits), max(free_at, default=0.0))
-
-
-def max_job_seconds() -> float:
-    """The server's limit on one job's estimated time: `$CNNLAB_MAX_JOB_MINUTES` (default 10) in seconds.
-
-    A value that is not a positive number is ignored (the default holds), so a typo never lifts the limit.
-    """
-    try:
-        minutes = float(os.environ.get(MAX_JOB_MINUTES_ENV, ""))
-    except ValueError:
-        minutes = DEFAULT_MAX_JOB_MINUTES
-    return 60 * (minutes if math.isfinite(minutes) and minutes > 0 else DEFAULT_MAX_JOB_MINUTES)
 
 
 def over_limit_message(estimate_s: float, limit_s: float) -> str:

@@ -4,6 +4,9 @@ A worker process (or the command line, or another runner) sends these, picklable
 manager reads them. `TypedDict`s keep the wire form a dict while letting a reader and a type checker see every
 field. The order of a training task: ready (the worker is warm) → started → batch… / epoch… → testing →
 finished, or failed at any point → done (the worker has nothing more to say).
+
+Epochs and steps count from 1 in every event, as a student counts them ("epoch 1 of 5, batch 12 of 422"):
+the first live point of a job is epoch 1, step 1, and its first complete epoch is epoch 1.
 """
 
 from __future__ import annotations
@@ -38,8 +41,8 @@ class Batch(TypedDict):
     """A live point every few batches: the running loss and accuracy of the epoch so far."""
 
     event: Literal["batch"]
-    epoch: int  # 0-based
-    step: int  # 1-based, within the epoch
+    epoch: int  # the epoch it belongs to, from 1
+    step: int  # batches done in that epoch, from 1
     loss: float
     accuracy: float | None
     elapsed_s: float
@@ -50,7 +53,7 @@ class Epoch(TypedDict):
     """A complete epoch's figures (a cut-off epoch sends none)."""
 
     event: Literal["epoch"]
-    epoch: int  # 1-based
+    epoch: int  # from 1
     loss: float | None
     accuracy: float | None
     val_loss: float | None

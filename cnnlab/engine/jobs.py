@@ -1,10 +1,19 @@
-"""The job manager: one per server process, it queues training jobs, runs them through a `Runner`, keeps each
-job's live snapshot current and persists every run in the `RunStore`.
+"""The job manager: it queues training jobs, runs them through a `Runner`, keeps each job's live snapshot
+current and persists every run in the `RunStore`.
 
-Pages call `get_manager()` and then only `submit`, `snapshot`, `jobs`, `stop`, `result`, `model_file`. Every
-call takes the owner token; another owner's job behaves exactly like a job that does not exist. TensorFlow is
-never imported here: training happens in worker processes (`runner`, `worker`), and a background
-thread turns their events into snapshots.
+Pages (through `cnnlab.lab.Lab.jobs`) call only `submit`, `snapshot`, `jobs`, `stop`, `result`, `model_file`.
+Every call takes the owner token; another owner's job behaves exactly like a job that does not exist.
+TensorFlow is never imported here: training happens in worker processes (`runner`, `worker`).
+
+Nothing runs by itself: `step()` does one turn of the work (fold the workers' events into their jobs, stop
+jobs over the time limit, pass on stop requests, start queued jobs in free slots, keep a worker warm), and
+`drain()` steps until no job is left, as rq's burst mode does; the server runs `serve()` on a driver thread
+that the composition root (`cnnlab.lab`) starts, tests and benchmarks call `step()` or `drain()` themselves.
+
+Locks: `_lock` guards the jobs in memory and is held for memory only, so a page reading a snapshot never
+waits for a disk or a process. A job's state changes in one method, `_change`, which writes it to the store
+after changing it in memory; `_changing` lets one change through at a time, so the store receives them in the
+order they were made.
 """
 
 from __future__ import annotations
@@ -26,13 +35,12 @@ from cnnlab.core.layers import MAX_NAME_LENGTH, NetworkSpec
 from cnnlab.core.mnist import TEST_IMAGES
 from cnnlab.core.spec_json import spec_to_dict
 from cnnlab.core.text import duration
-from cnnlab.engine.challenges import ChallengeStore
 from cnnlab.engine.estimate import (
+    DEFAULT_MAX_JOB_SECONDS,
     SPEED_FILE,
     QueuePlan,
     RunningJob,
     SpeedMeter,
-    max_job_seconds,
     over_limit_message,
     overruns,
     queue_plan,
@@ -40,11 +48,9 @@ from cnnlab.engine.estimate import (
 from cnnlab.engine.events import Event, Finished
 from cnnlab.engine.owners import is_owner_token
 from cnnlab.engine.runner import Runner, TaskHandle, default_max_running
-from cnnlab.engine.runner_choice import RunnerChoice, select_runner
-from cnnlab.engine.singletons import process_singleton
 from cnnlab.engine.store import JobState, ModelFormat, RunFile, RunRecord, RunResult, RunStore, is_run_id
 
-__all__ = ["EpochRecord", "JobLimits", "JobManager", "JobRefused", "JobSnapshot", "JobState", "get_manager"]
+__all__ = ["EpochRecord", "JobLimits", "JobManager", "JobRefused", "JobSnapshot", "JobState"]
 
 TESTING_MESSAGE = "testing the model on the 10,000 test images"
 QUEUED_STOP_MESSAGE = "stopped while waiting in the queue; nothing was trained"
@@ -53,7 +59,7 @@ LIMIT_MESSAGE = ("stopped at the server's limit of {limit} per job (it would hav
                  "model trained so far was tested on {tested} and saved — use fewer epochs or images, or "
                  "fewer filters")
 SHUTDOWN_MESSAGE = "the server was shut down while this run was waiting or training; run it again"
-_WAIT_S = 1.0  # the manager thread's longest sleep; news from a worker or a page wakes it earlier
+STEP_WAIT_S = 1.0  # the driver's longest wait for news in one step; a worker or a page wakes it earlier
 SAVE_POINTS_EVERY_S = 5.0  # live points reach metrics.json at least this often, so a crash keeps the curve
 
 
@@ -70,14 +76,14 @@ class JobLimits:
     max_queued: int = 60  # jobs waiting in all
     max_params: int = 5_000_000  # weights a job may train on this CPU
     max_activation_bytes: int = 2 * 1024**3  # estimated memory of one batch's activations (see `submit`)
-    max_job_seconds: float = field(default_factory=max_job_seconds)  # a job's estimated time (`estimate`)
+    max_job_seconds: float = DEFAULT_MAX_JOB_SECONDS  # a job's estimated time (`estimate`)
 
 
 @dataclass(frozen=True)
 class EpochRecord:
     """Figures at the end of one complete epoch (validation figures are None without a validation split)."""
 
-    epoch: int  # 1-based
+    epoch: int  # from 1
     loss: float | None
     accuracy: float | None
     val_loss: float | None
@@ -95,7 +101,7 @@ class JobSnapshot:
     name: str
     state: JobState
     queue_position: int | None  # 1 = next to start; None unless queued
-    epoch: int  # current epoch, 1-based; 0 before training starts
+    epoch: int  # current epoch, from 1; 0 before training starts
     epochs: int
     step: int  # batches done in the current epoch
     steps_per_epoch: int
@@ -119,7 +125,7 @@ _EPOCH_FIELDS = tuple(EpochRecord.__dataclass_fields__)
 
 
 class _Job:
-    """A live job's mutable state; only touched under the manager's lock."""
+    """A live job's mutable state; read and written under the manager's `_lock`, its state by `_change`."""
 
     def __init__(self, run_id: str, owner: str, name: str, spec: dict, config: TrainConfig, params: int,
                  created_at: float, macs: int = 0, estimate_s: float = 0.0) -> None:
@@ -135,8 +141,8 @@ class _Job:
         self.started: float | None = None  # time.monotonic() when handed to the runner
         self.ended: float | None = None  # time.monotonic() when it reached a final state
         self.stop_sent = False
-        self.epoch = 0  # 0-based epoch of the last batch point
-        self.step = 0
+        self.epoch = 0  # epoch of the last batch point, from 1; 0 before the first
+        self.step = 0  # batches done in that epoch
         self.steps_per_epoch = config.steps_per_epoch
         self.batch_points: list[tuple[float, float, float | None]] = []
         self.epochs: list[EpochRecord] = []
@@ -159,14 +165,14 @@ class _Job:
             return 0.0
         return (self.ended or time.monotonic()) - self.started
 
-    def end(self, state: JobState, message: str) -> None:
-        """Enter a final state; the clock stops."""
-        self.state, self.message, self.ended = state, message, time.monotonic()
+    def steps_done(self) -> int:
+        """Training batches done so far, over all epochs."""
+        return max(self.epoch - 1, 0) * self.steps_per_epoch + self.step
 
     def progress(self) -> float:
         """Fraction of the planned training batches done (0 while queued)."""
         total = self.config.epochs * self.steps_per_epoch
-        return min((self.epoch * self.steps_per_epoch + self.step) / total, 1.0) if total else 0.0
+        return min(self.steps_done() / total, 1.0) if total else 0.0
 
     def running(self) -> RunningJob:
         """What the queue's wait estimate needs of this running job."""
@@ -176,7 +182,7 @@ class _Job:
         """Seconds of training left, from the pace so far; None until there is a pace."""
         if self.state != JobState.RUNNING or not self.train_elapsed:
             return None
-        done = self.epoch * self.steps_per_epoch + self.step
+        done = self.steps_done()
         total = self.config.epochs * self.steps_per_epoch
         return max(0.0, (total - done) * self.train_elapsed / done) if done else None
 
@@ -190,32 +196,27 @@ def _clean_name(name: object, spec: NetworkSpec) -> str:
 class JobManager:
     """Queues, runs, watches and persists training jobs (see the module docstring)."""
 
-    def __init__(self, store: RunStore | None = None, runner: Runner | None = None,
-                 limits: JobLimits | None = None,
+    def __init__(self, store: RunStore, runner: Runner, limits: JobLimits | None = None,
                  challenge: Callable[[], Challenge | None] | None = None) -> None:
-        """Open the store, mark runs cut off by a dead server as interrupted, and start the manager thread.
+        """Claim the store's runs for this manager and mark runs cut off by a dead server as interrupted.
+        Nothing starts: see `step`, `drain` and `serve`.
 
-        `challenge()` gives the class challenge in force (default: the one set in the store's classroom
-        database); every submit is checked against its limits.
+        `challenge()` gives the class challenge in force, if any (`cnnlab.classroom.challenges`); every
+        submit is checked against its limits.
         """
-        self.store = store or RunStore()
-        self.runner_choice: RunnerChoice | None = None  # how this manager picked its runner, if it did
-        if runner is None:  # local worker processes, or a Ray cluster if CNNLAB_RAY_ADDRESS names one
-            self.runner_choice = select_runner(limits.max_running if limits else None)
-            runner = self.runner_choice.runner
-            limits = limits or JobLimits(max_running=self.runner_choice.max_running)
-        self.limits = limits or JobLimits()
-        self._challenge = challenge or ChallengeStore(self.store.root).active_challenge
+        self.store = store
         self.runner = runner
-        self._lease = self.store.acquire_lease()
-        self.speed = SpeedMeter(self.store.root / SPEED_FILE)
-        self.recovered = self.store.recover()
-        self._lock = threading.Lock()
-        self._jobs: dict[str, _Job] = {}  # live jobs only: queued, running, stopping
+        self.limits = limits or JobLimits()
+        self._challenge = challenge or (lambda: None)
+        self._lease = store.acquire_lease()
+        self.speed = SpeedMeter(store.root / SPEED_FILE)
+        self.recovered = store.recover()
+        self._lock = threading.Lock()  # the jobs in memory; never held across a disk write or a process start
+        self._changing = threading.RLock()  # one change at a time, memory then store (readers never take it)
+        self._turn = threading.Lock()  # one step at a time
+        self._jobs: dict[str, _Job] = {}  # queued, training, or ended but still holding a worker
         self._queue: deque[str] = deque()
         self._closed = False
-        self._thread = threading.Thread(target=self._loop, daemon=True, name="cnnlab-job-manager")
-        self._thread.start()
 
     # ---- what pages call -------------------------------------------------------------------------------
 
@@ -257,16 +258,18 @@ class JobManager:
             raise JobRefused(over_limit_message(estimate_s, self.limits.max_job_seconds))
         job_name = _clean_name(name, analysis.spec)
         spec_dict = spec_to_dict(analysis.spec)
-        with self._lock:
-            if self._closed:
-                raise JobRefused("the server is shutting down; start the job again in a moment")
-            self._check_queue_caps(owner)
+        with self._changing:  # caps checked, run created and queued as one change: the queue stays FIFO
+            with self._lock:
+                if self._closed:
+                    raise JobRefused("the server is shutting down; start the job again in a moment")
+                self._check_queue_caps(owner)
             created_at = time.time()
             run_id = self.store.create(owner, job_name, spec_dict, config_to_dict(config),
                                        analysis.total_params, self._lease, created_at)
-            self._jobs[run_id] = _Job(run_id, owner, job_name, spec_dict, config, analysis.total_params,
-                                      created_at, analysis.macs, estimate_s)
-            self._queue.append(run_id)
+            with self._lock:
+                self._jobs[run_id] = _Job(run_id, owner, job_name, spec_dict, config, analysis.total_params,
+                                          created_at, analysis.macs, estimate_s)
+                self._queue.append(run_id)
         self.runner.wake()
         return run_id
 
@@ -277,8 +280,8 @@ class JobManager:
     def _check_queue_caps(self, owner: str) -> None:
         """Refuse a job that would wait beyond the per-owner or whole-queue cap (called under the lock).
 
-        Jobs that are queued only until the manager thread's next turn starts them (a slot is free) do not
-        count as waiting, so a job submitted right after another into an idle server is not refused.
+        Jobs that are queued only until the driver's next step starts them (a slot is free) do not count as
+        waiting, so a job submitted right after another into an idle server is not refused.
         """
         free = max(0, self.limits.max_running - self._busy())
         if len(self._queue) < free:
@@ -326,18 +329,20 @@ class JobManager:
         model trained so far. True if a stop was started, False for an unknown, foreign or finished job."""
         if not is_run_id(job_id) or not is_owner_token(owner):
             return False
-        with self._lock:
-            job = self._jobs.get(job_id)
-            if job is None or job.owner != owner or job.state not in (JobState.QUEUED, JobState.RUNNING):
-                return False
-            if job.state == JobState.QUEUED:
-                self._queue.remove(job_id)
-                del self._jobs[job_id]
-                self.store.set_state(job_id, JobState.STOPPED, QUEUED_STOP_MESSAGE)
+        with self._changing:
+            with self._lock:
+                job = self._jobs.get(job_id)
+                if job is None or job.owner != owner or job.state not in (JobState.QUEUED, JobState.RUNNING):
+                    return False
+                waiting = job_id in self._queue  # else the driver is starting it, or it runs
+                if waiting:
+                    self._queue.remove(job_id)
+            if waiting:
+                self._change(job, JobState.STOPPED, QUEUED_STOP_MESSAGE)
+                self._drop(job)
             else:
-                job.state = JobState.STOPPING
-                job.message = "stopping at the next batch; the model trained so far is kept"
-                self.store.set_state(job_id, job.state, job.message)
+                self._change(job, JobState.STOPPING,
+                             "stopping at the next batch; the model trained so far is kept")
         self.runner.wake()
         return True
 
@@ -348,22 +353,6 @@ class JobManager:
     def model_file(self, job_id: object, owner: object, fmt: RunFile = ModelFormat.H5) -> Path | None:
         """Path of the trained model file (.h5 by default, or an export of it) for download, or None."""
         return self.store.model_file(job_id, owner, fmt)
-
-    def shutdown(self) -> None:
-        """Stop the manager thread and every worker; unfinished jobs are recorded as interrupted."""
-        with self._lock:
-            if self._closed:
-                return
-            self._closed = True
-            cut_off = list(self._jobs)
-            self._jobs.clear()
-            self._queue.clear()
-        self.runner.wake()
-        self._thread.join(timeout=10)
-        self.runner.shutdown()
-        for run_id in cut_off:
-            self.store.set_state(run_id, JobState.INTERRUPTED, SHUTDOWN_MESSAGE)
-        self.store.release_lease(self._lease)
 
     def queue_plan(self) -> QueuePlan:
         """Expected waits of the queued jobs (oldest first) and seconds until every job has ended."""
@@ -376,16 +365,235 @@ class JobManager:
         queued = [self._jobs[run_id].estimate_s for run_id in self._queue]
         return queue_plan(running, queued, self.limits.max_running)
 
+    # ---- the driver --------------------------------------------------------------------------------------
+
+    def step(self, timeout_s: float = 0.0) -> bool:
+        """One turn of the work: wait up to `timeout_s` for news from a worker or a page, fold the workers'
+        events into their jobs, stop jobs far over the time limit, pass on stop requests, start queued jobs
+        in free slots, keep a spare worker warm. True while any job is live (queued, training, or ended but
+        not yet released by its worker)."""
+        with self._turn:
+            with self._lock:
+                if self._closed:
+                    return False
+                running = [job for job in self._jobs.values() if job.handle is not None]
+            self.runner.wait([job.handle for job in running], timeout_s)
+            for job in running:
+                try:
+                    for event in job.handle.events():
+                        self._apply(job, event)
+                except Exception as error:  # one job's bad news must not end the work for every other job
+                    self._abandon(job, f"the server could not record this run ({type(error).__name__})")
+            self._enforce_time_limit()
+            self._deliver_stops()
+            self._start_queued()
+            with self._lock:
+                if self._closed:
+                    return False
+                spares = 1 if self._busy() < self.limits.max_running or self._queue else 0
+                live = bool(self._jobs)
+            self.runner.prewarm(spares)
+            return live
+
+    def drain(self, timeout_s: float | None = None) -> bool:
+        """Step until no job is live, then return (a burst, as rq's `--burst` worker): True when every job
+        has ended, False when `timeout_s` passed first."""
+        deadline = None if timeout_s is None else time.monotonic() + timeout_s
+        while self.step(STEP_WAIT_S):
+            if deadline is not None and time.monotonic() > deadline:
+                return False
+        return True
+
+    def serve(self) -> None:
+        """Step until `shutdown`: the driver thread's work. An unexpected error is printed and the next step
+        goes on serving every job."""
+        while not self._closed:
+            try:
+                self.step(STEP_WAIT_S)
+            except Exception:
+                traceback.print_exc()
+                time.sleep(STEP_WAIT_S)
+
+    def shutdown(self) -> None:
+        """Stop stepping and every worker; unfinished jobs are recorded as interrupted."""
+        with self._changing, self._lock:
+            if self._closed:
+                return
+            self._closed = True
+            cut_off = list(self._jobs.values())
+            self._jobs.clear()
+            self._queue.clear()
+        self.runner.wake()
+        if self._turn.acquire(timeout=10):  # the step in progress has ended; no other begins
+            self._turn.release()
+        self.runner.shutdown()
+        for job in cut_off:
+            if not job.state.is_final:
+                self._change(job, JobState.INTERRUPTED, SHUTDOWN_MESSAGE)
+        self.store.release_lease(self._lease)
+
+    def _change(self, job: _Job, state: JobState, message: str, **figures: float | None) -> None:
+        """The one place a job's state changes: in memory (with `figures`: test loss and accuracy, speed),
+        then in its row of the runs index, which also gets the training time of a final state."""
+        with self._changing:
+            with self._lock:
+                job.state, job.message = state, message
+                for name, value in figures.items():
+                    setattr(job, name, value)
+                if state == JobState.RUNNING and job.started is None:
+                    job.started = time.monotonic()
+                if state.is_final:
+                    job.ended = job.ended or time.monotonic()
+                    figures["elapsed_s"] = job.elapsed()
+            self.store.set_state(job.run_id, state, message, **figures)
+
+    def _drop(self, job: _Job) -> None:
+        """Forget a job that ended and holds no worker: from now on it is read from the store."""
+        with self._lock:
+            self._jobs.pop(job.run_id, None)
+
+    def _abandon(self, job: _Job, message: str) -> None:
+        """Give up on a job whose events could not be handled: fail it, end its worker, free its slot."""
+        job.handle.kill()
+        with contextlib.suppress(OSError):  # the store itself is failing: nothing more to record
+            self._fail(job, message)
+        self._drop(job)
+
+    def _enforce_time_limit(self) -> None:
+        """Stop running jobs that reached the time limit with far more to do; they keep the model trained so
+        far, like a student's Stop."""
+        limit = self.limits.max_job_seconds
+        with self._lock:
+            over = [job for job in self._jobs.values()
+                    if job.state == JobState.RUNNING and overruns(job.elapsed(), job.progress(), limit)]
+        for job in over:
+            with self._changing:
+                if job.state != JobState.RUNNING:  # its owner stopped it meanwhile, or it ended
+                    continue
+                with self._lock:
+                    job.over_limit = True
+                self._change(job, JobState.STOPPING,
+                             f"stopping: this job reached the server's limit of {duration(limit)} per job; "
+                             "the model trained so far is kept")
+
+    def _deliver_stops(self) -> None:
+        """Pass stop requests to the running tasks."""
+        with self._lock:
+            due = [job for job in self._jobs.values()
+                   if job.state == JobState.STOPPING and job.handle is not None and not job.stop_sent]
+            for job in due:
+                job.stop_sent = True
+        for job in due:
+            job.handle.request_stop()
+
+    def _busy(self) -> int:
+        """Jobs holding a worker, or about to (under the lock): live jobs that no longer wait in the queue."""
+        return len(self._jobs) - len(self._queue)
+
+    def _start_queued(self) -> None:
+        """Start queued jobs, oldest first, while fewer than `max_running` hold a worker."""
+        with self._lock:
+            starting = []
+            while self._queue and self._busy() < self.limits.max_running:
+                starting.append(self._jobs[self._queue.popleft()])
+        for job in starting:
+            payload = {"spec": job.spec, "config": config_to_dict(job.config)}
+            try:
+                handle = self.runner.start("train", payload)
+            except Exception as error:  # e.g. no memory left to start a process: this job fails, others go on
+                self._change(job, JobState.FAILED, f"the server could not start a training process "
+                                                   f"({type(error).__name__}); try again in a minute")
+                self._drop(job)
+                continue
+            with self._changing:
+                with self._lock:
+                    job.handle, job.started = handle, time.monotonic()
+                if job.state == JobState.QUEUED:  # else its owner stopped it while it started: it stops
+                    self._change(job, JobState.RUNNING, "starting")
+
+    def _apply(self, job: _Job, event: Event) -> None:
+        """Fold one worker event into the job; persist what must survive a restart."""
+        kind = event["event"]
+        if kind == "finished":
+            self._finish(job, event)
+            return
+        if kind == "failed":
+            self._fail(job, event["message"])
+            return
+        if kind == "done":  # the worker is free
+            with self._changing:
+                if not job.state.is_final:
+                    self._change(job, JobState.FAILED,
+                                 "the training process ended without a result; start it again")
+                self._drop(job)
+            return
+        with self._lock:
+            if kind == "started":
+                job.steps_per_epoch = event["steps_per_epoch"]
+                job.message = ""
+            elif kind == "batch":
+                job.epoch, job.step = event["epoch"], event["step"]
+                job.batch_points.append((event["epoch"] - 1 + event["step"] / job.steps_per_epoch,
+                                         event["loss"], event["accuracy"]))
+                job.samples_per_second = event["samples_per_second"]
+                job.train_elapsed = event["elapsed_s"]
+            elif kind == "epoch":
+                job.epochs.append(EpochRecord(**{key: event[key] for key in _EPOCH_FIELDS}))
+            elif kind == "testing":
+                job.message = TESTING_MESSAGE
+            metrics = None  # written after every epoch, and every few seconds of live points
+            due = time.monotonic() - job.points_saved >= SAVE_POINTS_EVERY_S
+            if kind == "epoch" or (kind == "batch" and due):
+                job.points_saved = time.monotonic()
+                metrics = job.metrics()
+        if metrics is not None:
+            self.store.save_metrics(job.run_id, metrics)
+
+    def _finish(self, job: _Job, event: Finished) -> None:
+        """Persist the trained model, test result and history, then mark the run finished or stopped."""
+        store = self.store
+        store.save_model(job.run_id, ModelFormat.H5, event["h5"])
+        store.save_model(job.run_id, ModelFormat.KERAS, event["keras"])
+        store.save_result(job.run_id, RunResult(
+            test_loss=event["test_loss"], test_accuracy=event["test_accuracy"],
+            confusion=tuple(tuple(row) for row in event["confusion"]),
+            predicted=event["predicted"], confidence=event["confidence"],
+        ))
+        tested = scored_on(sum(map(sum, event["confusion"])))
+        with self._lock:
+            metrics = job.metrics()
+            speed = event["samples_per_second"] or job.samples_per_second
+        store.save_metrics(job.run_id, metrics)
+        if event["stopped"] and job.over_limit:
+            state = JobState.STOPPED
+            message = LIMIT_MESSAGE.format(limit=duration(self.limits.max_job_seconds), tested=tested)
+        elif event["stopped"]:
+            state, message = JobState.STOPPED, STOPPED_MESSAGE.format(tested=tested)
+        else:
+            state, message = JobState.FINISHED, ""
+        self._change(job, state, message, test_loss=event["test_loss"], test_accuracy=event["test_accuracy"],
+                     samples_per_second=speed)
+        if state == JobState.FINISHED:  # its training clock: images trained and seconds in training steps
+            seconds = event["seconds"]
+            self.speed.record(job.macs, seconds * (event["samples_per_second"] or 0.0), seconds)
+
+    def _fail(self, job: _Job, message: str) -> None:
+        """Mark the job failed with a message for the student, keeping the curves it produced."""
+        with self._lock:
+            metrics = job.metrics()
+        self.store.save_metrics(job.run_id, metrics)
+        self._change(job, JobState.FAILED, message)
+
     # ---- snapshots -------------------------------------------------------------------------------------
 
     def _live_snapshot(self, job: _Job) -> JobSnapshot:
         """A snapshot of a live job (called under the lock)."""
-        position = self._queue.index(job.run_id) + 1 if job.state == JobState.QUEUED else None
+        position = self._queue.index(job.run_id) + 1 if job.run_id in self._queue else None
         wait_s = self._plan().waits_s[position - 1] if position is not None else None
         return JobSnapshot(
             job_id=job.run_id, owner=job.owner, name=job.name, state=job.state, queue_position=position,
-            epoch=job.epoch + 1 if job.started is not None else 0, epochs=job.config.epochs, step=job.step,
-            steps_per_epoch=job.steps_per_epoch, batch_points=tuple(job.batch_points),
+            epoch=max(job.epoch, 1) if job.started is not None else 0, epochs=job.config.epochs,
+            step=job.step, steps_per_epoch=job.steps_per_epoch, batch_points=tuple(job.batch_points),
             epochs_history=tuple(job.epochs), samples_per_second=job.samples_per_second,
             elapsed_s=job.elapsed(), eta_s=job.eta(), message=job.message, test_loss=job.test_loss,
             test_accuracy=job.test_accuracy, params=job.params, created_at=job.created_at, config=job.config,
@@ -410,162 +618,6 @@ class JobManager:
             test_accuracy=record.test_accuracy, params=record.params, created_at=record.created_at,
             config=config, spec=record.spec,
         )
-
-    # ---- the manager thread ----------------------------------------------------------------------------
-
-    def _loop(self) -> None:
-        """Run `_tick` until shutdown; an unexpected error is printed and the loop goes on serving all."""
-        while not self._closed:
-            try:
-                self._tick()
-            except Exception:
-                traceback.print_exc()
-                time.sleep(_WAIT_S)
-
-    def _tick(self) -> None:
-        """Wait for news, apply worker events, deliver stop requests, start queued jobs, keep a spare warm."""
-        with self._lock:
-            if self._closed:
-                return
-            running = [job for job in self._jobs.values() if job.handle is not None]
-        self.runner.wait([job.handle for job in running], _WAIT_S)
-        for job in running:
-            try:
-                for event in job.handle.events():
-                    self._apply(job, event)
-            except Exception as error:  # one job's bad news must not end the thread that serves them all
-                self._abandon(job, f"the server could not record this run ({type(error).__name__})")
-        with self._lock:
-            if self._closed:
-                return
-            self._enforce_time_limit()
-            self._deliver_stops()
-            self._start_queued()
-            spares = 1 if self._busy() < self.limits.max_running or self._queue else 0
-        self.runner.prewarm(spares)
-
-    def _abandon(self, job: _Job, message: str) -> None:
-        """Give up on a job whose events could not be handled: fail it, end its worker, free its slot."""
-        job.handle.kill()
-        with self._lock:
-            self._jobs.pop(job.run_id, None)
-        with contextlib.suppress(OSError):  # the store itself is failing: nothing more to record
-            self._fail(job, message)
-
-    def _enforce_time_limit(self) -> None:
-        """Stop running jobs that reached the time limit with far more to do (under the lock); they keep the
-        model trained so far, like a student's Stop."""
-        limit = self.limits.max_job_seconds
-        for job in self._jobs.values():
-            if job.state == JobState.RUNNING and overruns(job.elapsed(), job.progress(), limit):
-                job.over_limit = True
-                job.state = JobState.STOPPING
-                job.message = (f"stopping: this job reached the server's limit of {duration(limit)} per job; "
-                               "the model trained so far is kept")
-                self.store.set_state(job.run_id, job.state, job.message)
-
-    def _deliver_stops(self) -> None:
-        """Pass stop requests to the running tasks (under the lock)."""
-        for job in self._jobs.values():
-            if job.state == JobState.STOPPING and job.handle is not None and not job.stop_sent:
-                job.handle.request_stop()
-                job.stop_sent = True
-
-    def _busy(self) -> int:
-        """Jobs holding a worker right now (under the lock)."""
-        return sum(job.handle is not None for job in self._jobs.values())
-
-    def _start_queued(self) -> None:
-        """Start queued jobs, oldest first, while fewer than `max_running` train (under the lock)."""
-        while self._queue and self._busy() < self.limits.max_running:
-            job = self._jobs[self._queue.popleft()]
-            payload = {"spec": job.spec, "config": config_to_dict(job.config)}
-            try:
-                job.handle = self.runner.start("train", payload)
-            except Exception as error:  # e.g. no memory left to start a process: this job fails, others go on
-                job.end(JobState.FAILED, f"the server could not start a training process "
-                                         f"({type(error).__name__}); try again in a minute")
-                del self._jobs[job.run_id]
-                self.store.set_state(job.run_id, job.state, job.message)
-                continue
-            job.started = time.monotonic()
-            job.state = JobState.RUNNING
-            job.message = "starting"
-            self.store.set_state(job.run_id, job.state, job.message)
-
-    def _apply(self, job: _Job, event: Event) -> None:
-        """Fold one worker event into the job's state; persist what must survive a restart."""
-        kind = event["event"]
-        if kind == "finished":
-            self._finish(job, event)
-            return
-        if kind == "failed":
-            self._fail(job, event["message"])
-            return
-        with self._lock:
-            if kind == "started":
-                job.steps_per_epoch = event["steps_per_epoch"]
-                job.message = ""
-            elif kind == "batch":
-                job.epoch, job.step = event["epoch"], event["step"]
-                job.batch_points.append((event["epoch"] + event["step"] / job.steps_per_epoch,
-                                         event["loss"], event["accuracy"]))
-                job.samples_per_second = event["samples_per_second"]
-                job.train_elapsed = event["elapsed_s"]
-            elif kind == "epoch":
-                job.epochs.append(EpochRecord(**{key: event[key] for key in _EPOCH_FIELDS}))
-            elif kind == "testing":
-                job.message = TESTING_MESSAGE
-            elif kind == "done":
-                self._jobs.pop(job.run_id, None)
-                if not job.state.is_final:
-                    job.end(JobState.FAILED, "the training process ended without a result; start it again")
-                    self.store.set_state(job.run_id, job.state, job.message, elapsed_s=job.elapsed())
-            metrics = None  # written after every epoch, and every few seconds of live points
-            due = time.monotonic() - job.points_saved >= SAVE_POINTS_EVERY_S
-            if kind == "epoch" or (kind == "batch" and due):
-                job.points_saved = time.monotonic()
-                metrics = job.metrics()
-        if metrics is not None:
-            self.store.save_metrics(job.run_id, metrics)
-
-    def _finish(self, job: _Job, event: Finished) -> None:
-        """Persist the trained model, test result and history, then mark the run finished or stopped."""
-        store = self.store
-        store.save_model(job.run_id, ModelFormat.H5, event["h5"])
-        store.save_model(job.run_id, ModelFormat.KERAS, event["keras"])
-        store.save_result(job.run_id, RunResult(
-            test_loss=event["test_loss"], test_accuracy=event["test_accuracy"],
-            confusion=tuple(tuple(row) for row in event["confusion"]),
-            predicted=event["predicted"], confidence=event["confidence"],
-        ))
-        tested = scored_on(sum(map(sum, event["confusion"])))
-        with self._lock:
-            metrics = job.metrics()
-            if event["stopped"] and job.over_limit:
-                job.end(JobState.STOPPED, LIMIT_MESSAGE.format(limit=duration(self.limits.max_job_seconds),
-                                                               tested=tested))
-            elif event["stopped"]:
-                job.end(JobState.STOPPED, STOPPED_MESSAGE.format(tested=tested))
-            else:
-                job.end(JobState.FINISHED, "")
-            job.test_loss, job.test_accuracy = event["test_loss"], event["test_accuracy"]
-            job.samples_per_second = event["samples_per_second"] or job.samples_per_second
-        store.save_metrics(job.run_id, metrics)
-        store.set_state(job.run_id, job.state, job.message, test_loss=job.test_loss,
-                        test_accuracy=job.test_accuracy, samples_per_second=job.samples_per_second,
-                        elapsed_s=job.elapsed())
-        if job.state == JobState.FINISHED:  # its training clock: images trained and seconds in training steps
-            seconds = event["seconds"]
-            self.speed.record(job.macs, seconds * (event["samples_per_second"] or 0.0), seconds)
-
-    def _fail(self, job: _Job, message: str) -> None:
-        """Mark the job failed with a message for the student, keeping the curves it produced."""
-        with self._lock:
-            job.end(JobState.FAILED, message)
-            metrics = job.metrics()
-        self.store.save_metrics(job.run_id, metrics)
-        self.store.set_state(job.run_id, JobState.FAILED, message, elapsed_s=job.elapsed())
 
 
 def scored_on(images: int) -> str:
@@ -592,12 +644,3 @@ def _position(points: tuple[tuple, ...], steps_per_epoch: int) -> tuple[int, int
     done = round(points[-1][0] * steps_per_epoch)
     epoch = max(1, math.ceil(done / steps_per_epoch))
     return epoch, done - (epoch - 1) * steps_per_epoch
-
-
-def get_manager() -> JobManager:
-    """The process-wide job manager, created on first use and shut down when the process exits.
-
-    Kept by `cnnlab.engine.singletons`, so "Clear cache" and a reload of this module hand back the very same
-    manager with its running jobs.
-    """
-    return process_singleton("job_manager", JobManager, lambda manager: manager.shutdown())

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import json
 import os
 import re
@@ -10,27 +9,7 @@ import tempfile
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
-RUNS_DIR_ENV = "CNNLAB_RUNS_DIR"
 _UNSAFE_FILE_CHARS = re.compile(r"[^A-Za-z0-9_.-]+")
-
-
-def runs_root() -> Path:
-    """The directory holding every run and draft: `$CNNLAB_RUNS_DIR`, else `runs/` beside the project.
-
-    Read on every call so tests (and a teacher) can point it elsewhere without restarting imports.
-    """
-    root = _resolved(os.environ.get(RUNS_DIR_ENV, "").strip())
-    root.mkdir(parents=True, exist_ok=True)
-    return root
-
-
-@functools.cache
-def _resolved(configured: str) -> Path:
-    """The absolute runs directory for a `$CNNLAB_RUNS_DIR` value, resolved once per value (every page run
-    asks for it many times)."""
-    root = Path(configured).expanduser() if configured else PROJECT_ROOT / "runs"
-    root.mkdir(parents=True, exist_ok=True)
-    return root.resolve()
 
 
 def atomic_write_bytes(path: Path, data: bytes) -> None:

@@ -1,22 +1,19 @@
 """Which runner the job manager trains with: this machine's worker processes, or a Ray cluster.
 
-`CNNLAB_RAY_ADDRESS` ("auto", "HOST:6379" or "ray://HOST:10001"; `make run RAY=auto`) sends jobs to Ray, each
-asking for `CNNLAB_RAY_CPUS_PER_JOB` CPUs (default 2), and as many train at once as the cluster's computers
-hold when the server starts. If Ray cannot be reached (or is not installed) the server still starts, with
-local workers, and says so in its log; `RunnerChoice.note` keeps that sentence for the teacher's dashboard.
+A Ray address ("auto", "HOST:6379" or "ray://HOST:10001"; `Settings.ray_address`, `make run RAY=auto`) sends
+jobs to Ray, each asking for `Settings.ray_cpus_per_job` CPUs, and as many train at once as the cluster's
+computers hold when the server starts. If Ray cannot be reached (or is not installed) the server still
+starts, with local workers, and says so in its log; `RunnerChoice.note` keeps that sentence for the teacher.
 """
 
 from __future__ import annotations
 
 import logging
-import os
 from dataclasses import dataclass
 from enum import StrEnum
 
 from cnnlab.engine.runner import LocalProcessRunner, Runner, default_max_running, default_settings
 
-RAY_ADDRESS_ENV = "CNNLAB_RAY_ADDRESS"
-RAY_CPUS_ENV = "CNNLAB_RAY_CPUS_PER_JOB"
 DEFAULT_CPUS_PER_JOB = 2
 _log = logging.getLogger(__name__)
 
@@ -35,7 +32,7 @@ class RunnerChoice:
     kind: RunnerKind
     runner: Runner
     max_running: int
-    ray_address: str | None  # what CNNLAB_RAY_ADDRESS asked for, if anything
+    ray_address: str | None  # the Ray cluster asked for, if any
     note: str  # for the log and the teacher's dashboard
 
     @property
@@ -44,23 +41,13 @@ class RunnerChoice:
         return self.ray_address is not None and self.kind == RunnerKind.LOCAL
 
 
-def cpus_per_job() -> int:
-    """CPUs one Ray job asks for: `CNNLAB_RAY_CPUS_PER_JOB` if it is a whole number ≥ 1, else 2."""
-    text = os.environ.get(RAY_CPUS_ENV, "").strip()
-    if text.isdigit() and int(text) >= 1:
-        return int(text)
-    if text:
-        _log.warning("%s=%s is not a whole number of CPUs ≥ 1; each Ray job asks for %d", RAY_CPUS_ENV, text,
-                     DEFAULT_CPUS_PER_JOB)
-    return DEFAULT_CPUS_PER_JOB
-
-
-def select_runner(max_running: int | None = None) -> RunnerChoice:
-    """The runner for this server, from `CNNLAB_RAY_ADDRESS`; falls back to local workers, saying why.
+def select_runner(address: str | None, cpus_per_job: int = DEFAULT_CPUS_PER_JOB,
+                  max_running: int | None = None) -> RunnerChoice:
+    """The runner for this server: the Ray cluster at `address` if one is given and answers, else local
+    workers, saying why.
 
     `max_running` (jobs at once) overrides what the machine or the cluster would allow.
     """
-    address = os.environ.get(RAY_ADDRESS_ENV, "").strip() or None
     if address is None:
         running = max_running or default_max_running()
         return RunnerChoice(RunnerKind.LOCAL, LocalProcessRunner(default_settings(running)), running, None,
@@ -71,7 +58,7 @@ def select_runner(max_running: int | None = None) -> RunnerChoice:
         reason = "the ray package is not installed here (pip install -r requirements-ray.txt)"
     else:
         try:
-            runner = RayRunner(address, cpus_per_job())
+            runner = RayRunner(address, cpus_per_job)
         except RayUnavailable as error:
             reason = str(error)
         else:
@@ -81,7 +68,7 @@ def select_runner(max_running: int | None = None) -> RunnerChoice:
             _log.warning("CNN Lab: %s", note)
             return RunnerChoice(RunnerKind.RAY, runner, running, address, note)
     running = max_running or default_max_running()
-    note = (f"Ray was asked for ({RAY_ADDRESS_ENV}={address}) but {reason}; training on this machine's "
+    note = (f"Ray was asked for (CNNLAB_RAY_ADDRESS={address}) but {reason}; training on this machine's "
             f"worker processes instead ({running} at once)")
     _log.warning("CNN Lab: %s", note)
     local = LocalProcessRunner(default_settings(running))

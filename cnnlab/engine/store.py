@@ -1,7 +1,7 @@
 """Runs on disk: one directory per run plus a SQLite index, so the run list survives a server restart.
 
-Layout under `runs_root()` (env `CNNLAB_RUNS_DIR`):
-    index.sqlite3            one row per run: owner, name, state, spec, config, final figures (WAL mode)
+Layout under the runs directory (`Settings.runs_dir`):
+    index.sqlite3            one row per run: owner, name, state, spec, config, final figures (`engine.db`)
     leases/<manager>.lock    flock held by a live job manager; a run whose manager's lease is free was cut off
     <run_id>/spec.json, config.json, metrics.json, result.json, model.h5, model.keras
                              and, once exported on demand, model.onnx and model-keras2.h5
@@ -14,7 +14,6 @@ pattern before they touch a path.
 
 from __future__ import annotations
 
-import contextlib
 import fcntl
 import json
 import re
@@ -22,7 +21,6 @@ import secrets
 import shutil
 import sqlite3
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
@@ -32,8 +30,9 @@ import numpy as np
 
 from cnnlab.core.export_rules import ExportFormat
 from cnnlab.core.messages import finite_number
+from cnnlab.engine.db import Database
 from cnnlab.engine.owners import is_owner_token
-from cnnlab.engine.paths import atomic_write_bytes, atomic_write_text, read_json, runs_root
+from cnnlab.engine.paths import atomic_write_bytes, atomic_write_text, read_json
 
 _RUN_ID = re.compile(r"[0-9a-f]{16}")
 _INDEX = "index.sqlite3"
@@ -156,26 +155,14 @@ def is_run_id(value: object) -> bool:
 class RunStore:
     """The runs directory and its index; safe to use from several threads and processes."""
 
-    def __init__(self, root: Path | None = None) -> None:
-        """Open (creating if needed) the store at `root`, default `runs_root()`."""
-        self.root = (root or runs_root()).resolve()
+    def __init__(self, root: Path) -> None:
+        """Open (creating if needed) the store at `root`."""
+        self.root = root.resolve()
         self.root.mkdir(parents=True, exist_ok=True)
         (self.root / _LEASES).mkdir(exist_ok=True)
-        with self._db() as db:
-            db.execute("PRAGMA journal_mode=WAL")
-            db.executescript(_SCHEMA)
-
-    @contextlib.contextmanager
-    def _db(self) -> Iterator[sqlite3.Connection]:
-        """A short-lived connection that commits on success (one per call keeps threads independent)."""
-        db = sqlite3.connect(self.root / _INDEX, timeout=30)
-        try:
-            db.row_factory = sqlite3.Row
-            db.execute("PRAGMA synchronous=NORMAL")
-            with db:
-                yield db
-        finally:
-            db.close()
+        self._index = Database(self.root / _INDEX, _SCHEMA)
+        with self._index.transaction():  # the index exists from now on, for other processes too
+            pass
 
     def _dir(self, run_id: str) -> Path:
         """The run's directory; anything but a well-formed run id is refused before it reaches a path."""
@@ -214,7 +201,7 @@ class RunStore:
         Returns how many runs were marked interrupted. Runs of managers still alive (their lease is held) are
         left alone, so two servers may share one runs directory.
         """
-        with self._db() as db:
+        with self._index.transaction() as db:
             rows = db.execute(
                 f"SELECT run_id, manager FROM runs WHERE state IN ({','.join('?' * len(_LIVE_STATES))})",
                 _LIVE_STATES,
@@ -250,7 +237,7 @@ class RunStore:
         atomic_write_text(run_dir / "config.json", json.dumps(config, indent=1))
         now = time.time()
         created_at = now if created_at is None else created_at
-        with self._db() as db:
+        with self._index.transaction() as db:
             db.execute(
                 "INSERT INTO runs (run_id, owner, name, state, created_at, updated_at, params, spec, config,"
                 " manager) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -266,7 +253,7 @@ class RunStore:
             raise ValueError(f"unknown run figures: {sorted(unknown)}")
         columns = ["state = ?", "message = ?", "updated_at = ?"] + [f"{name} = ?" for name in figures]
         values = [state.value, message, time.time(), *(finite_number(value) for value in figures.values())]
-        with self._db() as db:
+        with self._index.transaction() as db:
             db.execute(f"UPDATE runs SET {', '.join(columns)} WHERE run_id = ?", (*values, run_id))
 
     def save_metrics(self, run_id: str, metrics: dict) -> None:
@@ -292,7 +279,7 @@ class RunStore:
         """The run if it exists and belongs to `owner`, else None (a stranger's run looks like no run)."""
         if not is_run_id(run_id) or not is_owner_token(owner):
             return None
-        with self._db() as db:
+        with self._index.transaction() as db:
             row = db.execute("SELECT * FROM runs WHERE run_id = ? AND owner = ?", (run_id, owner)).fetchone()
         return _record(row) if row else None
 
@@ -300,7 +287,7 @@ class RunStore:
         """The owner's runs, newest first."""
         if not is_owner_token(owner):
             return []
-        with self._db() as db:
+        with self._index.transaction() as db:
             rows = db.execute(
                 "SELECT * FROM runs WHERE owner = ? ORDER BY created_at DESC LIMIT ?", (owner, limit)
             ).fetchall()
@@ -308,7 +295,7 @@ class RunStore:
 
     def all_runs(self, limit: int = 10_000) -> list[RunRecord]:
         """Every owner's runs, newest first: for the teacher's dashboard, exports and the leaderboard only."""
-        with self._db() as db:
+        with self._index.transaction() as db:
             rows = db.execute("SELECT * FROM runs ORDER BY created_at DESC LIMIT ?", (limit,)).fetchall()
         return [_record(row) for row in rows]
 

@@ -4,9 +4,9 @@ Everything the outside world learns arrives through `emit(event)`, one event of 
 (a plain, picklable dict, so a worker can send it down a pipe):
 
     {"event": "started", "epochs", "steps_per_epoch", "fit_size", "validation_size", "params"}
-    {"event": "batch", "epoch" (0-based), "step" (1-based, within the epoch), "loss", "accuracy",
+    {"event": "batch", "epoch", "step" (within the epoch), "loss", "accuracy",
         "elapsed_s", "samples_per_second"}                      every few batches: the live curve
-    {"event": "epoch", "epoch" (1-based), "loss", "accuracy", "val_loss", "val_accuracy", "seconds",
+    {"event": "epoch", "epoch", "loss", "accuracy", "val_loss", "val_accuracy", "seconds",
         "samples_per_second"}                                    after each complete epoch
     {"event": "testing"}                                         training over, evaluating on the test set
     {"event": "finished", "stopped", "test_loss", "test_accuracy", "confusion", "predicted", "confidence",
@@ -43,11 +43,11 @@ from cnnlab.core.hyper import TrainConfig
 from cnnlab.core.messages import finite_number
 from cnnlab.core.mnist import CLASSES
 from cnnlab.engine.data import load_mnist
+from cnnlab.engine.estimate import BACKWARD_FACTOR, SLOW_LAPTOP_MACS_PER_S
 from cnnlab.engine.events import OUT_OF_MEMORY_MESSAGE, Emit
 
 MAX_STEPS_PER_EXECUTION = 16  # batches per compiled call: fewer Python round trips, still a live curve
 CALL_BUDGET_S = 0.3  # aim: one compiled call takes at most this long, so Stop answers within about a second
-SLOW_CPU_MACS_PER_S = 2e10  # training speed of a slow 2-core laptop (2.6e10 measured on ours)
 STOP_SCORING_S = 1.0  # after a stop, test images are scored for at most about this long
 POINTS_PER_EPOCH = 50  # at most this many live batch points per epoch
 _EPSILON = 1e-7  # Keras's clip for probabilities in cross-entropy
@@ -72,12 +72,14 @@ def failure_message(error: BaseException) -> str:
 
 def steps_per_execution(config: TrainConfig, macs: int) -> int:
     """Batches per compiled call: up to 16, but at least ~25 calls per epoch so the curve stays live, and no
-    more than a slow CPU does in `CALL_BUDGET_S` (a training step costs about 3 × MACs per image × batch).
+    more than a slow laptop does in `CALL_BUDGET_S` (a training step costs `BACKWARD_FACTOR` × MACs per
+    image × batch).
 
     Convnet (858,304 MACs per image), all of MNIST at batch 128 (422 steps) → 16; a 6,000-image demo
     (43 steps) → 1; a stack with 4,000,000 MACs per image at batch 128 → 3.
     """
-    affordable = int(CALL_BUDGET_S * SLOW_CPU_MACS_PER_S / (3 * max(macs, 1) * config.batch_size))
+    step_macs = BACKWARD_FACTOR * max(macs, 1) * config.batch_size
+    affordable = int(CALL_BUDGET_S * SLOW_LAPTOP_MACS_PER_S / step_macs)
     return max(1, min(MAX_STEPS_PER_EXECUTION, config.steps_per_epoch // 25, affordable))
 
 
@@ -167,11 +169,11 @@ def train(spec: dict, config: TrainConfig, emit: Emit, stop_requested: Callable[
 
 
 def test_chunk(macs: int) -> int:
-    """Test images per call: what a slow CPU scores in `CALL_BUDGET_S`, from 10 to 1,000, so a stop during
+    """Test images per call: what a slow laptop scores in `CALL_BUDGET_S`, from 10 to 1,000, so a stop during
     testing is seen quickly. Convnet (858,304 MACs per image) → 1,000; the 1024-filter stack (829 million
     MACs) → 10.
     """
-    return max(10, min(1000, int(CALL_BUDGET_S * SLOW_CPU_MACS_PER_S / max(macs, 1))))
+    return max(10, min(1000, int(CALL_BUDGET_S * SLOW_LAPTOP_MACS_PER_S / max(macs, 1))))
 
 
 def score(model: keras.Model, images: np.ndarray, chunk: int, stopped_at: float | None,
@@ -259,7 +261,7 @@ class _Reporter(keras.callbacks.Callback):
         self.nan_epoch: int | None = None
         self.train_seconds = 0.0  # inside training steps of finished epochs; validation excluded
         self.samples_done = 0  # training samples of finished epochs
-        self.epoch = 0
+        self.epoch = 0  # 1-based, as in every event; 0 before the first epoch
         self.epoch_started = 0.0
         self.epoch_seconds = 0.0
         self.step = 0
@@ -275,8 +277,8 @@ class _Reporter(keras.callbacks.Callback):
         return min(self.step * self.config.batch_size, self.config.fit_size)
 
     def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
-        """Start the epoch's clock."""
-        self.epoch, self.step, self.last_point_step = epoch, 0, 0
+        """Start the epoch's clock (Keras counts epochs from 0, our events from 1)."""
+        self.epoch, self.step, self.last_point_step = epoch + 1, 0, 0
         self.epoch_started = time.perf_counter()
 
     def on_train_batch_end(self, batch: int, logs: dict | None = None) -> None:
@@ -284,7 +286,7 @@ class _Reporter(keras.callbacks.Callback):
         logs = logs or {}
         loss = finite_number(logs.get("loss"))
         if loss is None:
-            self.nan_epoch = self.epoch + 1
+            self.nan_epoch = self.epoch
             self.model.stop_training = True
             return
         self.step = batch + 1  # Keras passes the index of the last batch of this compiled call
@@ -321,5 +323,5 @@ class _Reporter(keras.callbacks.Callback):
         metrics = {name: finite_number(logs.get(name)) for name in names}
         if self.validation_cut:
             metrics["val_loss"] = metrics["val_accuracy"] = None
-        self.emit({"event": "epoch", "epoch": epoch + 1, **metrics, "seconds": self.epoch_seconds,
+        self.emit({"event": "epoch", "epoch": self.epoch, **metrics, "seconds": self.epoch_seconds,
                    "samples_per_second": self.config.fit_size / self.epoch_seconds})

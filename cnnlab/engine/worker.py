@@ -72,7 +72,8 @@ def warm_up(settings: WorkerSettings) -> None:
     """Lower the priority, configure TensorFlow's threads, then train a tiny stack once.
 
     The rehearsal imports and initialises everything a job needs (Keras, the MNIST arrays, TensorFlow's
-    function tracing, HDF5 saving), which cuts a real job's time to its first live point from ~2 s to ~0.7 s.
+    function tracing, HDF5 saving) while the worker waits, so a student's job does not pay for it before its
+    first live point (README, Performance).
     """
     os.nice(settings.niceness)
     with contextlib.suppress(OSError):  # if memory runs out, the kernel should end this job, not the server
@@ -155,8 +156,9 @@ def worker_main(conn: Connection, settings: WorkerSettings) -> None:
 
 def _reset() -> None:
     """Forget the last task's models and Keras's global state before the next task. No full garbage collection
-    here (it cost about 0.2 s per job, on the path to the next job's start): reference counting frees the old
-    model at once, Python's own collector takes the rest later, and `max_rss_bytes` bounds what remains."""
+    here (it lies on the path to the next job's start, and scans all of TensorFlow): reference counting frees
+    the old model at once, Python's own collector takes the rest later, and `max_rss_bytes` bounds what
+    remains."""
     import keras
 
     keras.backend.clear_session(free_memory=False)

@@ -13,11 +13,11 @@ from cnnlab.core.export_rules import ExportFormat, export_problems
 from cnnlab.core.spec_json import spec_to_dict
 from cnnlab.engine.jobs import JobManager
 from cnnlab.engine.store import ModelFormat
-from cnnlab.insight.inference import InferenceClient, InferenceError, get_client
+from cnnlab.insight.inference import InferenceClient, InferenceError
 
 
 def exported_file(manager: JobManager, owner: str, job_id: str, fmt: ExportFormat,
-                  client: InferenceClient | None = None) -> Path:
+                  client: InferenceClient) -> Path:
     """The run's model as an `fmt` file: the cached one, else exported now by the inference worker and stored.
 
     Raises InferenceError with a message for the student: no trained model, a layer `fmt` cannot carry (named
@@ -36,7 +36,7 @@ def exported_file(manager: JobManager, owner: str, job_id: str, fmt: ExportForma
     problems = export_problems(spec, fmt)
     if problems:
         raise InferenceError(f"No {fmt.title} file: " + "; ".join(str(problem) for problem in problems))
-    data = (client or get_client()).export(source, spec_to_dict(spec), fmt)
+    data = client.export(source, spec_to_dict(spec), fmt)
     manager.store.save_model(job_id, fmt, data)
     path = manager.model_file(job_id, owner, fmt)
     if path is None:

@@ -11,8 +11,9 @@ The worker is a `cnnlab.engine.processes.ChildProcess`, not a `multiprocessing` 
 `sys.modules["__main__"]` is the app's script, and multiprocessing's spawn runs `__main__` again in every
 child before its target, so the worker would first execute a page of the app (in bare mode).
 
-    probabilities = predict("runs/…/model.h5", pixels[None])      # (1, 10)
-    layers = feature_maps("runs/…/model.h5", pixels, max_channels=16)
+    client = InferenceClient()                                           # the server's one: `Lab.inference`
+    probabilities = client.predict("runs/…/model.h5", pixels[None])      # (1, 10)
+    layers = client.feature_maps("runs/…/model.h5", pixels, max_channels=16)
 """
 
 from __future__ import annotations
@@ -27,7 +28,6 @@ import numpy as np
 
 from cnnlab.core.export_rules import ExportFormat
 from cnnlab.engine.processes import ChildProcess, exit_cause
-from cnnlab.engine.singletons import process_singleton
 from cnnlab.insight.inference_worker import ConvFilters, FeatureMaps, Op, Reply, Request
 
 INFERENCE_WORKER_TARGET = "cnnlab.insight.inference_worker:serve"  # "module:function" the worker runs
@@ -37,15 +37,10 @@ __all__ = [
     "FeatureMaps",
     "InferenceClient",
     "InferenceError",
-    "feature_maps",
-    "first_conv_filters",
-    "get_client",
-    "predict",
-    "warm_up",
 ]
 
 CACHE_SIZE = 4  # models kept loaded in the worker (a class switches between a few runs)
-RSS_LIMIT_BYTES = 1536 * 2**20  # a worker above this is replaced after answering (TensorFlow alone: ~0.5 GB)
+RSS_LIMIT_BYTES = 1536 * 2**20  # a worker above this (far above TensorFlow and a few models) is replaced
 START_TIMEOUT_S = 120.0  # importing TensorFlow on a busy 2-core machine can take tens of seconds
 REQUEST_TIMEOUT_S = 30.0  # loading a model and answering 10,000 images stays far below this
 EXPORT_TIMEOUT_S = 360.0  # ONNX takes seconds; Keras 2 starts a fresh TensorFlow process (bridge.export)
@@ -245,30 +240,3 @@ class InferenceClient:
 def _absolute(model_path: str | Path) -> str:
     """The path as the worker must see it: absolute, since the worker runs in the project directory."""
     return str(Path(model_path).absolute())
-
-
-def get_client() -> InferenceClient:
-    """The process-wide inference client, made on first use; it survives module reloads and cache clears."""
-    return process_singleton("inference_client", InferenceClient, lambda client: client.close())
-
-
-def warm_up() -> None:
-    """Start the shared worker now so TensorFlow is loaded by the time a student asks (returns at once)."""
-    get_client().start()
-
-
-def predict(model_path: str | Path, images: np.ndarray) -> np.ndarray:
-    """`InferenceClient.predict` on the shared worker: (N, 28, 28[, 1]) in [0, 1] → (N, 10) probabilities."""
-    return get_client().predict(model_path, images)
-
-
-def feature_maps(
-    model_path: str | Path, image: np.ndarray, max_channels: int = DEFAULT_MAP_CHANNELS
-) -> list[FeatureMaps]:
-    """`InferenceClient.feature_maps` on the shared worker."""
-    return get_client().feature_maps(model_path, image, max_channels)
-
-
-def first_conv_filters(model_path: str | Path, max_filters: int = DEFAULT_FILTERS) -> ConvFilters | None:
-    """`InferenceClient.first_conv_filters` on the shared worker."""
-    return get_client().first_conv_filters(model_path, max_filters)

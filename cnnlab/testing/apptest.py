@@ -1,17 +1,17 @@
-"""Helpers for the page tests: open a page of the app in AppTest, read what it shows, run real jobs."""
+"""Helpers for the page tests: open a page of the app in AppTest, read what it shows, draw on its canvas."""
 
 from __future__ import annotations
 
+import base64
+import io
 import json
 import re
-import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 from unittest import mock
 
-import pytest
+import numpy as np
+from PIL import Image
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 from streamlit.proto.WidgetStates_pb2 import WidgetStates
 from streamlit.runtime.scriptrunner.script_runner import ScriptRunnerEvent
@@ -21,10 +21,7 @@ from streamlit.testing.v1.element_tree import parse_tree_from_messages
 from streamlit.testing.v1.local_script_runner import LocalScriptRunner
 
 from cnnlab.core.hyper import TrainConfig
-from cnnlab.engine import jobs
-from cnnlab.engine.jobs import JobLimits, JobManager, JobSnapshot
 from cnnlab.engine.paths import PROJECT_ROOT
-from cnnlab.engine.store import RunStore
 
 APP = PROJECT_ROOT / "app.py"
 BUILD = "pages/1_Build.py"
@@ -99,35 +96,29 @@ def metric(at: AppTest, label: str) -> str:
     return next(m.value for m in at.metric if m.label == label)
 
 
-@contextmanager
-def manager_on(root: Path, limits: JobLimits | None = None) -> Iterator[JobManager]:
-    """A job manager with its own runs directory, standing in for the server's `get_manager()`."""
-    manager = JobManager(store=RunStore(root), limits=limits)
-    try:
-        with pytest.MonkeyPatch.context() as patch:
-            patch.setattr(jobs, "get_manager", lambda: manager)
-            yield manager
-    finally:
-        manager.shutdown()
-
-
-def wait_until_final(manager: JobManager, owner: str, job_id: str, timeout_s: float = 180) -> JobSnapshot:
-    """Poll the job until it has finished, stopped or failed."""
-    deadline = time.monotonic() + timeout_s
-    while True:
-        snapshot = manager.snapshot(job_id, owner)
-        if snapshot is not None and snapshot.state.is_final:
-            return snapshot
-        if time.monotonic() > deadline:
-            raise AssertionError(f"job {job_id} still {snapshot.state if snapshot else 'missing'}")
-        time.sleep(0.25)
-
-
 def quick_config(**settings: object) -> TrainConfig:
     """One epoch on 512 images: a real training run in a few seconds."""
     return TrainConfig(**{"epochs": 1, "train_size": 512, **settings})
 
 
-def plotly_figures(at: AppTest) -> list[dict]:
-    """Every Plotly chart on the page as its figure JSON (data and layout)."""
-    return [json.loads(chart.proto.spec) for chart in at.get("plotly_chart")]
+def plotly_specs(at: AppTest) -> list[dict]:
+    """The figure of every st.plotly_chart on the page (data and layout), in page order."""
+    return [json.loads(element.proto.spec) for element in at.get("plotly_chart")]
+
+
+def figure_titles(at: AppTest) -> list[str]:
+    """The title text of every Plotly figure on the page ("" when untitled)."""
+    return [spec.get("layout", {}).get("title", {}).get("text", "") for spec in plotly_specs(at)]
+
+
+def page_links(at: AppTest) -> list[tuple[str, str, str]]:
+    """(label, page, query string) of every st.page_link on the page."""
+    return [(e.proto.label, e.proto.page, e.proto.query_string) for e in at.get("page_link")]
+
+
+def canvas_state(rgba: np.ndarray) -> dict:
+    """What streamlit-drawable-canvas sends after a stroke: the Fabric JSON and the PNG as a data URL."""
+    buffer = io.BytesIO()
+    Image.fromarray(rgba).save(buffer, format="PNG")
+    url = "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
+    return {"drawing": {"raw": {"objects": [{"type": "path"}]}, "data": url}}

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from cnnlab.core.hyper import Optimizer, TrainConfig
 from cnnlab.engine.jobs import JobManager
-from cnnlab.testing.engine import ScriptedRunner, finished_event, wait_until
+from cnnlab.testing.engine import ScriptedRunner, finished_event
 
 CHALLENGE_CONFIG = TrainConfig(epochs=1, train_size=2000, optimizer=Optimizer.ADAM)
 
@@ -34,10 +34,12 @@ def finished_run(
     config: TrainConfig = CHALLENGE_CONFIG,
 ) -> str:
     """Submit `spec` for `owner` and let the scripted worker finish it at `accuracy` (one job at a time);
-    returns the run id."""
+    returns the run id once it is stored with its figures."""
     started = len(runner.tasks)
     job_id = manager.submit(owner, spec, config)
-    wait_until(lambda: len(runner.tasks) > started)
+    manager.step()  # starts it
+    assert len(runner.tasks) == started + 1, "the job did not start: is another one still running?"
     runner.send(runner.tasks[started], finished_event(accuracy=accuracy), {"event": "done"})
-    wait_until(lambda: manager.store.get(job_id, owner).state.is_final)  # stored with its figures
+    manager.step()  # records it
+    assert manager.store.get(job_id, owner).state.is_final
     return job_id

@@ -1,5 +1,6 @@
-"""Shared setup for the training-engine tests: one warm job manager per test process, a scripted runner for
-queue logic without TensorFlow, small training settings and polling helpers."""
+"""Shared setup for the training-engine tests and the benchmarks: one real job manager per test process (its
+worker stays warm), a scripted runner for queue logic without TensorFlow, small training settings, and
+stepping a manager until a job gets where a test wants it."""
 
 from __future__ import annotations
 
@@ -13,15 +14,21 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from cnnlab.core.hyper import TrainConfig
 from cnnlab.core.presets import preset_spec
 from cnnlab.engine.events import Event
-from cnnlab.engine.jobs import JobLimits, JobManager, JobSnapshot
+from cnnlab.engine.jobs import STEP_WAIT_S, JobLimits, JobManager, JobSnapshot
 from cnnlab.engine.owners import new_owner_token
-from cnnlab.engine.store import RunStore
+from cnnlab.engine.runner import LocalProcessRunner
+from cnnlab.lab import Lab, Settings
+from cnnlab.testing.polling import wait_until
+
+if TYPE_CHECKING:
+    from cnnlab.engine.ray_runner import RayRunner  # imports ray, which is optional
 
 SMALL = TrainConfig(epochs=2, batch_size=64, train_size=1000, validation_split=0.2)  # 13 steps per epoch
 LINEAR_MLP = {  # nothing non-linear to tame it: with sgd at learning rate 1 its loss overflows to NaN
@@ -34,22 +41,24 @@ LINEAR_MLP = {  # nothing non-linear to tame it: with sgd at learning rate 1 its
         {"type": "Dense", "units": 10, "activation": "softmax"},
     ],
 }
+WARM_UP_TIMEOUT_S = 300  # a worker importing TensorFlow on a busy 2-core machine
 
 
 @functools.cache
 def shared_manager() -> JobManager:
     """A real job manager (worker processes, TensorFlow) over a private runs directory, shared by the engine
-    tests of this process so that workers stay warm; shut down when the process exits."""
+    tests of this process so that its worker stays warm; the tests step it (`step_until`). Shut down when
+    the process exits."""
     root = Path(tempfile.mkdtemp(prefix="cnnlab-engine-tests-"))
-    manager = JobManager(store=RunStore(root), limits=JobLimits(max_running=1))
+    lab = Lab(Settings(runs_dir=root), limits=JobLimits(max_running=1))
     atexit.register(shutil.rmtree, root, True)
-    atexit.register(manager.shutdown)  # runs first (last in, first out)
-    return manager
+    atexit.register(lab.close)  # runs first (last in, first out)
+    return lab.jobs
 
 
 @dataclass(frozen=True)
 class SmallRun:
-    """A small convnet trained by `shared_manager()`, with every snapshot polled while it ran."""
+    """A small convnet trained by `shared_manager()`, with the snapshot after every step it took."""
 
     owner: str
     job_id: str
@@ -61,12 +70,13 @@ def small_run() -> SmallRun:
     """Train the reference convnet with `SMALL` settings once per test process (several tests read it)."""
     manager, owner = shared_manager(), new_owner_token()
     job_id = manager.submit(owner, preset_spec("convnet"), SMALL, name="  my   first\nnet ")
-    return SmallRun(owner, job_id, tuple(wait_final(manager, owner, job_id)))
+    return SmallRun(owner, job_id, tuple(step_until_final(manager, owner, job_id)))
 
 
-def wait_for(manager: JobManager, owner: str, job_id: str, done: Callable[[JobSnapshot], bool],
-             timeout_s: float = 180, every_s: float = 0.05) -> list[JobSnapshot]:
-    """Poll the job until `done(snapshot)`; returns every snapshot seen (the last one satisfies `done`)."""
+def step_until(manager: JobManager, owner: str, job_id: str, done: Callable[[JobSnapshot], bool],
+               timeout_s: float = 180) -> list[JobSnapshot]:
+    """Step the manager (each step waits for the workers' next news) until `done(snapshot)`; returns the
+    snapshot after every step (the last one satisfies `done`)."""
     deadline = time.monotonic() + timeout_s
     seen: list[JobSnapshot] = []
     while True:
@@ -76,12 +86,19 @@ def wait_for(manager: JobManager, owner: str, job_id: str, done: Callable[[JobSn
         if done(snapshot):
             return seen
         assert time.monotonic() < deadline, f"job {job_id} still {snapshot.state}: {snapshot.message}"
-        time.sleep(every_s)
+        manager.step(STEP_WAIT_S)
 
 
-def wait_final(manager: JobManager, owner: str, job_id: str, timeout_s: float = 180) -> list[JobSnapshot]:
-    """Poll until the job has finished, stopped or failed."""
-    return wait_for(manager, owner, job_id, lambda snapshot: snapshot.state.is_final, timeout_s)
+def step_until_final(manager: JobManager, owner: str, job_id: str,
+                     timeout_s: float = 180) -> list[JobSnapshot]:
+    """Step the manager until the job has finished, stopped or failed."""
+    return step_until(manager, owner, job_id, lambda snapshot: snapshot.state.is_final, timeout_s)
+
+
+def wait_warm(runner: LocalProcessRunner | RayRunner) -> None:
+    """Block until the runner has an idle worker with TensorFlow imported and warmed up (a started manager,
+    or a `prewarm` call, asks for one)."""
+    wait_until(lambda: runner.spares_ready() >= 1, WARM_UP_TIMEOUT_S, "a warm worker", every_s=0.1)
 
 
 class ScriptedTask:
@@ -145,11 +162,3 @@ def finished_event(stopped: bool = False, accuracy: float = 0.9) -> dict:
             "confusion": [[1000 * (row == col) for col in range(10)] for row in range(10)],
             "predicted": predicted, "confidence": np.full(10000, 0.75, np.float32), "seconds": 2.0,
             "samples_per_second": 500.0, "h5": b"h5 bytes", "keras": b"keras bytes"}
-
-
-def wait_until(condition: Callable[[], bool], timeout_s: float = 10) -> None:
-    """Poll `condition` until true (for the scripted manager thread)."""
-    deadline = time.monotonic() + timeout_s
-    while not condition():
-        assert time.monotonic() < deadline, "condition not reached"
-        time.sleep(0.01)

@@ -15,7 +15,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from cnnlab.engine.paths import PROJECT_ROOT, RUNS_DIR_ENV
+from cnnlab.engine.paths import PROJECT_ROOT
+from cnnlab.lab import RUNS_DIR_ENV
 
 STARTUP_TIMEOUT_S = 240  # a first `make run` also installs the requirements
 

@@ -115,7 +115,7 @@ def random_stack(rng: random.Random, max_layers: int = 7) -> dict:
     return {"input_shape": [rng.randint(1, 12), rng.randint(1, 12), rng.randint(1, 4)], "layers": layers}
 
 
-WIDE = {  # issue 12's stack: 1,070,090 parameters, 829,319,168 MACs per image — heavy for a 2-core server
+SLOW_TO_TRAIN = {  # 1,070,090 parameters, 829,319,168 MACs per image: hours for a few epochs on 2 cores
     "name": "wide",
     "input_shape": [28, 28, 1],
     "layers": [

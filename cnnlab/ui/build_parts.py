@@ -6,7 +6,7 @@ from __future__ import annotations
 import streamlit as st
 
 from cnnlab.core.stack_doc import layers_of
-from cnnlab.engine.challenges import ChallengeStore
+from cnnlab.lab import running_lab
 from cnnlab.ui import challenge_view, editor, files, session, stack_view
 from cnnlab.ui.shown_stack import Part, shown_in
 
@@ -18,7 +18,7 @@ def render_stack(owner: str) -> None:
     shown = shown_in(Part.stack, owner)
     session.show_flashes()
     editor.render_undo(owner, shown.draft.undo_steps)
-    challenge_view.render_stack_checks(ChallengeStore().active(), shown.analysis)
+    challenge_view.render_stack_checks(running_lab().classroom.challenges.active(), shown.analysis)
     stack_view.render_stack(shown.analysis, layers_of(shown.stack))
 
 

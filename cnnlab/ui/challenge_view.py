@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import streamlit as st
 
+from cnnlab.classroom.challenges import SetChallenge
 from cnnlab.core.arithmetic import Analysis
 from cnnlab.core.challenge import describe_limits, stack_checks
 from cnnlab.core.text import plain
-from cnnlab.engine.challenges import SetChallenge
 
 FILLED = "class_filled_challenge"  # id of the challenge whose values the Train form last took
 _FORM_KEYS = {"epochs": "train_epochs", "train_images": "train_train_size"}

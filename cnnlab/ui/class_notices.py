@@ -6,10 +6,11 @@ from __future__ import annotations
 
 import streamlit as st
 
-from cnnlab.classroom.roster import Roster, Student
-from cnnlab.classroom.shares import Share, ShareBoard
+from cnnlab.classroom.classroom import Classroom
+from cnnlab.classroom.roster import Student
+from cnnlab.classroom.shares import Share
 from cnnlab.core.text import plain
-from cnnlab.engine.challenges import ChallengeStore
+from cnnlab.lab import running_lab
 from cnnlab.ui import session
 from cnnlab.ui.challenge_view import render_banner
 from cnnlab.ui.editor import replace_stack
@@ -21,7 +22,7 @@ NAME_MESSAGE = "{key}_message"  # (ok, message) of the last change made in that 
 
 
 def _set_name(owner: str, key: str) -> None:
-    naming = Roster().set_name(owner, st.session_state.get(key, ""))
+    naming = running_lab().classroom.roster.set_name(owner, st.session_state.get(key, ""))
     st.session_state[NAME_MESSAGE.format(key=key)] = (naming.ok, naming.message)
     for input_key in (HOME_NAME_KEY, SIDEBAR_NAME_KEY):  # both inputs then show the name in force
         st.session_state.pop(input_key, None)
@@ -32,7 +33,7 @@ def render_name_input(owner: str, key: str, label: str = NAME_LABEL) -> None:
     below it; the name is stored at once and shown literally everywhere. Not for the teacher's session."""
     if holds_teacher_key():
         return
-    student = Roster().join(owner)
+    student = running_lab().classroom.roster.join(owner)
     if key not in st.session_state:
         st.session_state[key] = student.chosen_name or ""
     st.text_input(
@@ -51,13 +52,13 @@ def render_name_input(owner: str, key: str, label: str = NAME_LABEL) -> None:
 
 
 def _dismiss(owner: str, share: Share) -> None:
-    Roster().mark_share_seen(owner, share.share_id)
+    running_lab().classroom.roster.mark_share_seen(owner, share.share_id)
 
 
-def render_share_notice(owner: str, student: Student) -> None:
+def render_share_notice(classroom: Classroom, owner: str, student: Student) -> None:
     """ "Your teacher shared *Small convnet*: open it" with Open (your stack stays one click away on Build,
     "Bring back my previous stack") and Dismiss."""
-    share = ShareBoard().pending(student.seen_share)
+    share = classroom.shares.pending(student.seen_share)
     if share is None:
         return
     with st.container(border=True, key="class_share_notice"):
@@ -66,7 +67,7 @@ def render_share_notice(owner: str, student: Student) -> None:
         if open_column.button(
             "Open it", key="class_share_open", icon=":material/open_in_new:", type="primary"
         ):
-            Roster().mark_share_seen(owner, share.share_id)
+            classroom.roster.mark_share_seen(owner, share.share_id)
             replace_stack(
                 owner,
                 share.stack,
@@ -82,14 +83,15 @@ def render_share_notice(owner: str, student: Student) -> None:
 def render_class_notices(owner: str) -> None:
     """The class's part of a student page: sidebar name, challenge banner, shared-stack notice. The teacher
     (a session holding the key) sees the banner only and is not counted as a student."""
+    classroom = running_lab().classroom
     if holds_teacher_key():
         st.sidebar.caption("You are the teacher.")
-        render_banner(ChallengeStore().latest())
+        render_banner(classroom.challenges.latest())
         return
-    student = Roster().join(owner)
+    student = classroom.roster.join(owner)
     with st.sidebar:
         st.caption(f"You are **{plain(student.name)}**")
         with st.popover("Change your name", icon=":material/badge:"):
             render_name_input(owner, key=SIDEBAR_NAME_KEY, label="New name")
-    render_banner(ChallengeStore().latest())
-    render_share_notice(owner, student)
+    render_banner(classroom.challenges.latest())
+    render_share_notice(classroom, owner, student)

@@ -43,7 +43,7 @@ from cnnlab.core.stack_doc import (
     stack_from_spec,
 )
 from cnnlab.core.text import plain
-from cnnlab.engine.drafts import current_stack, draft_version, save_draft, undo_draft
+from cnnlab.lab import running_lab
 from cnnlab.ui import train_settings
 from cnnlab.ui.session import Level, flash
 from cnnlab.ui.shown_stack import ShownStack, redraw
@@ -67,18 +67,18 @@ SAVE_FAILED = ("Your change could not be saved on the server ({error}); your sta
 def _save(owner: str, stack: Stack) -> bool:
     """Store the owner's stack; a failing disk becomes an error message instead of a traceback."""
     try:
-        st.session_state[OWN_VERSION] = save_draft(owner, stack)
+        st.session_state[OWN_VERSION] = running_lab().drafts.save(owner, stack)
     except OSError as error:
         flash(Level.error, plain(SAVE_FAILED.format(error=type(error).__name__)))
         return False
     return True
 
 
-def drawn_version_is_current(owner: str, drawn: int) -> bool:
+def stack_is_as_drawn(owner: str, drawn: int) -> bool:
     """True when the owner's stack is still the version the page drew its controls for (or its newest
     change came from this tab). Otherwise another tab changed it: say so and refuse, so that an edit never
     lands on a layer other than the one on screen; the page then shows the stack as it is now."""
-    if draft_version(owner) in (drawn, st.session_state.get(OWN_VERSION)):
+    if running_lab().drafts.version(owner) in (drawn, st.session_state.get(OWN_VERSION)):
         return True
     flash(Level.warning, STALE)
     return False
@@ -88,7 +88,7 @@ def change_stack(owner: str, change: Callable[[Stack], Stack]) -> bool:
     """Apply one edit to the owner's saved stack; True when saved. An edit refused at a cap (or a failing
     disk) becomes an error message."""
     try:
-        return _save(owner, change(current_stack(owner)))
+        return _save(owner, change(running_lab().drafts.current(owner)))
     except StackRefused as refusal:
         flash(Level.error, plain(str(refusal)))
         return False
@@ -97,7 +97,7 @@ def change_stack(owner: str, change: Callable[[Stack], Stack]) -> bool:
 def replace_stack(owner: str, stack: Stack, message: str) -> None:
     """Make `stack` the owner's whole stack, keeping the one it replaces for "Bring back my previous stack"
     (a preset, link or upload must never silently lose a student's work)."""
-    previous = current_stack(owner)
+    previous = running_lab().drafts.current(owner)
     if not _save(owner, stack):
         return
     if layers_of(previous):
@@ -114,7 +114,7 @@ def _bring_back(owner: str) -> None:
 
 def _undo(owner: str) -> None:
     try:
-        version = undo_draft(owner)
+        version = running_lab().drafts.undo(owner)
     except OSError as error:
         flash(Level.error, plain(SAVE_FAILED.format(error=type(error).__name__)))
         return
@@ -258,7 +258,7 @@ def render_presets(owner: str) -> None:
 
 
 def _add(owner: str, drawn: int) -> None:
-    if drawn_version_is_current(owner, drawn):
+    if stack_is_as_drawn(owner, drawn):
         _insert_chosen(owner)
     redraw(owner)
 
@@ -311,27 +311,27 @@ def _type_of(layer: object) -> str | None:
 
 def _change_type(owner: str, position: int, drawn: int) -> None:
     chosen = st.session_state.get(f"{EDIT}_type")
-    if chosen in LAYER_TYPES and drawn_version_is_current(owner, drawn):
+    if chosen in LAYER_TYPES and stack_is_as_drawn(owner, drawn):
         change_stack(owner, lambda stack: replace_layer(stack, position, default_layer(chosen)))
     redraw(owner)
 
 
 def _change_field(owner: str, position: int, field: Field, drawn: int) -> None:
-    if drawn_version_is_current(owner, drawn):
+    if stack_is_as_drawn(owner, drawn):
         value = raw_from_boxes(field, _read_boxes(EDIT, field))
         change_stack(owner, lambda stack: set_setting(stack, position, field.key, value))
     redraw(owner)
 
 
 def _move(owner: str, position: int, offset: int, drawn: int) -> None:
-    if drawn_version_is_current(owner, drawn):
+    if stack_is_as_drawn(owner, drawn):
         change_stack(owner, lambda stack: move_layer(stack, position, offset))
         st.session_state[EDIT_POSITION] = position + offset
     redraw(owner)
 
 
 def _delete(owner: str, position: int, drawn: int) -> None:
-    if drawn_version_is_current(owner, drawn):
+    if stack_is_as_drawn(owner, drawn):
         change_stack(owner, lambda stack: delete_layer(stack, position))
         st.session_state[EDIT_POSITION] = max(position - 1, 1)
     redraw(owner)

@@ -15,6 +15,7 @@ from cnnlab.engine.store import ModelFormat
 from cnnlab.insight.exports import exported_file
 from cnnlab.insight.inference import InferenceError
 from cnnlab.insight.model_card import CardFiles, model_card
+from cnnlab.lab import running_lab
 from cnnlab.ui.job_view import model_file_name
 from cnnlab.ui.session import Level, flash
 
@@ -30,7 +31,7 @@ HELP = {
 def _make(manager: JobManager, owner: str, snapshot: JobSnapshot, fmt: ExportFormat) -> None:
     """Export now (in the inference worker) and say how it went, as a message for the next page run."""
     try:
-        exported_file(manager, owner, snapshot.job_id, fmt)
+        exported_file(manager, owner, snapshot.job_id, fmt, running_lab().inference)
     except InferenceError as error:
         flash(Level.error, plain(str(error)))
         return

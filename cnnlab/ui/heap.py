@@ -1,10 +1,10 @@
 """The web server's heap, kept cheap for Python's garbage collector.
 
 A full collection scans every object the process holds — mostly the imported libraries (Streamlit, Plotly,
-pandas, pyarrow) — while every page run waits for it: under the 60-student load (`bench/classroom_load.py`)
-full collections took 115–180 ms each, several times a minute. `gc.freeze()` moves the objects alive at that
-moment out of the collector's reach (they are still freed by reference counting), so a full collection scans
-only what page runs created since.
+pandas, pyarrow) — while every page run waits for it, and under a class's load (`bench/classroom_load.py`)
+that happens several times a minute. `gc.freeze()` moves the objects alive at that moment out of the
+collector's reach (they are still freed by reference counting), so a full collection scans only what page
+runs created since (README, Performance).
 """
 
 from __future__ import annotations

@@ -17,11 +17,9 @@ import streamlit as st
 
 from cnnlab.core.mnist import TEST_IMAGES
 from cnnlab.core.text import plain
-from cnnlab.engine import jobs
 from cnnlab.engine.data import load_mnist
 from cnnlab.engine.jobs import JobSnapshot
 from cnnlab.engine.store import ModelFormat
-from cnnlab.insight import inference
 from cnnlab.insight.compare import (
     MAX_COMPARED,
     RunSummary,
@@ -46,6 +44,7 @@ from cnnlab.insight.insight_charts import (
     selected_cells,
 )
 from cnnlab.insight.mistakes import cell_examples, most_confused
+from cnnlab.lab import running_lab
 from cnnlab.ui import session
 from cnnlab.ui.job_view import accuracy_text
 from cnnlab.ui.links import SPEC_PARAM  # /Build?spec=<…> opens an architecture
@@ -70,7 +69,7 @@ MAX_CELLS_SHOWN = 4  # confusion cells whose images are shown at once (a box may
 
 def trained_runs(owner: str) -> tuple[list[JobSnapshot], dict[str, str]]:
     """The owner's runs that have a tested model (newest first) and a "#n name" label for each of them."""
-    runs = jobs.get_manager().jobs(owner)
+    runs = running_lab().jobs.jobs(owner)
     return comparable_runs(runs), run_labels(runs)
 
 
@@ -101,7 +100,7 @@ def pick_run(runs: list[JobSnapshot], labels: dict[str, str]) -> JobSnapshot:
 
 def model_path(owner: str, run: JobSnapshot) -> str | None:
     """The run's saved .h5 model, or None (after showing why) when the file is gone."""
-    path = jobs.get_manager().model_file(run.job_id, owner, ModelFormat.H5)
+    path = running_lab().jobs.model_file(run.job_id, owner, ModelFormat.H5)
     if path is None:
         st.error("This run's model file is missing from the server, so it cannot be asked anything. "
                  "Pick another run, or train this stack again.")
@@ -159,7 +158,7 @@ def render_prediction(path: str, pixels: np.ndarray, label: int | None) -> bool:
     """The 28×28 input beside the model's 10 probabilities; False (after an error message) if it failed."""
     try:
         with st.spinner("Asking the model… (the first answer after a server start takes a few seconds)"):
-            probabilities = inference.predict(path, pixels[None])[0]
+            probabilities = running_lab().inference.predict(path, pixels[None])[0]
     except InferenceError as error:
         st.error(plain(str(error)))
         return False
@@ -181,6 +180,7 @@ def render_inside(path: str, pixels: np.ndarray) -> None:
                          key=CHANNELS_KEY,
                          help=f"Wide layers show only their first channels; at most {MAX_MAP_CHANNELS}.")
     try:
+        inference = running_lab().inference
         layers = inference.feature_maps(path, pixels, channels)
         filters = inference.first_conv_filters(path, SHOWN_FILTERS)
     except InferenceError as error:
@@ -251,7 +251,7 @@ def render_edit_links(owner: str, summaries: Sequence[RunSummary]) -> None:
 def render_errors_section(owner: str, snapshot: JobSnapshot) -> None:
     """One run's mistakes: the confusion matrix (click a cell or box-select several), accuracy per digit,
     and the test images of the selected cells with the model's confidence, worst first."""
-    result = jobs.get_manager().result(snapshot.job_id, owner)
+    result = running_lab().jobs.result(snapshot.job_id, owner)
     if result is None:
         st.info("The confusion matrix appears once the run has been tested.")
         return

@@ -5,14 +5,12 @@ from __future__ import annotations
 
 import streamlit as st
 
-from cnnlab.classroom.hidden_runs import HiddenRuns
+from cnnlab.classroom.challenges import SetChallenge
 from cnnlab.classroom.leaderboard import Standing, standings
 from cnnlab.classroom.leaderboard_chart import standings_figure
-from cnnlab.classroom.roster import Roster
 from cnnlab.core.challenge import describe_limits
 from cnnlab.core.text import duration, plain
-from cnnlab.engine import jobs
-from cnnlab.engine.challenges import ChallengeStore, SetChallenge
+from cnnlab.lab import running_lab
 from cnnlab.ui.job_view import accuracy_text
 
 REFRESH_S = 10  # seconds between redraws: a run takes longer than that to finish
@@ -46,8 +44,9 @@ def render_board(entry: SetChallenge) -> None:
     if entry.challenge.text:
         st.markdown(f"### {plain(entry.challenge.text)}")
     st.caption(plain(" · ".join(describe_limits(entry.challenge)) or "no limits"))
-    runs = jobs.get_manager().store.all_runs(ALL_RUNS)
-    rows = standings(entry, runs, Roster().names(), HiddenRuns().ids())
+    lab = running_lab()
+    runs = lab.store.all_runs(ALL_RUNS)
+    rows = standings(entry, runs, lab.classroom.roster.names(), lab.classroom.hidden.ids())
     if not rows:
         st.info("No finished runs yet — the board fills in as runs finish.")
         return
@@ -60,7 +59,7 @@ def render_board(entry: SetChallenge) -> None:
 @st.fragment(run_every=REFRESH_S)
 def live_board() -> None:
     """The active challenge's board, else the last one's, else a note that none was set."""
-    entry = ChallengeStore().latest()
+    entry = running_lab().classroom.challenges.latest()
     if entry is None:
         st.info(
             "No challenge has been set yet. The teacher sets one on the dashboard, or with "

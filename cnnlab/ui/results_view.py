@@ -15,8 +15,8 @@ import streamlit as st
 from cnnlab.core.arithmetic import analyze
 from cnnlab.core.hyper import config_to_dict
 from cnnlab.core.text import duration, plain
-from cnnlab.engine import jobs
 from cnnlab.engine.jobs import JobSnapshot, JobState
+from cnnlab.lab import running_lab
 from cnnlab.ui import insight, session
 from cnnlab.ui.export_view import render_exports
 from cnnlab.ui.job_view import (
@@ -67,7 +67,7 @@ def pick_run(snapshots: list[JobSnapshot]) -> JobSnapshot:
 
 
 def _run_again(owner: str, snapshot: JobSnapshot) -> None:
-    if submit_job(jobs.get_manager(), owner, snapshot.spec, snapshot.config, snapshot.name):
+    if submit_job(running_lab().jobs, owner, snapshot.spec, snapshot.config, snapshot.name):
         flash(Level.success, plain(f"{snapshot.name} is queued again; follow it on the Train page."))
 
 
@@ -116,8 +116,8 @@ def render_run(owner: str, snapshot: JobSnapshot) -> None:
     st.subheader(plain(f"{snapshot.name} — {STATE_WORDS[snapshot.state]}"))
     st.caption(f"Started {started(snapshot)} · {config_text(snapshot.config)}")
     render_outcome(owner, snapshot)
-    render_downloads(jobs.get_manager(), owner, snapshot, key=f"results_download_{snapshot.job_id}")
-    render_exports(jobs.get_manager(), owner, snapshot, key=f"results_export_{snapshot.job_id}")
+    render_downloads(running_lab().jobs, owner, snapshot, key=f"results_download_{snapshot.job_id}")
+    render_exports(running_lab().jobs, owner, snapshot, key=f"results_export_{snapshot.job_id}")
     for tab, (_, render) in zip(st.tabs([title for title, _ in RUN_SECTIONS]), RUN_SECTIONS, strict=True):
         with tab:
             render(owner, snapshot)

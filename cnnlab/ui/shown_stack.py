@@ -8,7 +8,7 @@ its own panel. With 60 students editing, the web server's one core is the class'
 (`bench/classroom_load.py`).
 
 Every part draws the same stack: the page run (or the change's callback) reads it once, with its analysis,
-and marks it unread by every part; a part rerun on its own reads it again and, should another tab have
+and lists every part as still to draw it; a part rerun on its own reads it again and, should another tab have
 changed it meanwhile, reruns the whole page instead of drawing a stack the rest of the page does not show.
 """
 
@@ -22,7 +22,8 @@ import streamlit as st
 
 from cnnlab.core.arithmetic import Analysis, analyze
 from cnnlab.core.stack_doc import Stack
-from cnnlab.engine.drafts import DraftState, draft_state
+from cnnlab.engine.drafts import DraftState
+from cnnlab.lab import running_lab
 
 
 class Part(StrEnum):
@@ -49,27 +50,27 @@ class ShownStack:
 
 
 SHOWN = "build_shown"  # the ShownStack of the latest page run or change
-UNREAD_BY = "build_unread_by"  # the parts that have not drawn it yet
+PARTS_TO_DRAW = "build_parts_to_draw"  # the parts that have not drawn it yet
 
 
 def read_stack(owner: str) -> ShownStack:
     """Read the owner's stack for every part of the page (once per page run, or per change)."""
-    draft = draft_state(owner)
+    draft = running_lab().drafts.state(owner)
     shown = ShownStack(draft, analyze(draft.stack))
     st.session_state[SHOWN] = shown
-    st.session_state[UNREAD_BY] = set(Part)
+    st.session_state[PARTS_TO_DRAW] = set(Part)
     return shown
 
 
 def shown_in(part: Part, owner: str) -> ShownStack:
     """The stack `part` draws: the one read for this run; in the part's own rerun, the stack read again —
     and if that is not the stack the rest of the page shows (another tab changed it), the page reruns."""
-    unread = st.session_state.get(UNREAD_BY, set())
+    to_draw = st.session_state.get(PARTS_TO_DRAW, set())
     shown = st.session_state.get(SHOWN)
-    if part in unread and shown is not None:
-        unread.discard(part)
+    if part in to_draw and shown is not None:
+        to_draw.discard(part)
         return shown
-    draft = draft_state(owner)
+    draft = running_lab().drafts.state(owner)
     if shown is None or draft != shown.draft:
         st.rerun()
     return shown

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from cnnlab.classroom.teacher_key import is_teacher_key
+from cnnlab.lab import running_lab
 
 KEY_PARAM = "key"
 TEACHER_KEY_STATE = "teacher_key"
@@ -15,13 +15,13 @@ TEACHER_KEY_STATE = "teacher_key"
 
 def holds_teacher_key() -> bool:
     """True when this session kept the teacher key from an earlier visit to the dashboard."""
-    return is_teacher_key(st.session_state.get(TEACHER_KEY_STATE))
+    return running_lab().teacher_key.matches(st.session_state.get(TEACHER_KEY_STATE))
 
 
 def sign_in_from_url() -> bool:
     """On the dashboard: keep `?key=` in the session when it is the teacher key; True when the session now
     holds the key (from this address or an earlier one)."""
     from_url = st.query_params.get(KEY_PARAM)
-    if is_teacher_key(from_url):
+    if running_lab().teacher_key.matches(from_url):
         st.session_state[TEACHER_KEY_STATE] = from_url
     return holds_teacher_key()

@@ -7,10 +7,7 @@ import streamlit as st
 
 from cnnlab.classroom.dashboard import StudentRow, class_rows, queue_order
 from cnnlab.classroom.export import models_zip, runs_csv
-from cnnlab.classroom.hidden_runs import HiddenRuns
 from cnnlab.classroom.leaderboard import standings
-from cnnlab.classroom.roster import Roster
-from cnnlab.classroom.shares import ShareBoard
 from cnnlab.core.challenge import LockField, describe_limits, parse_challenge
 from cnnlab.core.hyper import MAX_EPOCHS, MAX_TRAIN_SIZE, MIN_TRAIN_SIZE, Optimizer
 from cnnlab.core.layer_types.registry import LAYER_TYPES
@@ -18,11 +15,9 @@ from cnnlab.core.layers import MAX_PARAMS
 from cnnlab.core.presets import PRESETS
 from cnnlab.core.stack_doc import stack_from_spec
 from cnnlab.core.text import duration, plain
-from cnnlab.engine import jobs
-from cnnlab.engine.challenges import ChallengeStore
-from cnnlab.engine.drafts import current_stack
 from cnnlab.engine.jobs import JobManager, JobSnapshot, JobState
 from cnnlab.engine.store import ModelFormat, RunRecord
+from cnnlab.lab import running_lab
 from cnnlab.ui.job_view import STATE_WORDS, accuracy_text
 from cnnlab.ui.session import Level, flash, show_flashes
 
@@ -102,18 +97,18 @@ def class_glance() -> None:
 
     @st.fragment(run_every=REFRESH_S)
     def _glance() -> None:
-        manager = jobs.get_manager()
-        students = Roster().students()
-        live = manager.live_jobs()
-        active = ChallengeStore().active_challenge()
-        rows = class_rows(students, manager.store.all_runs(ALL_RUNS), live, active, current_stack)
+        lab = running_lab()
+        students = lab.classroom.roster.students()
+        live = lab.jobs.live_jobs()
+        active = lab.classroom.challenges.active_challenge()
+        rows = class_rows(students, lab.store.all_runs(ALL_RUNS), live, active, lab.drafts.current)
         show_flashes()
         st.subheader(f"The class: {len(rows)} student{'s' * (len(rows) != 1)}")
         if rows:
             st.dataframe(_class_table(rows), hide_index=True, key="teacher_class_table")
         else:
             st.caption("Nobody has opened CNN Lab yet. Students open the server's address on their devices.")
-        _queue(manager, live, {s.owner: s.name for s in students})
+        _queue(lab.jobs, live, {s.owner: s.name for s in students})
 
     _glance()
 
@@ -142,12 +137,12 @@ def _set_challenge() -> None:
         for problem in problems:
             flash(Level.error, plain(f"Challenge not set: {problem}"))
         return
-    ChallengeStore().start(challenge)
+    running_lab().classroom.challenges.start(challenge)
     flash(Level.success, plain(f"Challenge set: {challenge.title}. Every student page shows it now."))
 
 
 def _end_challenge() -> None:
-    ended = ChallengeStore().end()
+    ended = running_lab().classroom.challenges.end()
     flash(
         Level.success if ended else Level.info,
         plain(
@@ -160,7 +155,7 @@ def _end_challenge() -> None:
 
 def render_challenge() -> None:
     """The active challenge and the form that sets a new one (ending the old), or ends it."""
-    entry = ChallengeStore().active()
+    entry = running_lab().classroom.challenges.active()
     if entry is not None:
         limits = " · ".join(describe_limits(entry.challenge)) or "no limits"
         st.markdown(plain(f"Active: {entry.challenge.title} — {limits}"))
@@ -210,14 +205,15 @@ def render_challenge() -> None:
 
 
 def _share(owner: str) -> None:
+    lab = running_lab()
     choice = st.session_state["teacher_share_choice"]
     if choice == OWN_STACK:
-        stack = current_stack(owner)
+        stack = lab.drafts.current(owner)
         title = stack.get("name") or "the teacher's stack"
     else:
         preset = PRESETS[choice]
         stack, title = stack_from_spec(preset.spec), preset.title
-    share = ShareBoard().share(str(title), stack)
+    share = lab.classroom.shares.share(str(title), stack)
     flash(
         Level.success,
         plain(f"Shared {share.title} with the class: every student sees it on their next page."),
@@ -238,11 +234,12 @@ def render_share(owner: str) -> None:
 
 
 def _rename() -> None:
-    students = {s.number: s for s in Roster().students()}
+    roster = running_lab().classroom.roster
+    students = {s.number: s for s in roster.students()}
     student = students.get(st.session_state["teacher_rename_who"])
     if student is None:
         return
-    naming = Roster().set_name(student.owner, st.session_state["teacher_rename_to"])
+    naming = roster.set_name(student.owner, st.session_state["teacher_rename_to"])
     flash(
         Level.success if naming.ok else Level.error,
         plain(f"{student.name} is now {naming.name}." if naming.ok else naming.message),
@@ -251,7 +248,7 @@ def _rename() -> None:
 
 def render_rename() -> None:
     """Give a student a name fit for the projector."""
-    students = Roster().students()
+    students = running_lab().classroom.roster.students()
     if not students:
         st.caption("No students yet.")
         return
@@ -264,17 +261,22 @@ def render_rename() -> None:
 # ----------------------------------------------------------------------------- leaderboard and exports
 
 
-def _hide(run_id: str, hide: bool) -> None:
-    (HiddenRuns().hide if hide else HiddenRuns().show)(run_id)
+def _hide_run(run_id: str) -> None:
+    running_lab().classroom.hidden.hide(run_id)
+
+
+def _show_run(run_id: str) -> None:
+    running_lab().classroom.hidden.show(run_id)
 
 
 def render_hiding(runs: list[RunRecord], names: dict[str, str]) -> None:
     """The leaderboard as the teacher sees it, each row with Hide; hidden runs with Show again."""
-    entry = ChallengeStore().latest()
+    classroom = running_lab().classroom
+    entry = classroom.challenges.latest()
     if entry is None:
         st.caption("No challenge set yet.")
         return
-    hidden = HiddenRuns().ids()
+    hidden = classroom.hidden.ids()
     for standing in standings(entry, runs, names, hidden):
         text, action = st.columns([5, 1])
         text.write(
@@ -284,13 +286,13 @@ def render_hiding(runs: list[RunRecord], names: dict[str, str]) -> None:
             )
         )
         action.button(
-            "Hide", key=f"teacher_hide_{standing.run_id}", on_click=_hide, args=(standing.run_id, True)
+            "Hide", key=f"teacher_hide_{standing.run_id}", on_click=_hide_run, args=(standing.run_id,)
         )
     for run in (run for run in runs if run.run_id in hidden):
         text, action = st.columns([5, 1])
         text.write(plain(f"hidden: {names.get(run.owner, 'a student')} — {accuracy_text(run.test_accuracy)}"))
         action.button(
-            "Show again", key=f"teacher_show_{run.run_id}", on_click=_hide, args=(run.run_id, False)
+            "Show again", key=f"teacher_show_{run.run_id}", on_click=_show_run, args=(run.run_id,)
         )
 
 

@@ -11,10 +11,9 @@ from cnnlab.core import hyper
 from cnnlab.core.arithmetic import Trainability, analyze
 from cnnlab.core.hyper import TrainConfig, config_to_dict, parse_train_config
 from cnnlab.core.text import duration, plain
-from cnnlab.engine import jobs
-from cnnlab.engine.drafts import current_stack, load_settings, save_settings
 from cnnlab.engine.estimate import over_limit_message
 from cnnlab.engine.jobs import JobManager, JobSnapshot, JobState
+from cnnlab.lab import running_lab
 from cnnlab.ui import train_settings
 from cnnlab.ui.job_view import (
     STATE_WORDS,
@@ -60,7 +59,8 @@ def form_config() -> tuple[TrainConfig | None, tuple[str, ...]]:
 
 
 def _submit(manager: JobManager, owner: str) -> None:
-    analysis = analyze(current_stack(owner))  # the stack as it is now, even if another tab just changed it
+    # the stack as it is now, even if another tab just changed it
+    analysis = analyze(running_lab().drafts.current(owner))
     config, problems = form_config()
     if config is None:
         for problem in problems:
@@ -93,7 +93,7 @@ def form_start(owner: str) -> TrainConfig:
                           f"{config_text(suggestion.config)}. Change any of them before you train."),
                     icon=":material/tune:")
     if START_KEY not in st.session_state:
-        saved = load_settings(owner)
+        saved = running_lab().drafts.load_settings(owner)
         config = parse_train_config(saved)[0] if saved is not None else None
         st.session_state[START_KEY] = config or DEFAULTS
     return st.session_state[START_KEY]
@@ -104,7 +104,7 @@ def _remember(owner: str) -> None:
     config, _ = form_config()
     if config is not None:
         with contextlib.suppress(OSError):
-            save_settings(owner, config_to_dict(config))
+            running_lab().drafts.save_settings(owner, config_to_dict(config))
 
 
 def render_form(manager: JobManager, owner: str, can_train: bool, start: TrainConfig,
@@ -159,7 +159,7 @@ def render_estimate(manager: JobManager, owner: str) -> None:
     config, _ = form_config()
     if config is None:
         return
-    seconds = manager.estimate(analyze(current_stack(owner)).macs, config)
+    seconds = manager.estimate(analyze(running_lab().drafts.current(owner)).macs, config)
     limit = manager.limits.max_job_seconds
     if seconds > limit:
         st.warning(plain(f"Too long for this server: {over_limit_message(seconds, limit)}."),
@@ -177,7 +177,7 @@ def _stop(manager: JobManager, owner: str, job_id: str) -> None:
 @st.fragment(run_every=1)
 def live_panel(owner: str, job_id: str) -> None:
     """The running job, redrawn every second without reloading the page; reruns the page once it ends."""
-    manager = jobs.get_manager()
+    manager = running_lab().jobs
     snapshot = manager.snapshot(job_id, owner)
     if snapshot is None or snapshot.state.is_final:
         st.rerun()

@@ -18,7 +18,7 @@ from pathlib import Path
 import pandas as pd
 from playwright.sync_api import Page, expect
 
-from cnnlab.classroom.teacher_key import TEACHER_KEY_ENV
+from cnnlab.lab import TEACHER_KEY_ENV
 from cnnlab.testing.classroom import conv_stack
 from cnnlab.testing.server import started_server
 

@@ -9,10 +9,11 @@ mid-training and find the job still running; download the .h5 from Results and l
 from __future__ import annotations
 
 import re
-import time
 from pathlib import Path
 
 from playwright.sync_api import Locator, expect
+
+from cnnlab.testing.polling import wait_until
 
 TRAIN_IMAGES = "24000"  # one epoch of the 32-filter convnet lasts long enough to reload mid-training
 BATCH_SIZE = "8"
@@ -35,15 +36,6 @@ def curve_points(page) -> int:
     if charts.count() == 0:
         return 0
     return charts.first.evaluate("plot => (plot.data && plot.data[0].x.length) || 0")
-
-
-def wait_for(condition, timeout_s: float, what: str) -> None:
-    """Poll `condition()` twice a second until it holds."""
-    deadline = time.monotonic() + timeout_s
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.5)
 
 
 def test_build_train_reload_and_download_the_h5(st_page, tmp_path: Path) -> None:
@@ -77,16 +69,16 @@ def test_build_train_reload_and_download_the_h5(st_page, tmp_path: Path) -> None
     form.get_by_role("spinbutton", name="Training images").fill(TRAIN_IMAGES)
     form.get_by_role("button", name="Train", exact=True).click()
 
-    wait_for(lambda: curve_points(page) > 0, 120, "the live curve to appear")
+    wait_until(lambda: curve_points(page) > 0, 120, "the live curve to appear", every_s=0.5)
     first = curve_points(page)
-    wait_for(lambda: curve_points(page) > first, 60, "the live curve to grow without a reload")
+    wait_until(lambda: curve_points(page) > first, 60, "the live curve to grow without a reload", every_s=0.5)
 
     page.reload()
     st_page.wait_idle()
     assert f"u={owner}" in page.url
     expect(page.get_by_role("heading", name=re.compile(r"convnet: training"))).to_be_visible()
     expect(page.get_by_test_id("stProgress")).to_be_visible()
-    wait_for(lambda: curve_points(page) >= 20, 60, "the curve to grow after the reload")
+    wait_until(lambda: curve_points(page) >= 20, 60, "the curve to grow after the reload", every_s=0.5)
     st_page.screenshot("train")
 
     expect(page.get_by_role("heading", name=re.compile(r"Last run: convnet — finished"))).to_be_visible(

@@ -8,12 +8,12 @@ import re
 from playwright.sync_api import expect
 
 from cnnlab.core.arithmetic import analyze
-from cnnlab.testing.stacks import WIDE
+from cnnlab.testing.stacks import SLOW_TO_TRAIN
 
 
 def test_a_job_over_the_limit_is_refused_with_its_estimate(st_page) -> None:
     page = st_page.page
-    st_page.open_train_with(analyze(WIDE).spec, "1,070,090")
+    st_page.open_train_with(analyze(SLOW_TO_TRAIN).spec, "1,070,090")
     st_page.fill_train_form(**{"Epochs": "5", "Batch size": "32", "Training images": "60000"})
     too_long = re.compile(r"Too long for this server: this job would take about \d+ h( \d+ min)? on this "
                           r"server; the limit is 10 min — use fewer epochs or images, or fewer filters\.")

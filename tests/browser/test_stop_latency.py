@@ -12,7 +12,7 @@ from playwright.sync_api import expect
 
 from cnnlab.core.arithmetic import analyze
 from cnnlab.testing.server import Server, started_server
-from cnnlab.testing.stacks import WIDE
+from cnnlab.testing.stacks import SLOW_TO_TRAIN
 
 STOP_WAIT_S = 15  # the final state is expected about 5 s after Stop; the rest is slack for a busy machine
 
@@ -27,7 +27,7 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
 
 def test_stopping_the_1024_filter_stack_ends_it_within_seconds(st_page) -> None:
     page = st_page.page
-    st_page.open_train_with(analyze(WIDE).spec, "1,070,090")
+    st_page.open_train_with(analyze(SLOW_TO_TRAIN).spec, "1,070,090")
     st_page.fill_train_form(**{"Epochs": "5", "Batch size": "8", "Training images": "160"})  # ~6 min
     page.locator(".st-key-train_form").get_by_role("button", name="Train", exact=True).click()
     expect(page.get_by_text(re.compile(r"epoch \d+ of 5 · batch [1-9]"))).to_be_visible(timeout=120_000)

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from cnnlab.classroom.classroom import Classroom
 from cnnlab.classroom.dashboard import class_rows, queue_order
-from cnnlab.classroom.roster import Roster
 from cnnlab.core.challenge import parse_challenge
 from cnnlab.core.presets import preset_spec
 from cnnlab.core.spec_json import spec_to_dict
@@ -11,12 +11,11 @@ from cnnlab.core.stack_doc import empty_stack
 from cnnlab.engine.jobs import JobState
 from cnnlab.engine.owners import new_owner_token
 from cnnlab.testing.classroom import CHALLENGE_CONFIG, conv_stack, finished_run
-from cnnlab.testing.engine import wait_until
 
 
-def test_one_row_per_student_with_stack_runs_and_job(scripted) -> None:
+def test_one_row_per_student_with_stack_runs_and_job(scripted, classroom: Classroom) -> None:
     manager, runner = scripted
-    roster = Roster()
+    roster = classroom.roster
     ada, bob, cy = new_owner_token(), new_owner_token(), new_owner_token()
     roster.set_name(ada, "Ada")
     roster.join(bob)
@@ -25,7 +24,8 @@ def test_one_row_per_student_with_stack_runs_and_job(scripted) -> None:
     finished_run(manager, runner, ada, conv_stack(4), 0.95)
     training = manager.submit(bob, conv_stack(4), CHALLENGE_CONFIG)
     waiting = manager.submit(cy, conv_stack(4), CHALLENGE_CONFIG)
-    wait_until(lambda: len(runner.tasks) == 3)  # Bob's job trains; Cy's waits (one job at a time here)
+    manager.step()
+    assert len(runner.tasks) == 3  # Bob's job trains; Cy's waits (one job at a time here)
     stacks = {ada: conv_stack(4), bob: spec_to_dict(preset_spec("convnet")), cy: empty_stack()}
     challenge, _ = parse_challenge({"title": "Small", "max_params": 10_000})
     rows = class_rows(roster.students(), manager.store.all_runs(), manager.live_jobs(), challenge, stacks.get)

@@ -1,4 +1,5 @@
-"""The teacher key: from the environment, else made once and kept with mode 0600; exact matches only."""
+"""The teacher key: the configured one (CNNLAB_TEACHER_KEY), else made once and kept with mode 0600; exact
+matches only."""
 
 from __future__ import annotations
 
@@ -6,31 +7,32 @@ import stat
 
 import pytest
 
-from cnnlab.classroom.teacher_key import KEY_FILE, TEACHER_KEY_ENV, is_teacher_key, teacher_key, teacher_link
-from cnnlab.engine.paths import runs_root
+from cnnlab.classroom.teacher_key import KEY_FILE, TeacherKey
+from cnnlab.lab import TEACHER_KEY_ENV, Lab, Settings
 
 
-def test_a_made_key_is_kept_private_and_survives_a_restart(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv(TEACHER_KEY_ENV, raising=False)
-    key = teacher_key()
-    path = runs_root() / KEY_FILE
+def test_a_made_key_is_kept_private_and_survives_a_restart(lab: Lab, settings: Settings) -> None:
+    key = lab.teacher_key.value()
+    path = settings.runs_dir / KEY_FILE
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
-    assert len(key) == 24 and teacher_key() == key == path.read_text()
-    assert teacher_link() == f"http://localhost:8501/Teacher?key={key}"
-    assert teacher_link("192.168.1.20", 9000) == f"http://192.168.1.20:9000/Teacher?key={key}"
+    assert len(key) == 24 and lab.teacher_key.value() == key == path.read_text()
+    assert TeacherKey(settings.runs_dir).value() == key  # the server restarted
+    assert lab.teacher_key.link() == f"http://localhost:8501/Teacher?key={key}"
+    assert lab.teacher_key.link("192.168.1.20", 9000) == f"http://192.168.1.20:9000/Teacher?key={key}"
 
 
-def test_the_environment_key_wins(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv(TEACHER_KEY_ENV, "  class-7b-secret ")
-    assert teacher_key() == "class-7b-secret"
-    assert is_teacher_key("class-7b-secret")
-    assert not (runs_root() / KEY_FILE).exists()
+def test_the_configured_key_wins(settings: Settings) -> None:
+    configured = Settings.from_environment({TEACHER_KEY_ENV: "  class-7b-secret ",
+                                            "CNNLAB_RUNS_DIR": str(settings.runs_dir)})
+    key = Lab(configured).teacher_key
+    assert key.value() == "class-7b-secret"
+    assert key.matches("class-7b-secret")
+    assert not (settings.runs_dir / KEY_FILE).exists()
 
 
-def test_an_empty_key_file_is_replaced(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv(TEACHER_KEY_ENV, raising=False)
-    (runs_root() / KEY_FILE).write_text("")
-    assert len(teacher_key()) == 24
+def test_an_empty_key_file_is_replaced(lab: Lab, settings: Settings) -> None:
+    (settings.runs_dir / KEY_FILE).write_text("")
+    assert len(lab.teacher_key.value()) == 24
 
 
 @pytest.mark.parametrize(
@@ -46,6 +48,5 @@ def test_an_empty_key_file_is_replaced(monkeypatch: pytest.MonkeyPatch) -> None:
         ["class-7b-secret"],
     ],
 )
-def test_anything_but_the_exact_key_is_refused(monkeypatch: pytest.MonkeyPatch, candidate: object) -> None:
-    monkeypatch.setenv(TEACHER_KEY_ENV, "class-7b-secret")
-    assert not is_teacher_key(candidate)
+def test_anything_but_the_exact_key_is_refused(tmp_path, candidate: object) -> None:
+    assert not TeacherKey(tmp_path, "class-7b-secret").matches(candidate)

@@ -9,9 +9,9 @@ import sys
 
 import pytest
 
-from cnnlab.classroom.teacher_key import TEACHER_KEY_ENV
+from cnnlab.classroom.classroom import Classroom
 from cnnlab.cli.main import main
-from cnnlab.engine.challenges import ChallengeStore
+from cnnlab.lab import TEACHER_KEY_ENV
 
 SET = [
     "challenge",
@@ -33,14 +33,14 @@ SET = [
 ]
 
 
-def test_set_show_and_end(capsys: pytest.CaptureFixture[str]) -> None:
+def test_set_show_and_end(classroom: Classroom, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(SET) == 0
     assert capsys.readouterr().out == (
         "Challenge set: Small and sharp (active)\n≥ 98 % with at most 10,000 parameters\n"
         "limits: at most 10,000 parameters; layers: Conv2D, MaxPooling2D, Flatten, Dense; at most 1 epoch; "
         "at most 2,000 training images; optimizer = adam; batch_size = 128\n"
     )
-    assert ChallengeStore().active().challenge.locked == {"optimizer": "adam", "batch_size": 128}
+    assert classroom.challenges.active().challenge.locked == {"optimizer": "adam", "batch_size": 128}
     assert main(["challenge", "show", "--json"]) == 0
     shown = json.loads(capsys.readouterr().out)
     assert shown["active"] is True and shown["ended_at"] is None
@@ -86,7 +86,7 @@ def test_show_without_any_challenge(capsys: pytest.CaptureFixture[str]) -> None:
     ],
 )
 def test_bad_values_exit_2_with_a_message_and_change_nothing(
-    capsys: pytest.CaptureFixture[str], extra: list[str], message: str
+    classroom: Classroom, capsys: pytest.CaptureFixture[str], extra: list[str], message: str
 ) -> None:
     assert main(["challenge", "set", "--title", "Before"]) == 0
     capsys.readouterr()
@@ -94,7 +94,7 @@ def test_bad_values_exit_2_with_a_message_and_change_nothing(
     captured = capsys.readouterr()
     assert captured.err.startswith("cnnlab challenge: ") and message in captured.err
     assert "Traceback" not in captured.err and captured.out == ""
-    assert ChallengeStore().active().challenge.title == "Before"
+    assert classroom.challenges.active().challenge.title == "Before"  # the server's view of the class
 
 
 def test_a_missing_title_is_an_argparse_error(capsys: pytest.CaptureFixture[str]) -> None:

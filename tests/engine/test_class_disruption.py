@@ -2,9 +2,9 @@
 
 Streamlit's "Clear cache" (menu item, the `c` key, or a `clear_cache` message any browser can send) clears
 `st.cache_resource` and `st.cache_data` for every user; a changed source file makes Streamlit re-import the
-changed modules. Neither may orphan the job manager or a running job: afterwards `get_manager()` must hand
-back the very same manager, and the running job must still be running, still fed by its worker, and still
-on its student's Train page. The in-process tests drive the real manager thread with the engine's scripted
+changed modules. Neither may orphan the Lab or a running job: afterwards `running_lab()` must hand back
+the very same Lab, and the running job must still be running, still fed by its worker, and still on its
+student's Train page. The in-process tests drive the Lab's real driver thread with the engine's scripted
 runner; the `keras` test sends a real `clear_cache` message to the app started as the README starts it while
 a real job trains.
 """
@@ -24,15 +24,16 @@ import pytest
 import streamlit as st
 from streamlit import config as streamlit_config
 
+from cnnlab import lab as lab_module
 from cnnlab.core.presets import preset_spec
 from cnnlab.core.stack_doc import stack_from_spec
-from cnnlab.engine import jobs
-from cnnlab.engine.jobs import JobManager, JobState
+from cnnlab.engine.jobs import JobState
 from cnnlab.engine.owners import new_owner_token
 from cnnlab.engine.paths import PROJECT_ROOT
-from cnnlab.engine.store import RunStore
+from cnnlab.lab import Lab, Settings, running_lab, serving
 from cnnlab.testing.apptest import TRAIN, open_page, shown
-from cnnlab.testing.engine import ScriptedRunner, wait_until
+from cnnlab.testing.engine import ScriptedRunner
+from cnnlab.testing.polling import wait_until
 from cnnlab.testing.server import started_server
 from cnnlab.testing.streamlit_client import Run, StreamlitSession
 
@@ -45,41 +46,39 @@ CLASS_SETTINGS = {  # what serving a class needs, and why
 
 
 def _batch(step: int) -> dict:
-    return {"event": "batch", "epoch": 0, "step": step, "loss": 2.0 / step, "accuracy": 0.1 * step,
+    return {"event": "batch", "epoch": 1, "step": step, "loss": 2.0 / step, "accuracy": 0.1 * step,
             "samples_per_second": 900.0, "elapsed_s": 0.1 * step}
 
 
 @pytest.fixture
-def running_job(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[JobManager, ScriptedRunner,
-                                                                                  str, str]]:
-    """The process-wide manager (scripted runner) with one job training: (manager, runner, owner, job id)."""
+def running_job(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Lab, ScriptedRunner,
+                                                                                       str, str]]:
+    """The Lab this process serves (its driver thread stepping a scripted runner's jobs), with one job
+    training: (lab, runner, owner, job id)."""
+    monkeypatch.setitem(sys.modules, "__main__", sys.modules["__main__"])  # AppTest replaces it
     runner = ScriptedRunner()
-    monkeypatch.setattr(sys, "_cnnlab_job_manager", None, raising=False)  # a singleton of this test's own
-    scripted = lambda: JobManager(store=RunStore(tmp_path / "runs"), runner=runner)  # noqa: E731
-    monkeypatch.setattr(jobs, "JobManager", scripted)
-    manager = jobs.get_manager()  # made as the server makes it, kept wherever get_manager keeps it
-    owner = new_owner_token()
-    job_id = manager.submit(owner, preset_spec("convnet"), {"epochs": 1, "train_size": 1000})
-    wait_until(lambda: bool(runner.tasks))
-    runner.send(runner.tasks[0], {"event": "started", "steps_per_epoch": 8}, _batch(1))
-    wait_until(lambda: len(manager.snapshot(job_id, owner).batch_points) == 1)
-    yield manager, runner, owner, job_id
-    manager.shutdown()
+    with serving(Lab(settings, runner=runner)) as lab:
+        assert running_lab() is lab
+        owner = new_owner_token()
+        job_id = lab.jobs.submit(owner, preset_spec("convnet"), {"epochs": 1, "train_size": 1000})
+        wait_until(lambda: bool(runner.tasks))
+        runner.send(runner.tasks[0], {"event": "started", "steps_per_epoch": 8}, _batch(1))
+        wait_until(lambda: len(lab.jobs.snapshot(job_id, owner).batch_points) == 1)
+        yield lab, runner, owner, job_id
+    lab.close()
 
 
-def _still_training(manager: JobManager, runner: ScriptedRunner, owner: str, job_id: str) -> None:
-    """The job is running, and the manager thread still turns its worker's events into its snapshot."""
-    assert manager.snapshot(job_id, owner).state == JobState.RUNNING
+def _still_training(lab: Lab, runner: ScriptedRunner, owner: str, job_id: str) -> None:
+    """The job is running, and the Lab's driver thread still turns its worker's events into its snapshot."""
+    assert lab.jobs.snapshot(job_id, owner).state == JobState.RUNNING
     runner.send(runner.tasks[0], _batch(2))
-    wait_until(lambda: len(manager.snapshot(job_id, owner).batch_points) == 2)
-    assert len(runner.tasks) == 1  # not started a second time by a second manager
+    wait_until(lambda: len(lab.jobs.snapshot(job_id, owner).batch_points) == 2)
+    assert len(runner.tasks) == 1  # not started a second time by a second Lab
 
 
-def _train_page_heading(owner: str) -> list[str]:
+def _train_page_heading(lab: Lab, owner: str) -> list[str]:
     """The headings of the owner's Train page in a fresh session (as after a refresh), with a stack."""
-    from cnnlab.engine.drafts import save_draft  # the current module, which may just have been re-imported
-
-    save_draft(owner, stack_from_spec(preset_spec("convnet")))
+    lab.drafts.save(owner, stack_from_spec(preset_spec("convnet")))
     at = open_page(TRAIN, u=owner)
     assert not at.exception
     return [shown(heading.value) for heading in at.subheader]
@@ -95,13 +94,13 @@ def test_the_class_server_config_hides_clear_cache_and_never_reloads_modules() -
             assert f"{section}.{name}" in known, f"{section}.{name} is not a Streamlit option (a typo?)"
 
 
-def test_clear_cache_keeps_the_manager_and_its_running_job(running_job) -> None:
-    manager, runner, owner, job_id = running_job
+def test_clear_cache_keeps_the_lab_and_its_running_job(running_job) -> None:
+    lab, runner, owner, job_id = running_job
     st.cache_resource.clear()
     st.cache_data.clear()
-    assert jobs.get_manager() is manager
-    _still_training(manager, runner, owner, job_id)
-    assert "convnet: training" in _train_page_heading(owner)
+    assert running_lab() is lab
+    _still_training(lab, runner, owner, job_id)
+    assert "convnet: training" in _train_page_heading(lab, owner)
 
 
 def _cnnlab_modules() -> list[str]:
@@ -124,23 +123,23 @@ def restored_modules() -> Iterator[None]:
 
 
 @pytest.mark.parametrize("how", ["importlib.reload", "re-import"])
-def test_a_module_reload_keeps_the_manager_and_its_running_job(running_job, restored_modules,
-                                                               how: str) -> None:
-    manager, runner, owner, job_id = running_job
+def test_a_module_reload_keeps_the_lab_and_its_running_job(running_job, restored_modules, how: str) -> None:
+    lab, runner, owner, job_id = running_job
     if how == "importlib.reload":
-        modules = ("cnnlab.engine.store", "cnnlab.engine.runner", "cnnlab.engine.jobs",
+        modules = ("cnnlab.engine.store", "cnnlab.engine.runner", "cnnlab.engine.jobs", "cnnlab.lab",
                    "cnnlab.ui.train_view")
         for name in modules:
             importlib.reload(importlib.import_module(name))
-        fresh = sys.modules["cnnlab.engine.jobs"]
+        fresh = sys.modules["cnnlab.lab"]
     else:  # what Streamlit's file watcher does with changed modules: forget them; the next import loads anew
         for name in _cnnlab_modules():
             del sys.modules[name]
-        fresh = importlib.import_module("cnnlab.engine.jobs")
-        assert fresh is not jobs
-    assert fresh.get_manager() is manager
-    _still_training(manager, runner, owner, job_id)
-    assert "convnet: training" in _train_page_heading(owner)
+        fresh = importlib.import_module("cnnlab.lab")
+        assert fresh is not lab_module
+    assert fresh.running_lab() is lab
+    assert fresh.running_lab().inference is lab.inference  # and so the one inference worker, too
+    _still_training(lab, runner, owner, job_id)
+    assert "convnet: training" in _train_page_heading(lab, owner)
 
 
 # ------------------------------------------------------------------------------------------- a real server

@@ -21,7 +21,10 @@ from cnnlab.engine.estimate import (
     queue_plan,
     remaining_seconds,
 )
-from cnnlab.testing.stacks import WIDE
+from cnnlab.engine.jobs import JobManager
+from cnnlab.engine.store import RunStore
+from cnnlab.testing.engine import ScriptedRunner
+from cnnlab.testing.stacks import SLOW_TO_TRAIN
 
 
 def test_work_counts_training_validation_and_test_images() -> None:
@@ -39,7 +42,7 @@ def test_seconds_are_startup_plus_work_at_the_speed() -> None:
 
 
 def test_the_issues_wide_stack_is_estimated_in_days_not_minutes() -> None:
-    analysis = analyze(WIDE)
+    analysis = analyze(SLOW_TO_TRAIN)
     assert (analysis.macs, analysis.total_params) == (829_319_168, 1_070_090)
     config = TrainConfig(epochs=50, batch_size=64)
     # the issue measured 22 images/s, "about 34 h" of training; at that speed the estimate adds validation
@@ -77,10 +80,14 @@ def test_speed_meter_ignores_jobs_that_barely_trained_and_bad_files(tmp_path: Pa
         assert SpeedMeter(path).macs_per_second() == FIRST_GUESS_MACS_PER_S
 
 
-def test_speed_meter_lives_in_the_runs_dir() -> None:
-    meter = SpeedMeter()
-    meter.record(858_304, 10_000, 2.0)
-    assert SpeedMeter().macs_per_second() == pytest.approx(0.5 * FIRST_GUESS_MACS_PER_S + 0.5 * 1.387456e10)
+def test_the_job_manager_keeps_its_speed_in_the_runs_dir(manager: JobManager) -> None:
+    manager.speed.record(858_304, 10_000, 2.0)
+    again = JobManager(RunStore(manager.store.root), ScriptedRunner())  # the server restarted
+    try:
+        expected = 0.5 * FIRST_GUESS_MACS_PER_S + 0.5 * 1.387456e10
+        assert again.speed.macs_per_second() == pytest.approx(expected)
+    finally:
+        again.shutdown()
 
 
 def test_remaining_time_of_a_running_job_follows_its_pace() -> None:

@@ -8,7 +8,7 @@ from cnnlab.core.presets import preset_spec
 from cnnlab.engine.jobs import JobLimits, JobManager, JobState
 from cnnlab.engine.owners import new_owner_token
 from cnnlab.engine.store import RunStore
-from cnnlab.testing.engine import SMALL, ScriptedRunner, wait_until
+from cnnlab.testing.engine import SMALL, ScriptedRunner
 
 
 def test_points_streamed_before_a_shutdown_are_kept(tmp_path: Path) -> None:
@@ -16,12 +16,13 @@ def test_points_streamed_before_a_shutdown_are_kept(tmp_path: Path) -> None:
     manager = JobManager(store=RunStore(tmp_path), runner=runner, limits=JobLimits(max_running=1))
     owner = new_owner_token()
     job_id = manager.submit(owner, preset_spec("convnet"), SMALL)
-    wait_until(lambda: len(runner.tasks) == 1)
+    manager.step()
     runner.send(runner.tasks[0], {"event": "started", "epochs": 2, "steps_per_epoch": 13, "fit_size": 800,
                                   "validation_size": 200, "params": 34_826},
-                {"event": "batch", "epoch": 0, "step": 1, "loss": 2.25, "accuracy": 0.125, "elapsed_s": 0.2,
+                {"event": "batch", "epoch": 1, "step": 1, "loss": 2.25, "accuracy": 0.125, "elapsed_s": 0.2,
                  "samples_per_second": 320.0})
-    wait_until(lambda: manager.snapshot(job_id, owner).step == 1)
+    manager.step()
+    assert manager.snapshot(job_id, owner).step == 1
     manager.shutdown()
     reopened = JobManager(store=RunStore(tmp_path), runner=ScriptedRunner())
     try:

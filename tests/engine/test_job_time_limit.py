@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,8 +16,9 @@ from cnnlab.engine.estimate import FIRST_GUESS_MACS_PER_S, SPEED_FILE, job_secon
 from cnnlab.engine.jobs import JobLimits, JobManager, JobRefused, JobState, scored_on
 from cnnlab.engine.owners import new_owner_token
 from cnnlab.engine.store import RunStore
-from cnnlab.testing.engine import SMALL, ScriptedRunner, finished_event, wait_until
-from cnnlab.testing.stacks import WIDE
+from cnnlab.lab import Settings
+from cnnlab.testing.engine import SMALL, ScriptedRunner, finished_event
+from cnnlab.testing.stacks import SLOW_TO_TRAIN
 
 CONVNET = preset_spec("convnet")
 
@@ -31,14 +33,11 @@ def scripted(tmp_path: Path) -> Iterator[tuple[JobManager, ScriptedRunner]]:
     manager.shutdown()
 
 
-def test_the_limit_comes_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("CNNLAB_MAX_JOB_MINUTES", raising=False)
-    assert JobLimits().max_job_seconds == 600
-    monkeypatch.setenv("CNNLAB_MAX_JOB_MINUTES", "2.5")
-    assert JobLimits().max_job_seconds == 150
+def test_the_limit_comes_from_the_environment() -> None:
+    assert JobLimits().max_job_seconds == Settings.from_environment({}).max_job_seconds == 600
+    assert Settings.from_environment({"CNNLAB_MAX_JOB_MINUTES": "2.5"}).max_job_seconds == 150
     for bad in ("ten", "0", "-3", "nan", "inf", ""):
-        monkeypatch.setenv("CNNLAB_MAX_JOB_MINUTES", bad)
-        assert JobLimits().max_job_seconds == 600
+        assert Settings.from_environment({"CNNLAB_MAX_JOB_MINUTES": bad}).max_job_seconds == 600
 
 
 def test_a_job_over_the_limit_is_refused_with_its_estimate(
@@ -46,20 +45,21 @@ def test_a_job_over_the_limit_is_refused_with_its_estimate(
     manager, runner = scripted
     config = TrainConfig(epochs=50, batch_size=64)
     with pytest.raises(JobRefused) as refusal:
-        manager.submit(new_owner_token(), WIDE, config)
-    assert str(refusal.value) == ("this job would take about 64 h 35 min on this server; the limit is "
+        manager.submit(new_owner_token(), SLOW_TO_TRAIN, config)
+    assert str(refusal.value) == ("this job would take about 96 h 52 min on this server; the limit is "
                                   "10 min — use fewer epochs or images, or fewer filters")
     assert manager.estimate(829_319_168, config) == job_seconds(829_319_168, config, FIRST_GUESS_MACS_PER_S)
     assert runner.tasks == [] and manager.jobs(new_owner_token()) == []
-    manager.submit(new_owner_token(), WIDE, TrainConfig(epochs=1, batch_size=64, train_size=100))  # 4.8 min
+    manager.submit(new_owner_token(), SLOW_TO_TRAIN, TrainConfig(epochs=1, batch_size=64, train_size=100))
 
 
 def test_queued_jobs_show_their_expected_wait(scripted: tuple[JobManager, ScriptedRunner]) -> None:
     manager, runner = scripted
     owners = [new_owner_token() for _ in range(3)]
     ids = [manager.submit(owner, CONVNET, SMALL) for owner in owners]
-    wait_until(lambda: len(runner.tasks) == 1)
-    estimate = manager.estimate(858_304, SMALL)  # 3.5 s at the first guess
+    manager.step()
+    assert len(runner.tasks) == 1
+    estimate = manager.estimate(858_304, SMALL)
     first, second, third = (manager.snapshot(job_id, owner)
                             for job_id, owner in zip(ids, owners, strict=True))
     assert (first.state, first.wait_s, first.estimate_s) == (JobState.RUNNING, None, estimate)
@@ -68,10 +68,11 @@ def test_queued_jobs_show_their_expected_wait(scripted: tuple[JobManager, Script
     # the running job reports half its batches done after 20 s: 20 more seconds by its pace
     runner.send(runner.tasks[0], {"event": "started", "epochs": 2, "steps_per_epoch": 13, "fit_size": 800,
                                   "validation_size": 200, "params": 34_826})
-    half = {"event": "batch", "epoch": 0, "step": 13, "loss": 1.0, "accuracy": 0.5, "elapsed_s": 20.0,
+    half = {"event": "batch", "epoch": 1, "step": 13, "loss": 1.0, "accuracy": 0.5, "elapsed_s": 20.0,
             "samples_per_second": 40.0}
     runner.send(runner.tasks[0], half)
-    wait_until(lambda: manager.snapshot(ids[0], owners[0]).step == 13)
+    manager.step()
+    assert manager.snapshot(ids[0], owners[0]).step == 13
     elapsed = manager.snapshot(ids[0], owners[0]).elapsed_s
     assert manager.snapshot(ids[1], owners[1]).wait_s == pytest.approx(elapsed, abs=0.5)
     plan = manager.queue_plan()
@@ -82,10 +83,10 @@ def test_a_finished_job_teaches_the_server_its_speed(scripted: tuple[JobManager,
     manager, runner = scripted
     owner = new_owner_token()
     job_id = manager.submit(owner, CONVNET, SMALL)
-    wait_until(lambda: len(runner.tasks) == 1)
+    manager.step()
     runner.send(runner.tasks[0], finished_event(), {"event": "done"})
-    wait_until(lambda: manager.snapshot(job_id, owner).state == JobState.FINISHED)
-    wait_until((manager.store.root / SPEED_FILE).exists)  # written just after the run's final state
+    manager.step()
+    assert manager.snapshot(job_id, owner).state == JobState.FINISHED
     stored = json.loads((manager.store.root / SPEED_FILE).read_text())
     # its training clock: 2 s at 500 images/s → 1,000 × (3 × 858,304 + 200,000) / 2 = 1.387456e9 MACs/s,
     # weighing half against the first guess
@@ -99,11 +100,13 @@ def test_a_job_far_over_the_limit_is_stopped_there_and_keeps_its_model(
     manager, runner = scripted
     owner = new_owner_token()
     job_id = manager.submit(owner, CONVNET, SMALL)
-    wait_until(lambda: len(runner.tasks) == 1)
+    manager.step()
     manager.limits = dataclasses.replace(manager.limits, max_job_seconds=1.0)  # the estimate was far too low
-    runner.send(runner.tasks[0], {"event": "batch", "epoch": 0, "step": 1, "loss": 2.0, "accuracy": 0.1,
+    runner.send(runner.tasks[0], {"event": "batch", "epoch": 1, "step": 1, "loss": 2.0, "accuracy": 0.1,
                                   "elapsed_s": 0.1, "samples_per_second": 640.0})
-    wait_until(lambda: runner.tasks[0].stop_requested)
+    time.sleep(1.2)  # past the limit, at a pace that says it would overrun it far
+    manager.step()
+    assert runner.tasks[0].stop_requested
     stopping = manager.snapshot(job_id, owner)
     assert stopping.state == JobState.STOPPING
     assert stopping.message == ("stopping: this job reached the server's limit of 1 s per job; the model "
@@ -111,7 +114,8 @@ def test_a_job_far_over_the_limit_is_stopped_there_and_keeps_its_model(
     partly = [[25 * (row == col) for col in range(10)] for row in range(10)]  # 250 test images scored
     tested = dict(finished_event(stopped=True), confusion=partly)
     runner.send(runner.tasks[0], tested, {"event": "done"})
-    wait_until(lambda: manager.snapshot(job_id, owner).state == JobState.STOPPED)
+    manager.step()
+    assert manager.snapshot(job_id, owner).state == JobState.STOPPED
     final = manager.snapshot(job_id, owner)
     assert final.message == ("stopped at the server's limit of 1 s per job (it would have taken far longer); "
                              "the model trained so far was tested on 250 of the 10,000 test images and saved "
@@ -123,10 +127,11 @@ def test_a_student_stop_says_how_many_test_images_scored(scripted: tuple[JobMana
     manager, runner = scripted
     owner = new_owner_token()
     job_id = manager.submit(owner, CONVNET, SMALL)
-    wait_until(lambda: len(runner.tasks) == 1)
+    manager.step()
     assert manager.stop(job_id, owner)
     runner.send(runner.tasks[0], finished_event(stopped=True), {"event": "done"})
-    wait_until(lambda: manager.snapshot(job_id, owner).state == JobState.STOPPED)
+    manager.step()
+    assert manager.snapshot(job_id, owner).state == JobState.STOPPED
     assert manager.snapshot(job_id, owner).message == (
         "stopped early; the model trained so far was tested on all 10,000 test images and saved")
     assert not (manager.store.root / SPEED_FILE).exists()  # a stopped job does not teach the speed

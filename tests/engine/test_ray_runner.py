@@ -27,9 +27,10 @@ from cnnlab.engine.jobs import JobManager, JobState, scored_on
 from cnnlab.engine.owners import new_owner_token
 from cnnlab.engine.paths import PROJECT_ROOT
 from cnnlab.engine.runner import LocalProcessRunner, Runner, TaskHandle
-from cnnlab.engine.runner_choice import RAY_ADDRESS_ENV, RunnerKind
+from cnnlab.engine.runner_choice import RunnerKind
 from cnnlab.engine.store import INTERRUPTED_MESSAGE, ModelFormat, RunStore
-from cnnlab.testing.engine import ScriptedRunner, wait_final, wait_for
+from cnnlab.lab import RAY_ADDRESS_ENV, RUNS_DIR_ENV, Lab, Settings
+from cnnlab.testing.engine import ScriptedRunner, step_until, step_until_final
 from cnnlab.testing.ray_cluster import LocalRayCluster
 
 pytestmark = pytest.mark.keras
@@ -55,15 +56,20 @@ def cluster() -> Iterator[LocalRayCluster]:
 
 
 @pytest.fixture(scope="module")
-def ray_manager(cluster: LocalRayCluster, tmp_path_factory: pytest.TempPathFactory) -> Iterator[JobManager]:
-    """A job manager that picked the Ray runner from CNNLAB_RAY_ADDRESS, as `make run RAY=...` does."""
-    os.environ[RAY_ADDRESS_ENV] = cluster.address
-    try:
-        manager = JobManager(store=RunStore(tmp_path_factory.mktemp("ray-runs")))
-    finally:
-        del os.environ[RAY_ADDRESS_ENV]
-    yield manager
-    manager.shutdown()
+def ray_lab(cluster: LocalRayCluster, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
+    """A Lab whose job manager picked the Ray runner from CNNLAB_RAY_ADDRESS, as `make run RAY=...` does."""
+    environ = {RUNS_DIR_ENV: str(tmp_path_factory.mktemp("ray-runs")), RAY_ADDRESS_ENV: cluster.address}
+    lab = Lab(Settings.from_environment(environ))
+    yield lab
+    lab.close()
+
+
+@pytest.fixture
+def ray_manager(ray_lab: Lab) -> Iterator[JobManager]:
+    """The Ray Lab's job manager; the tests step it, and drain it afterwards: every job's actor is released
+    (a test ends at its job's final state, before the actor's last word) and the cluster's CPUs are free."""
+    yield ray_lab.jobs
+    assert ray_lab.jobs.drain(timeout_s=120)
 
 
 def _run(runner: Runner, config: TrainConfig) -> tuple[list[Event], TaskHandle]:
@@ -120,12 +126,12 @@ def test_the_ray_runner_reports_like_the_local_runner(cluster: LocalRayCluster, 
     assert node is not None and node.ip == "127.0.0.1"
 
 
-def test_a_job_on_ray_is_stored_by_the_server(ray_manager: JobManager, tmp_path: Path) -> None:
-    assert ray_manager.runner_choice.kind == RunnerKind.RAY
+def test_a_job_on_ray_is_stored_by_the_server(ray_lab: Lab, ray_manager: JobManager, tmp_path: Path) -> None:
+    assert ray_lab.runner_choice.kind == RunnerKind.RAY
     assert ray_manager.limits.max_running == 2  # 4 CPUs on the cluster, 2 per job
     owner = new_owner_token()
     job_id = ray_manager.submit(owner, preset_spec("convnet"), ONE_EPOCH)
-    final = wait_final(ray_manager, owner, job_id)[-1]
+    final = step_until_final(ray_manager, owner, job_id)[-1]
     assert (final.state, final.message) == (JobState.FINISHED, "")
     assert [record.epoch for record in final.epochs_history] == [1]
     result = ray_manager.result(job_id, owner)
@@ -138,14 +144,14 @@ def test_a_job_on_ray_is_stored_by_the_server(ray_manager: JobManager, tmp_path:
 def test_stop_on_ray_ends_at_a_batch_boundary_and_keeps_the_model(ray_manager: JobManager) -> None:
     owner = new_owner_token()
     job_id = ray_manager.submit(owner, preset_spec("convnet"), LONG)
-    at_stop = wait_for(ray_manager, owner, job_id, lambda snapshot: len(snapshot.batch_points) >= 3)[-1]
+    at_stop = step_until(ray_manager, owner, job_id, lambda snapshot: len(snapshot.batch_points) >= 3)[-1]
     assert ray_manager.stop(job_id, owner)
-    final = wait_final(ray_manager, owner, job_id)[-1]
+    final = step_until_final(ray_manager, owner, job_id)[-1]
     assert final.state == JobState.STOPPED
     tested = re.fullmatch(r"stopped early; the model trained so far was tested on (.+) and saved",
                           final.message)
     assert tested and tested.group(1) in {scored_on(images) for images in range(10_001)}
-    steps_at_stop = at_stop.epoch * 85 + at_stop.step
+    steps_at_stop = (at_stop.epoch - 1) * 85 + at_stop.step
     steps_at_end = (final.epoch - 1) * 85 + final.step
     assert steps_at_end - steps_at_stop <= 3 * 3  # a few compiled calls of 3 steps, not the rest of 425
     assert ray_manager.model_file(job_id, owner, ModelFormat.H5) is not None
@@ -156,14 +162,14 @@ def test_a_killed_ray_worker_fails_only_its_job(ray_manager: JobManager) -> None
 
     owner = new_owner_token()
     doomed = ray_manager.submit(owner, preset_spec("convnet"), LONG)
-    wait_for(ray_manager, owner, doomed, lambda snapshot: len(snapshot.batch_points) >= 1)
+    step_until(ray_manager, owner, doomed, lambda snapshot: len(snapshot.batch_points) >= 1)
     [pid] = ray_manager.runner.busy_worker_pids()
     os.kill(pid, signal.SIGKILL)
-    final = wait_final(ray_manager, owner, doomed)[-1]
+    final = step_until_final(ray_manager, owner, doomed)[-1]
     assert (final.state, final.message) == (JobState.FAILED, LEFT_CLUSTER_MESSAGE)
     assert final.batch_points  # the curve it drew is kept
     after = ray_manager.submit(owner, preset_spec("convnet"), ONE_EPOCH)
-    assert wait_final(ray_manager, owner, after)[-1].state == JobState.FINISHED
+    assert step_until_final(ray_manager, owner, after)[-1].state == JobState.FINISHED
 
 
 def test_the_command_line_trains_through_the_ray_runner_as_a_ray_client(cluster: LocalRayCluster,
@@ -182,15 +188,16 @@ def test_the_command_line_trains_through_the_ray_runner_as_a_ray_client(cluster:
 
 _SERVER = """
 import json, sys, time
-from cnnlab.engine.jobs import JobManager
 from cnnlab.core.presets import preset_spec
+from cnnlab.lab import running_lab
 
 owner = sys.argv[1]
-manager = JobManager()
+lab = running_lab()  # as the web server's pages get it
+manager = lab.jobs
 cut = manager.submit(owner, preset_spec("convnet"), {"epochs": 5, "train_size": 6000, "batch_size": 64})
 while not manager.snapshot(cut, owner).batch_points:
     time.sleep(0.05)
-print(json.dumps({"runner": manager.runner_choice.kind, "cut": cut,
+print(json.dumps({"runner": lab.runner_choice.kind, "cut": cut,
                   "workers": manager.runner.busy_worker_pids()}), flush=True)
 while True:
     time.sleep(1)
@@ -212,7 +219,7 @@ def _gone_within(pid: int, timeout_s: float) -> bool:
 
 def test_a_server_restart_marks_its_cluster_job_interrupted(cluster: LocalRayCluster, tmp_path: Path) -> None:
     root, owner = tmp_path / "runs", new_owner_token()
-    env = {**os.environ, "CNNLAB_RUNS_DIR": str(root), RAY_ADDRESS_ENV: cluster.address}
+    env = {**os.environ, RUNS_DIR_ENV: str(root), RAY_ADDRESS_ENV: cluster.address}
     server = subprocess.Popen([sys.executable, "-c", _SERVER, owner], cwd=PROJECT_ROOT, env=env,
                               stdout=subprocess.PIPE, text=True)
     try:

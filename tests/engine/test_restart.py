@@ -20,16 +20,17 @@ from cnnlab.engine.jobs import SHUTDOWN_MESSAGE, JobManager, JobState
 from cnnlab.engine.owners import new_owner_token
 from cnnlab.engine.paths import PROJECT_ROOT
 from cnnlab.engine.store import INTERRUPTED_MESSAGE, ModelFormat, RunStore, is_run_id
+from cnnlab.lab import RUNS_DIR_ENV
 from cnnlab.testing.engine import ScriptedRunner
 
 _SERVER = """
 import json, signal, sys, time
-from cnnlab.engine.jobs import get_manager
 from cnnlab.core.presets import preset_spec
+from cnnlab.lab import running_lab
 
 signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # as Streamlit does: a clean exit, atexit handlers run
 owner = sys.argv[1]
-manager = get_manager()
+manager = running_lab().jobs  # as the web server's pages get it
 finished = manager.submit(owner, preset_spec("convnet"), {"epochs": 1, "train_size": 1000, "batch_size": 64})
 cut = manager.submit(owner, preset_spec("lenot"), {"epochs": 5})  # waits, then trains for minutes
 while not manager.snapshot(cut, owner).batch_points:
@@ -68,7 +69,7 @@ def test_a_server_killed_mid_job_loses_nothing(tmp_path: Path, signal_number: in
     root, owner = tmp_path / "runs", new_owner_token()
     server = subprocess.Popen([sys.executable, "-c", _SERVER, owner], cwd=PROJECT_ROOT,
                               stdout=subprocess.PIPE, text=True,
-                              env={**os.environ, "CNNLAB_RUNS_DIR": str(root)})
+                              env={**os.environ, RUNS_DIR_ENV: str(root)})
     try:
         state = json.loads(server.stdout.readline())
         server.send_signal(signal_number)

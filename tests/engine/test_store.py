@@ -108,6 +108,24 @@ def test_the_index_is_in_wal_mode(store: RunStore) -> None:
         assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 
 
+def test_the_store_keeps_one_connection_however_many_calls(tmp_path: Path,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    opened: list[object] = []
+    connect = sqlite3.connect
+
+    def counting_connect(*args: object, **kwargs: object) -> sqlite3.Connection:
+        opened.append(args[0])
+        return connect(*args, **kwargs)
+
+    monkeypatch.setattr(sqlite3, "connect", counting_connect)
+    store, owner = RunStore(tmp_path / "runs"), new_owner_token()
+    for _ in range(5):
+        run_id = _create(store, owner)
+        store.set_state(run_id, JobState.RUNNING, "starting")
+        assert store.get(run_id, owner).state == JobState.RUNNING
+    assert len(store.runs(owner)) == 5 and len(opened) == 1
+
+
 def test_recover_marks_runs_of_a_dead_manager_interrupted_and_spares_a_live_one(store: RunStore) -> None:
     owner = new_owner_token()
     dead_lease, live_lease = store.acquire_lease(), store.acquire_lease()

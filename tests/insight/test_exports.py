@@ -3,7 +3,6 @@ the layer named when the format cannot carry it; the worker's Keras 3 answers st
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Iterator
 
 import numpy as np
@@ -15,7 +14,7 @@ from cnnlab.engine.owners import new_owner_token
 from cnnlab.engine.store import ModelFormat
 from cnnlab.insight.exports import exported_file
 from cnnlab.insight.inference import InferenceClient, InferenceError
-from cnnlab.testing.models import TrainedModel, register_run
+from cnnlab.testing.models import TrainedRun, register_run
 
 pytestmark = pytest.mark.keras
 
@@ -35,7 +34,7 @@ class _NoExports(InferenceClient):
 
 
 def test_onnx_is_made_once_stored_with_the_run_and_predicts_as_keras(
-        manager: JobManager, owner: str, trained: dict[str, TrainedModel], client: InferenceClient) -> None:
+        manager: JobManager, owner: str, trained: dict[str, TrainedRun], client: InferenceClient) -> None:
     import onnxruntime as ort
 
     run_id = register_run(manager.store, owner, trained["convnet"])
@@ -49,7 +48,7 @@ def test_onnx_is_made_once_stored_with_the_run_and_predicts_as_keras(
 
 
 def test_keras2_export_in_the_worker_leaves_its_keras_3_answers_alone(
-        manager: JobManager, owner: str, trained: dict[str, TrainedModel], client: InferenceClient) -> None:
+        manager: JobManager, owner: str, trained: dict[str, TrainedRun], client: InferenceClient) -> None:
     run_id = register_run(manager.store, owner, trained["mlp"])
     model = manager.model_file(run_id, owner, ModelFormat.H5)
     images = np.random.default_rng(3).random((4, 28, 28), dtype=np.float32)
@@ -62,11 +61,11 @@ def test_keras2_export_in_the_worker_leaves_its_keras_3_answers_alone(
 
 
 def test_a_layer_keras_2_cannot_carry_is_named(manager: JobManager, owner: str,
-                                               trained: dict[str, TrainedModel]) -> None:
+                                               trained: dict[str, TrainedRun]) -> None:
     spec = dict(trained["mlp"].spec, layers=[
         {"type": "Flatten"}, {"type": "Dense", "units": 32, "activation": "hard_swish"},
         {"type": "Dense", "units": 10, "activation": "softmax"}])
-    run_id = register_run(manager.store, owner, dataclasses.replace(trained["mlp"], spec=spec))
+    run_id = register_run(manager.store, owner, trained["mlp"].with_spec(spec))
     with pytest.raises(InferenceError) as refused:
         exported_file(manager, owner, run_id, ExportFormat.KERAS2_H5, _NoExports())
     assert str(refused.value).startswith('No Keras 2 .h5 file: layer 2 (Dense): activation "hard_swish" does '
@@ -75,7 +74,7 @@ def test_a_layer_keras_2_cannot_carry_is_named(manager: JobManager, owner: str,
 
 
 def test_another_students_run_cannot_be_exported(manager: JobManager, owner: str,
-                                                 trained: dict[str, TrainedModel]) -> None:
+                                                 trained: dict[str, TrainedRun]) -> None:
     run_id = register_run(manager.store, owner, trained["mlp"])
     with pytest.raises(InferenceError, match=r"^This run has no trained model to export\.$"):
         exported_file(manager, new_owner_token(), run_id, ExportFormat.ONNX, _NoExports())

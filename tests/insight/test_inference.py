@@ -2,20 +2,18 @@
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import signal
-import sys
 import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from cnnlab.insight import inference
 from cnnlab.insight.inference import MAX_MAP_CHANNELS, InferenceClient, InferenceError
+from cnnlab.lab import Lab
+from cnnlab.testing.polling import wait_until
 
 pytestmark = pytest.mark.keras
 
@@ -149,11 +147,11 @@ def test_a_rewritten_model_file_is_loaded_again(client, models, images) -> None:
 
 def _wait_until_dead(pid: int) -> None:
     """Until every thread of the killed `pid` has exited, leaving its zombie: a while after an OOM kill."""
-    stat = Path(f"/proc/{pid}/stat")
-    deadline = time.monotonic() + 10
-    while len(os.listdir(f"/proc/{pid}/task")) > 1 or stat.read_text().rsplit(")", 1)[1].split()[0] != "Z":
-        assert time.monotonic() < deadline
-        time.sleep(0.01)
+    def zombie() -> bool:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        return len(os.listdir(f"/proc/{pid}/task")) == 1 and state == "Z"
+
+    wait_until(zombie, what=f"process {pid} to die")
 
 
 def test_a_worker_killed_while_idle_is_replaced_silently(client, models, images) -> None:
@@ -201,14 +199,5 @@ def test_a_worker_above_its_memory_limit_is_replaced_after_answering(models, ima
     assert small.pid is None
 
 
-def test_the_shared_client_survives_a_module_reload(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delattr(sys, "_cnnlab_inference_client", raising=False)
-    shared = inference.get_client()
-    assert inference.get_client() is shared
-    # A second, freshly executed copy of the module (what a reload does), leaving the real one untouched.
-    spec = importlib.util.spec_from_file_location("reloaded_inference", inference.__file__)
-    reloaded = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(reloaded)
-    assert reloaded.InferenceClient is not inference.InferenceClient
-    assert reloaded.get_client() is shared
-    assert shared.pid is None  # nothing was started just by asking for the client
+def test_the_labs_client_starts_no_worker_until_asked(lab: Lab) -> None:
+    assert isinstance(lab.inference, InferenceClient) and lab.inference.pid is None

@@ -1,4 +1,4 @@
-"""Fixtures of the page tests: the server's job manager with scripted tasks (no TensorFlow)."""
+"""Fixtures of the page tests: every page a test opens gets the test's own Lab from `running_lab()`."""
 
 from __future__ import annotations
 
@@ -7,17 +7,16 @@ from collections.abc import Iterator
 
 import pytest
 
-from cnnlab.engine.jobs import JobLimits, JobManager
-from cnnlab.engine.store import RunStore
-from cnnlab.testing.engine import ScriptedRunner
+from cnnlab.lab import Lab, serving
 
 
-@pytest.fixture
-def scripted(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[JobManager, ScriptedRunner]]:
-    """The server's job manager for this test, with tasks that do what the test sends them."""
-    runner = ScriptedRunner()
-    manager = JobManager(store=RunStore(), runner=runner, limits=JobLimits(max_running=1))
-    monkeypatch.setattr(sys, "_cnnlab_job_manager", manager, raising=False)
+@pytest.fixture(autouse=True)
+def served(lab: Lab, monkeypatch: pytest.MonkeyPatch) -> Iterator[Lab]:
+    """Serve this test's Lab to the pages (its driver thread steps the job manager, as on the server).
+
+    Also puts back this process's `__main__` afterwards: AppTest leaves the app script there, and
+    multiprocessing's spawn would run that script again in every later child process of the test session.
+    """
     monkeypatch.setitem(sys.modules, "__main__", sys.modules["__main__"])
-    yield manager, runner
-    manager.shutdown()
+    with serving(lab):
+        yield lab

@@ -12,17 +12,17 @@ from streamlit.testing.v1 import AppTest
 from cnnlab.engine.data import load_mnist
 from cnnlab.engine.paths import PROJECT_ROOT
 from cnnlab.insight.mistakes import class_accuracy, most_confused
-from cnnlab.testing.apptest import messages
-from cnnlab.testing.models import figure_titles, page_links, plotly_specs, register_run
+from cnnlab.testing.apptest import figure_titles, messages, page_links, plotly_specs
+from cnnlab.testing.models import register_run
 
 pytestmark = pytest.mark.keras
 SCRIPT = """
 import streamlit as st
-from cnnlab.engine import jobs
+from cnnlab.lab import running_lab
 from cnnlab.ui.insight import render_errors_section
 
 owner = st.query_params.get("u", "")
-run = jobs.get_manager().snapshot(st.query_params.get("run", ""), owner)
+run = running_lab().jobs.snapshot(st.query_params.get("run", ""), owner)
 if run is not None:
     render_errors_section(owner, run)
 """

@@ -7,8 +7,8 @@ effect, where only a forged request can send it), never a traceback; another stu
 or stopped; and the `fence` fixture proves that nothing outside the runs directory was read or written. User
 text — a stack or run name, an uploaded file's name — is never rendered as HTML on any page.
 
-Jobs here run on the engine's scripted runner (`cnnlab.testing.engine.ScriptedRunner`): the real job manager
-thread and store, no TensorFlow.
+Jobs here run on the engine's scripted runner (`cnnlab.testing.engine.ScriptedRunner`): the test's Lab with
+its real job manager, driver thread and store, no TensorFlow.
 """
 
 from __future__ import annotations
@@ -38,15 +38,14 @@ from cnnlab.core.layer_types.dense import MAX_UNITS
 from cnnlab.core.layers import MAX_LAYERS, MAX_PARAMS, MAX_SPEC_BYTES
 from cnnlab.core.presets import preset_spec
 from cnnlab.core.stack_doc import stack_from_spec
-from cnnlab.engine import jobs, owners, store
-from cnnlab.engine.drafts import save_draft
-from cnnlab.engine.jobs import JobLimits, JobManager, JobRefused, JobState
+from cnnlab.engine import owners, store
+from cnnlab.engine.jobs import JobManager, JobRefused, JobState
 from cnnlab.engine.owners import is_owner_token, new_owner_token
-from cnnlab.engine.paths import PROJECT_ROOT, runs_root
-from cnnlab.engine.store import ModelFormat, RunStore
-from cnnlab.insight import inference
+from cnnlab.engine.paths import PROJECT_ROOT
+from cnnlab.engine.store import ModelFormat
+from cnnlab.lab import Lab
 from cnnlab.testing.apptest import BUILD, RESULTS, TRAIN, messages, metric, open_page
-from cnnlab.testing.engine import ScriptedRunner, finished_event, wait_until
+from cnnlab.testing.engine import ScriptedRunner, finished_event
 from cnnlab.ui.files import MAX_UPLOAD_MB
 
 PREDICT, COMPARE = "pages/4_Predict.py", "pages/5_Compare.py"
@@ -81,6 +80,7 @@ class Fence:
     a spec), the files opened in it, and the tree around the runs directory before the test."""
 
     decoy: Path
+    runs_dir: Path
     opened: list[str] = field(default_factory=list)
 
 
@@ -103,39 +103,43 @@ def _tree(root: Path, skip: Path) -> dict[str, tuple[int, int]]:
     return files
 
 
-def _outside(tmp_path: Path) -> tuple[frozenset[str], dict[str, tuple[int, int]]]:
+def _outside(tmp_path: Path, runs_dir: Path) -> tuple[frozenset[str], dict[str, tuple[int, int]]]:
     """What a hostile path could write outside the runs directory: a new entry beside the test folders (the
-    parent of `runs_root()`), or any file in this test's own folder with its decoy. Other tests' folders are
+    parent of `runs_dir`), or any file in this test's own folder with its decoy. Other tests' folders are
     left alone: their background threads may still be writing there."""
-    return frozenset(entry.name for entry in runs_root().parent.iterdir()), _tree(tmp_path, skip=runs_root())
+    return frozenset(entry.name for entry in runs_dir.parent.iterdir()), _tree(tmp_path, skip=runs_dir)
 
 
 @pytest.fixture
-def fence(tmp_path: Path) -> Iterator[Fence]:
-    """Fails the test if anything outside `runs_root()` was written, or the decoy (or /etc/passwd) opened."""
+def fence(tmp_path: Path, lab: Lab) -> Iterator[Fence]:
+    """Fails the test if anything outside the Lab's runs directory was written, or the decoy (or
+    /etc/passwd) opened."""
     decoy = tmp_path / "outside"
     run_dir = decoy / "0123456789abcdef"
     run_dir.mkdir(parents=True)
     for name in ("model.h5", "model.keras", "metrics.json", "result.json", "spec.json"):
         (run_dir / name).write_text("{}")
     (decoy / "secret.json").write_text('{"layers": []}')
-    before = _outside(tmp_path)
-    watched = Fence(decoy)
+    runs_dir = lab.settings.runs_dir
+    before = _outside(tmp_path, runs_dir)
+    watched = Fence(decoy, runs_dir)
     _FENCES.append(watched)
     try:
         yield watched
     finally:
         _FENCES.remove(watched)
     assert watched.opened == [], "files outside the runs directory were opened"
-    assert _outside(tmp_path) == before, "files outside the runs directory were written"
+    assert _outside(tmp_path, runs_dir) == before, "files outside the runs directory were written"
 
 
-def hostile_ids(decoy: Path) -> list[object]:
+def hostile_ids(fence: Fence) -> list[object]:
     """Ids a forged request or a URL could carry instead of a run id or an owner token."""
+    decoy = fence.decoy
     return [
         "../../etc/passwd", "/etc/passwd", str(decoy / "0123456789abcdef"),
         f"../{decoy.name}/0123456789abcdef",
-        os.path.relpath(decoy / "0123456789abcdef", runs_root()), "..", ".", "", " ", "0123456789abcdef\x00",
+        os.path.relpath(decoy / "0123456789abcdef", fence.runs_dir), "..", ".", "", " ",
+        "0123456789abcdef\x00",
         "0123456789abcdef/../../outside", "0123456789ABCDEF", "%2e%2e%2f%2e%2e%2fetc%2fpasswd", "a" * 100_000,
         "'; DROP TABLE runs; --", "*", "\u202e\u0000", None, 7, 1.5, ["0123456789abcdef"], {"id": 1},
         b"0123456789abcdef",
@@ -146,8 +150,8 @@ def hostile_ids(decoy: Path) -> list[object]:
 
 
 @dataclass(frozen=True)
-class Classroom:
-    """The server's job manager on a scripted runner, and two students: Alice with a finished run named
+class TwoStudents:
+    """The served Lab's job manager on its scripted runner, and two students: Alice with a finished run named
     `MARKUP_NAME` (and a model file), Bob with none."""
 
     manager: JobManager
@@ -159,7 +163,7 @@ class Classroom:
 
 def _finish(runner: ScriptedRunner, task_index: int) -> None:
     runner.send(runner.tasks[task_index], {"event": "started", "steps_per_epoch": 4},
-                {"event": "batch", "epoch": 0, "step": 4, "loss": 0.5, "accuracy": 0.8,
+                {"event": "batch", "epoch": 1, "step": 4, "loss": 0.5, "accuracy": 0.8,
                  "samples_per_second": 800.0, "elapsed_s": 0.5},
                 {"event": "epoch", "epoch": 1, "loss": 0.5, "accuracy": 0.8, "val_loss": 0.6,
                  "val_accuracy": 0.75, "seconds": 0.5, "samples_per_second": 800.0},
@@ -167,20 +171,17 @@ def _finish(runner: ScriptedRunner, task_index: int) -> None:
 
 
 @pytest.fixture
-def classroom(monkeypatch: pytest.MonkeyPatch) -> Iterator[Classroom]:
-    """See `Classroom`; pages get this manager from `jobs.get_manager()`, and Predict's TensorFlow warm-up is
-    skipped (no question is asked of a model here)."""
-    runner = ScriptedRunner()
-    manager = JobManager(store=RunStore(runs_root()), runner=runner, limits=JobLimits(max_running=1))
-    monkeypatch.setattr(jobs, "get_manager", lambda: manager)
-    monkeypatch.setattr(inference, "warm_up", lambda: None)
+def students(lab: Lab, monkeypatch: pytest.MonkeyPatch) -> TwoStudents:
+    """See `TwoStudents`; Predict's TensorFlow warm-up is skipped (no question is asked of a model here)."""
+    manager, runner = lab.jobs, lab.jobs.runner
+    monkeypatch.setattr(lab.inference, "start", lambda: None)
     alice, bob = new_owner_token(), new_owner_token()
     run_id = manager.submit(alice, preset_spec("convnet"), {"epochs": 1, "train_size": 1000}, MARKUP_NAME)
-    wait_until(lambda: len(runner.tasks) == 1)
+    manager.step()
     _finish(runner, 0)
-    wait_until(lambda: manager.snapshot(run_id, alice).state == JobState.FINISHED)
-    yield Classroom(manager, runner, alice, run_id, bob)
-    manager.shutdown()
+    manager.step()
+    assert manager.snapshot(run_id, alice).state == JobState.FINISHED
+    return TwoStudents(manager, runner, alice, run_id, bob)
 
 
 def _page(page: str, **query: str) -> AppTest:
@@ -205,22 +206,22 @@ def _texts(at: AppTest) -> str:
 # ------------------------------------------------------------------------------------------- ids and owners
 
 
-def test_ids_shaped_like_paths_reach_no_file(classroom: Classroom, fence: Fence) -> None:
-    manager, alice = classroom.manager, classroom.alice
-    for bad in hostile_ids(fence.decoy):
+def test_ids_shaped_like_paths_reach_no_file(students: TwoStudents, fence: Fence, lab: Lab) -> None:
+    manager, alice = students.manager, students.alice
+    for bad in hostile_ids(fence):
         assert manager.snapshot(bad, alice) is None, bad
         assert manager.stop(bad, alice) is False, bad
         assert manager.result(bad, alice) is None, bad
         assert [manager.model_file(bad, alice, fmt) for fmt in ModelFormat] == [None, None], bad
         assert manager.store.metrics(bad, alice) is None, bad
-        assert manager.snapshot(classroom.alice_run, bad) is None, bad  # as an owner token
-        assert manager.stop(classroom.alice_run, bad) is False, bad
+        assert manager.snapshot(students.alice_run, bad) is None, bad  # as an owner token
+        assert manager.stop(students.alice_run, bad) is False, bad
         assert manager.jobs(bad) == [], bad
         with pytest.raises(JobRefused, match="no valid owner token; reload the page"):
             manager.submit(bad, preset_spec("convnet"), {"epochs": 1})
         with pytest.raises(ValueError, match="owner token"):
-            save_draft(bad, {"layers": []})  # the pages only ever pass checked tokens; this is the backstop
-    assert manager.snapshot(classroom.alice_run, alice).state == JobState.FINISHED
+            lab.drafts.save(bad, {"layers": []})  # the pages only pass checked tokens; this is the backstop
+    assert manager.snapshot(students.alice_run, alice).state == JobState.FINISHED
 
 
 @pytest.mark.parametrize("address", ["../../etc/passwd", "/etc/passwd", "..%2F..%2Fdrafts", "a" * 5000,
@@ -230,13 +231,14 @@ def test_an_owner_in_the_address_that_is_not_a_token_gets_a_fresh_one(address: s
     owner = at.query_params["u"]
     assert is_owner_token(owner) and owner != address
     assert metric(at, "Parameters") == CONVNET_PARAMS
-    assert [path.name for path in (runs_root() / "drafts").iterdir()] == [f"{owner}.json"]
+    assert [path.name for path in (fence.runs_dir / "drafts").iterdir()] == [f"{owner}.json"]
 
 
-def test_another_students_run_is_neither_shown_nor_stoppable(classroom: Classroom, fence: Fence) -> None:
-    manager, alice, bob, run_id = classroom.manager, classroom.alice, classroom.bob, classroom.alice_run
+def test_another_students_run_is_neither_shown_nor_stoppable(students: TwoStudents, fence: Fence) -> None:
+    manager, alice, bob, run_id = students.manager, students.alice, students.bob, students.alice_run
     second = manager.submit(alice, preset_spec("lenot"), {"epochs": 1, "train_size": 1000}, "alice second")
-    wait_until(lambda: manager.snapshot(second, alice).state == JobState.RUNNING)
+    manager.step()
+    assert manager.snapshot(second, alice).state == JobState.RUNNING
     assert manager.stop(second, bob) is False and manager.stop(run_id, bob) is False
     assert manager.snapshot(second, bob) is None and manager.result(run_id, bob) is None
     assert manager.jobs(bob) == []
@@ -248,18 +250,19 @@ def test_another_students_run_is_neither_shown_nor_stoppable(classroom: Classroo
         assert "img src" not in shown, page
 
 
-def test_a_run_in_the_predict_address_opens_only_the_students_own_runs(classroom: Classroom,
+def test_a_run_in_the_predict_address_opens_only_the_students_own_runs(students: TwoStudents,
                                                                         fence: Fence) -> None:
-    manager, bob = classroom.manager, classroom.bob
+    manager, bob = students.manager, students.bob
     bob_run = manager.submit(bob, preset_spec("convnet"), {"epochs": 1, "train_size": 1000}, "bob's")
-    wait_until(lambda: len(classroom.runner.tasks) == 2)
-    _finish(classroom.runner, 1)
-    wait_until(lambda: manager.snapshot(bob_run, bob).state == JobState.FINISHED)
-    addresses = [value for value in hostile_ids(fence.decoy) if isinstance(value, str)]
-    for bad in [classroom.alice_run, *addresses]:
+    manager.step()
+    _finish(students.runner, 1)
+    manager.step()
+    assert manager.snapshot(bob_run, bob).state == JobState.FINISHED
+    addresses = [value for value in hostile_ids(fence) if isinstance(value, str)]
+    for bad in [students.alice_run, *addresses]:
         at = _page(PREDICT, u=bob, run=bad)
         assert at.query_params["run"] == bob_run, bad
-        assert classroom.alice_run not in _texts(at)
+        assert students.alice_run not in _texts(at)
 
 
 # ------------------------------------------------------------------------------------------- uploads
@@ -382,29 +385,30 @@ def test_a_hostile_link_gets_one_bounded_message_and_an_empty_stack(query: dict[
     ("optimizer", None), ("optimizer", "x" * 10_000),
 ])
 def test_a_hostile_hyperparameter_is_refused_with_a_message_naming_it(name: str, value: object,
-                                                                       classroom: Classroom) -> None:
+                                                                       students: TwoStudents) -> None:
     config, problems = parse_train_config({name: value})
     assert config is None and len(problems) == 1
     assert problems[0].startswith(f"{name} must be") and len(problems[0]) <= MAX_MESSAGE, problems
     with pytest.raises(JobRefused) as refusal:
-        classroom.manager.submit(classroom.bob, preset_spec("convnet"), {name: value})
+        students.manager.submit(students.bob, preset_spec("convnet"), {name: value})
     assert str(refusal.value) == problems[0]
-    assert classroom.manager.jobs(classroom.bob) == []
+    assert students.manager.jobs(students.bob) == []
 
 
 @pytest.mark.parametrize("key, value", [("train_learning_rate", float("nan")), ("train_learning_rate", -5.0),
                                         ("train_epochs", 10**6), ("train_batch_size", 1),
                                         ("train_train_size", 10**12), ("train_validation_split", 5.0)])
-def test_a_forged_form_value_never_reaches_a_job(key: str, value: float, classroom: Classroom) -> None:
+def test_a_forged_form_value_never_reaches_a_job(key: str, value: float, students: TwoStudents,
+                                                 lab: Lab) -> None:
     """The browser clamps these boxes; a forged request can still send anything. Streamlit itself puts such a
     value back to the box's default, so the job trains within the caps (here: the class-demo defaults)."""
-    owner = classroom.bob
-    save_draft(owner, CONVNET_STACK)
+    owner = students.bob
+    lab.drafts.save(owner, CONVNET_STACK)
     at = _page(TRAIN, u=owner)
     at.number_input(key=key).set_value(value)
     at.button(key="train_submit").click().run()
     assert not at.exception
-    [job] = classroom.manager.jobs(owner)
+    [job] = students.manager.jobs(owner)
     assert job.config == CLASS_DEMO  # the form's defaults: the class demo
 
 
@@ -434,9 +438,9 @@ def _markup_leaks(at: AppTest) -> list[str]:
     return leaks
 
 
-def test_user_text_is_never_rendered_as_html_on_any_page(classroom: Classroom) -> None:
-    alice = classroom.alice
-    save_draft(alice, CONVNET_STACK | {"name": MARKUP_NAME})
+def test_user_text_is_never_rendered_as_html_on_any_page(students: TwoStudents, lab: Lab) -> None:
+    alice = students.alice
+    lab.drafts.save(alice, CONVNET_STACK | {"name": MARKUP_NAME})
     for page in PAGES:
         at = _page(page, u=alice)
         assert "img src" in _texts(at), f"{page} should show the run's name"
@@ -455,7 +459,7 @@ def test_owner_tokens_and_run_ids_come_from_secrets(monkeypatch: pytest.MonkeyPa
     assert store.new_run_id() == "0000000000000008"
 
 
-def test_the_caps_are_stated_where_students_meet_them(classroom: Classroom) -> None:
+def test_the_caps_are_stated_where_students_meet_them(students: TwoStudents) -> None:
     build = _page(BUILD)
     caption = " ".join(element.value for element in build.caption)
     for cap in (f"{MAX_LAYERS} layers", f"{MAX_PARAMS:,} parameters", f"{MAX_FILTERS:,} filters",
@@ -466,8 +470,8 @@ def test_the_caps_are_stated_where_students_meet_them(classroom: Classroom) -> N
     assert f"up to {MAX_SPEC_BYTES // 1_000_000} MB" in upload_help
     settings = tomllib.loads((PROJECT_ROOT / ".streamlit" / "config.toml").read_text())
     assert settings["server"]["maxUploadSize"] == MAX_UPLOAD_MB  # the server refuses exactly what help says
-    limits = classroom.manager.limits
-    train = " ".join(element.value for element in _page(TRAIN, u=classroom.bob).caption)
+    limits = students.manager.limits
+    train = " ".join(element.value for element in _page(TRAIN, u=students.bob).caption)
     for cap in (f"{hyper.MAX_EPOCHS} epochs", f"{hyper.MAX_TRAIN_SIZE:,} training images",
                 f"{limits.max_params:,} parameters per job", f"{limits.max_queued_per_owner} waiting job",
                 f"{limits.max_queued} in the whole queue"):

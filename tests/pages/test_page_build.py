@@ -12,7 +12,7 @@ import pytest
 from cnnlab.core.layers import MAX_LAYERS
 from cnnlab.core.presets import preset_spec
 from cnnlab.core.spec_json import decode_spec_from_url, encode_spec_for_url, spec_to_dict
-from cnnlab.engine.drafts import load_draft
+from cnnlab.lab import Lab
 from cnnlab.testing.apptest import BUILD, messages, metric, open_page, shown, table_rows
 
 CONVNET_ROWS = [  # (#, type, output shape, params) as the reference's model.summary()
@@ -168,11 +168,11 @@ def test_changing_a_layer_type_starts_from_that_types_defaults() -> None:
     assert at.number_input(key="build_edit_rate_0").value == 0.25
 
 
-def test_the_stack_survives_a_refresh_and_the_link_is_not_applied_again() -> None:
+def test_the_stack_survives_a_refresh_and_the_link_is_not_applied_again(lab: Lab) -> None:
     at = open_page(BUILD, preset="convnet")
     owner = at.query_params["u"]
     at.number_input(key="build_edit_filters_0").set_value(32).run()
-    assert load_draft(owner)["layers"][0]["filters"] == 32
+    assert lab.drafts.load(owner)["layers"][0]["filters"] == 32
     refreshed = open_page(BUILD, u=owner)  # the address bar after the first run: /Build?u=<token>
     assert metric(refreshed, "Parameters") == "65,642"
     assert refreshed.query_params == {"u": owner}
@@ -338,13 +338,14 @@ def test_every_widget_has_its_own_key() -> None:
     assert shown(at.title[0].value) == "Build"
 
 
-def test_a_failing_disk_is_an_error_message_not_a_traceback(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_failing_disk_is_an_error_message_not_a_traceback(lab: Lab,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
     at = open_page(BUILD, preset="convnet")
 
     def disk_full(owner: str, stack: dict) -> None:
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr("cnnlab.ui.editor.save_draft", disk_full)
+    monkeypatch.setattr(lab.drafts, "save", disk_full)
     at.number_input(key="build_edit_filters_0").set_value(32).run()
     assert not at.exception
     assert messages(at, "error") == [

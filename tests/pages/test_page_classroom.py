@@ -6,12 +6,10 @@ from __future__ import annotations
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from cnnlab.classroom.roster import Roster
-from cnnlab.classroom.shares import ShareBoard
+from cnnlab.classroom.classroom import Classroom
 from cnnlab.core.challenge import parse_challenge
 from cnnlab.core.presets import preset_spec
 from cnnlab.core.stack_doc import stack_from_spec
-from cnnlab.engine.challenges import ChallengeStore
 from cnnlab.testing.apptest import BUILD, TRAIN, messages, metric, open_page, shown
 
 CHALLENGE = {
@@ -28,16 +26,16 @@ BANNER = (
 )
 
 
-def _start() -> None:
+def _start(classroom: Classroom) -> None:
     challenge, _ = parse_challenge(CHALLENGE)
-    ChallengeStore().start(challenge)
+    classroom.challenges.start(challenge)
 
 
 def _sidebar_name(at: AppTest) -> str:
     return next(shown(c.value) for c in at.sidebar.caption if c.value.startswith("You are"))
 
 
-def test_a_student_is_student_n_until_they_choose_a_name(manager) -> None:
+def test_a_student_is_student_n_until_they_choose_a_name(classroom: Classroom) -> None:
     at = open_page()
     assert not at.exception
     assert at.text_input(key="home_name").label == "Your name"
@@ -46,7 +44,7 @@ def test_a_student_is_student_n_until_they_choose_a_name(manager) -> None:
     assert messages(at, "success") == ["You are **<b>Ada</b>**."]
     assert _sidebar_name(at) == "You are ****<b>Ada</b>****"  # bold around the literal, escaped name
     assert at.text_input(key="home_name").value == "**<b>Ada</b>**"
-    assert Roster().get(at.query_params["u"]).name == "**<b>Ada</b>**"
+    assert classroom.roster.get(at.query_params["u"]).name == "**<b>Ada</b>**"
 
 
 @pytest.mark.parametrize(
@@ -60,16 +58,16 @@ def test_a_student_is_student_n_until_they_choose_a_name(manager) -> None:
         ),
     ],
 )
-def test_a_bad_name_gets_a_message_and_changes_nothing(manager, bad: str, message: str) -> None:
+def test_a_bad_name_gets_a_message_and_changes_nothing(classroom: Classroom, bad: str, message: str) -> None:
     at = open_page()
     at.text_input(key="home_name").input("Ada").run()
     at.text_input(key="home_name").input(bad).run()
     assert messages(at, "error") == [message]
-    assert Roster().get(at.query_params["u"]).name == "Ada"
+    assert classroom.roster.get(at.query_params["u"]).name == "Ada"
     assert at.text_input(key="home_name").value == "Ada"
 
 
-def test_the_name_can_be_changed_in_the_sidebar_and_a_clash_gets_a_suffix(manager) -> None:
+def test_the_name_can_be_changed_in_the_sidebar_and_a_clash_gets_a_suffix() -> None:
     first = open_page()
     first.text_input(key="home_name").input("Ada").run()
     at = open_page(BUILD)
@@ -78,16 +76,16 @@ def test_the_name_can_be_changed_in_the_sidebar_and_a_clash_gets_a_suffix(manage
     assert _sidebar_name(at) == "You are **ada 2**"
 
 
-def test_every_student_page_shows_the_challenge(manager) -> None:
-    _start()
+def test_every_student_page_shows_the_challenge(classroom: Classroom) -> None:
+    _start(classroom)
     for page in (None, BUILD, TRAIN, "pages/3_Results.py", "pages/5_Compare.py"):
         at = open_page(page)
         assert not at.exception
         assert BANNER in [shown(m) for m in messages(at, "info")]
 
 
-def test_build_shows_each_limit_live(manager) -> None:
-    _start()
+def test_build_shows_each_limit_live(classroom: Classroom) -> None:
+    _start(classroom)
     at = open_page(BUILD, preset="convnet")
     assert messages(at, "error") == ["60,874 parameters — over the limit of 10,000 by 50,874"]
     at = open_page(BUILD, preset="tiny")
@@ -95,8 +93,9 @@ def test_build_shows_each_limit_live(manager) -> None:
     assert f"{tiny} parameters — within the limit of 10,000" in messages(at, "success")
 
 
-def test_train_takes_the_challenge_settings_locks_the_optimizer_and_refuses_a_big_stack(manager) -> None:
-    _start()
+def test_train_takes_the_challenge_settings_locks_the_optimizer_and_refuses_a_big_stack(
+        classroom: Classroom, manager) -> None:
+    _start(classroom)
     at = open_page(BUILD, preset="convnet")
     at.switch_page(TRAIN).run()
     assert at.number_input(key="train_epochs").value == 1
@@ -111,9 +110,10 @@ def test_train_takes_the_challenge_settings_locks_the_optimizer_and_refuses_a_bi
     assert manager.jobs(at.query_params["u"]) == []
 
 
-def test_a_shared_stack_is_offered_and_opening_it_keeps_the_own_stack_one_click_away(manager) -> None:
+def test_a_shared_stack_is_offered_and_opening_it_keeps_the_own_stack_one_click_away(
+        classroom: Classroom) -> None:
     at = open_page(BUILD, preset="convnet")
-    ShareBoard().share("Small convnet", stack_from_spec(preset_spec("tiny")))
+    classroom.shares.share("Small convnet", stack_from_spec(preset_spec("tiny")))
     at.run()
     assert metric(at, "Parameters") == "60,874"  # nobody's stack is replaced without their click
     assert any(shown(m.value) == "Your teacher shared *Small convnet*: open it" for m in at.markdown)
@@ -125,9 +125,9 @@ def test_a_shared_stack_is_offered_and_opening_it_keeps_the_own_stack_one_click_
     assert metric(at, "Parameters") == "60,874"
 
 
-def test_a_dismissed_share_stays_dismissed(manager) -> None:
+def test_a_dismissed_share_stays_dismissed(classroom: Classroom) -> None:
     at = open_page(BUILD)
-    ShareBoard().share("Small convnet", stack_from_spec(preset_spec("tiny")))
+    classroom.shares.share("Small convnet", stack_from_spec(preset_spec("tiny")))
     at.run()
     at.button(key="class_share_dismiss").click().run()
     assert not [m for m in at.markdown if "Your teacher shared" in m.value]

@@ -8,8 +8,8 @@ import pytest
 
 from cnnlab.core.arithmetic import analyze
 from cnnlab.core.spec_json import decode_spec_from_url
-from cnnlab.testing.apptest import messages, open_page, shown
-from cnnlab.testing.models import page_links, plotly_specs, register_run
+from cnnlab.testing.apptest import messages, open_page, page_links, plotly_specs, shown
+from cnnlab.testing.models import register_run
 from cnnlab.ui.insight import COMPARE_KEY
 
 pytestmark = pytest.mark.keras

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-from cnnlab.engine import jobs
-from cnnlab.engine.jobs import JobLimits
 from cnnlab.engine.owners import is_owner_token, new_owner_token
 from cnnlab.testing.apptest import BUILD, RESULTS, TRAIN, messages, metric, open_page, shown
 
@@ -27,6 +25,18 @@ def test_a_start_button_opens_build_with_that_preset(key: str, parameters: str) 
     assert at.title[0].value == "Build"
     assert metric(at, "Parameters") == parameters
     assert at.query_params == {"u": owner}
+
+
+def test_a_start_button_opens_its_preset_as_build_does_with_the_train_form_to_match() -> None:
+    at = open_page(BUILD, preset="fast")
+    at.switch_page(TRAIN).run()
+    assert at.number_input(key="train_train_size").value == 60000  # the fast preset's own recipe
+    at.switch_page("app.py").run()
+    at.button(key="home_start_convnet").click().run()
+    assert messages(at, "success") == ["Opened the preset Convnet (reference, 60,874 parameters)."]
+    at.switch_page(TRAIN).run()
+    assert at.number_input(key="train_train_size").value == 30000  # the page's defaults, not fast's recipe
+    assert not messages(at, "info")
 
 
 def test_start_empty_clears_the_stack_and_can_bring_the_old_one_back() -> None:
@@ -62,18 +72,8 @@ def test_a_token_in_the_url_is_kept_and_every_navigation_link_carries_it() -> No
     assert all(proto.query_string == f"u={owner}" for proto in links.values())
 
 
-class NoJobs:
-    """A job manager stand-in for a student who has never trained (no worker processes needed)."""
-
-    limits = JobLimits(max_running=1)
-
-    def jobs(self, owner: str) -> list:
-        return []
-
-
 @pytest.mark.parametrize("page", [BUILD, TRAIN, RESULTS])
-def test_moving_between_pages_keeps_the_identity(page: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(jobs, "get_manager", NoJobs)
+def test_moving_between_pages_keeps_the_identity(page: str) -> None:
     at = open_page()
     owner = at.query_params["u"]
     at.query_params.clear()  # Streamlit drops the query string when the sidebar switches pages

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from cnnlab.classroom.roster import Roster
+from cnnlab.classroom.classroom import Classroom
 from cnnlab.core.challenge import parse_challenge
-from cnnlab.engine.challenges import ChallengeStore
 from cnnlab.engine.owners import new_owner_token
 from cnnlab.testing.apptest import messages, open_page, shown
 from cnnlab.testing.classroom import conv_stack, finished_run
@@ -12,7 +11,7 @@ from cnnlab.testing.classroom import conv_stack, finished_run
 LEADERBOARD = "pages/7_Leaderboard.py"
 
 
-def test_no_challenge_yet_says_so(scripted) -> None:
+def test_no_challenge_yet_says_so() -> None:
     at = open_page(LEADERBOARD)
     assert not at.exception
     assert messages(at, "info") == [
@@ -21,11 +20,11 @@ def test_no_challenge_yet_says_so(scripted) -> None:
     ]
 
 
-def test_the_standings_best_first_with_names_only(scripted) -> None:
+def test_the_standings_best_first_with_names_only(classroom: Classroom, scripted) -> None:
     manager, runner = scripted
     ada, bob = new_owner_token(), new_owner_token()
-    Roster().set_name(ada, "**<b>Ada</b>**")
-    Roster().set_name(bob, "Bob")
+    classroom.roster.set_name(ada, "**<b>Ada</b>**")
+    classroom.roster.set_name(bob, "Bob")
     challenge, _ = parse_challenge(
         {
             "title": "Small and sharp",
@@ -36,7 +35,7 @@ def test_the_standings_best_first_with_names_only(scripted) -> None:
             "locks": {"optimizer": "adam"},
         }
     )
-    ChallengeStore().start(challenge)
+    classroom.challenges.start(challenge)
     finished_run(manager, runner, ada, conv_stack(4), 0.9512)
     finished_run(manager, runner, bob, conv_stack(5), 0.9734)
     at = open_page(LEADERBOARD)
@@ -53,6 +52,6 @@ def test_the_standings_best_first_with_names_only(scripted) -> None:
     ]
     page = " ".join(m.value for m in at.markdown)
     assert ada not in page and bob not in page and "Results" not in page
-    ChallengeStore().end()
+    classroom.challenges.end()
     at = open_page(LEADERBOARD)
     assert shown(at.header[0].value) == "Small and sharp (ended — final standings)"

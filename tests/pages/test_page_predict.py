@@ -10,8 +10,8 @@ from PIL import Image, ImageDraw
 
 from cnnlab.engine.data import load_mnist
 from cnnlab.insight.digit import EMPTY_CANVAS_MESSAGE, canvas_to_mnist
-from cnnlab.testing.apptest import messages, open_page
-from cnnlab.testing.models import canvas_state, figure_titles, page_links, plotly_specs, register_run
+from cnnlab.testing.apptest import canvas_state, figure_titles, messages, open_page, page_links, plotly_specs
+from cnnlab.testing.models import register_run
 from cnnlab.ui.insight import CANVAS_KEY, CHANNELS_KEY, RUN_KEY
 
 pytestmark = pytest.mark.keras

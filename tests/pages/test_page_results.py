@@ -16,17 +16,9 @@ from cnnlab.core.spec_json import spec_to_dict
 from cnnlab.engine.jobs import JobLimits, JobManager, JobSnapshot
 from cnnlab.engine.owners import new_owner_token
 from cnnlab.engine.store import INTERRUPTED_MESSAGE, RunStore
-from cnnlab.testing.apptest import (
-    RESULTS,
-    manager_on,
-    messages,
-    metric,
-    open_page,
-    plotly_figures,
-    quick_config,
-    shown,
-    wait_until_final,
-)
+from cnnlab.lab import Lab, Settings
+from cnnlab.testing.apptest import RESULTS, messages, metric, open_page, plotly_specs, quick_config, shown
+from cnnlab.testing.engine import step_until_final
 
 pytestmark = pytest.mark.keras  # the runs here are trained for real, once per module
 
@@ -35,6 +27,7 @@ pytestmark = pytest.mark.keras  # the runs here are trained for real, once per m
 class Runs:
     """One student's history: a run cut off by a server restart, then a finished one."""
 
+    lab: Lab
     manager: JobManager
     owner: str
     finished: JobSnapshot
@@ -51,9 +44,17 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Runs]:
     config = config_to_dict(quick_config())
     interrupted_id = earlier_server.create(owner, "lenot", lenot, config, 61_706, lease)
     earlier_server.release_lease(lease)  # that server died mid-run
-    with manager_on(root, JobLimits(max_running=1)) as manager:
-        job_id = manager.submit(owner, preset_spec("convnet"), quick_config(), "convnet")
-        yield Runs(manager, owner, wait_until_final(manager, owner, job_id), interrupted_id)
+    module_lab = Lab(Settings(runs_dir=root), limits=JobLimits(max_running=1))
+    manager = module_lab.jobs
+    job_id = manager.submit(owner, preset_spec("convnet"), quick_config(), "convnet")
+    yield Runs(module_lab, manager, owner, step_until_final(manager, owner, job_id)[-1], interrupted_id)
+    module_lab.close()
+
+
+@pytest.fixture
+def lab(runs: Runs) -> Lab:
+    """The pages' Lab: the module's, holding its runs."""
+    return runs.lab
 
 
 def test_a_student_without_runs_is_sent_to_train(runs: Runs) -> None:
@@ -83,7 +84,7 @@ def test_a_finished_run_shows_accuracy_curves_confusion_matrix_and_downloads(run
                                                      "Download the model card (.md)"]
     assert [b.label for b in at.button if b.key.startswith("results_export_")] == [
         "Make the ONNX file", "Make the Keras 2 .h5 file"]
-    curves, *error_figures = plotly_figures(at)
+    curves, *error_figures = plotly_specs(at)
     assert curves["data"][0]["x"][-1] == pytest.approx(1.0)
     heatmaps = [trace for figure in error_figures for trace in figure["data"] if trace["type"] == "heatmap"]
     counts = [[int(cell.replace(",", "")) for cell in row] for row in heatmaps[0]["text"]]  # shown counts
@@ -116,7 +117,7 @@ def test_an_interrupted_run_says_why_and_can_run_again(runs: Runs) -> None:
     newest = runs.manager.jobs(runs.owner)[0]
     assert newest.name == "lenot" and newest.spec == spec_to_dict(preset_spec("lenot"))
     assert newest.config == quick_config()
-    wait_until_final(runs.manager, runs.owner, newest.job_id)
+    step_until_final(runs.manager, runs.owner, newest.job_id)
 
 
 def test_another_student_sees_none_of_these_runs(runs: Runs) -> None:

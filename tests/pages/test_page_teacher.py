@@ -3,23 +3,20 @@ with stop and cancel, setting and ending a challenge, sharing a stack, renaming,
 
 from __future__ import annotations
 
+import dataclasses
 import re
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from cnnlab.classroom.hidden_runs import HiddenRuns
-from cnnlab.classroom.roster import Roster
-from cnnlab.classroom.shares import ShareBoard
-from cnnlab.classroom.teacher_key import TEACHER_KEY_ENV
+from cnnlab.classroom.classroom import Classroom
 from cnnlab.core.challenge import parse_challenge
 from cnnlab.core.presets import PRESETS
-from cnnlab.engine.challenges import ChallengeStore
 from cnnlab.engine.jobs import JobState
 from cnnlab.engine.owners import new_owner_token
+from cnnlab.lab import Settings
 from cnnlab.testing.apptest import BUILD, messages, open_page
 from cnnlab.testing.classroom import CHALLENGE_CONFIG, conv_stack, finished_run
-from cnnlab.testing.engine import wait_until
 
 TEACHER = "pages/6_Teacher.py"
 KEY = "teacher-key-for-tests"
@@ -30,9 +27,10 @@ LOCKED_OUT = (
 )
 
 
-@pytest.fixture(autouse=True)
-def _key(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv(TEACHER_KEY_ENV, KEY)
+@pytest.fixture
+def settings(settings: Settings) -> Settings:
+    """The server was started with the teacher key `KEY` (as CNNLAB_TEACHER_KEY sets it)."""
+    return dataclasses.replace(settings, teacher_key=KEY)
 
 
 def _texts(at: AppTest) -> str:
@@ -43,10 +41,11 @@ def _texts(at: AppTest) -> str:
     "query",
     [{}, {"key": ""}, {"key": "wrong"}, {"key": KEY + "x"}, {"key": "k" * 100_000}, {"key": KEY.upper()}],
 )
-def test_without_the_key_the_page_shows_nothing_about_the_class(scripted, query: dict) -> None:
+def test_without_the_key_the_page_shows_nothing_about_the_class(scripted, classroom: Classroom,
+                                                                 query: dict) -> None:
     manager, runner = scripted
     owner = new_owner_token()
-    Roster().set_name(owner, "Ada")
+    classroom.roster.set_name(owner, "Ada")
     finished_run(manager, runner, owner, conv_stack(4), 0.97)
     at = open_page(TEACHER, **query)
     assert not at.exception
@@ -55,7 +54,7 @@ def test_without_the_key_the_page_shows_nothing_about_the_class(scripted, query:
     assert not [button for button in at.button if button.key.startswith("teacher_")]
 
 
-def test_the_key_in_another_pages_address_grants_nothing(scripted) -> None:
+def test_the_key_in_another_pages_address_grants_nothing() -> None:
     at = open_page(BUILD, key=KEY)
     assert not at.exception
     assert "Teacher" not in [link.label for link in at.sidebar.get("page_link")]
@@ -64,16 +63,17 @@ def test_the_key_in_another_pages_address_grants_nothing(scripted) -> None:
     assert [m.replace("`", "") for m in messages(at, "info")] == [LOCKED_OUT]
 
 
-def test_the_class_at_a_glance_and_the_queue(scripted) -> None:
+def test_the_class_at_a_glance_and_the_queue(scripted, classroom: Classroom) -> None:
     manager, runner = scripted
     ada, bob, cy = new_owner_token(), new_owner_token(), new_owner_token()
-    Roster().set_name(ada, "**<b>Ada</b>**")
-    Roster().join(bob)
-    Roster().join(cy)
+    classroom.roster.set_name(ada, "**<b>Ada</b>**")
+    classroom.roster.join(bob)
+    classroom.roster.join(cy)
     finished_run(manager, runner, ada, conv_stack(4), 0.9712)
     manager.submit(bob, conv_stack(4), CHALLENGE_CONFIG)
     manager.submit(cy, conv_stack(5), CHALLENGE_CONFIG)
-    wait_until(lambda: len(runner.tasks) == 2)
+    manager.step()
+    assert len(runner.tasks) == 2
     at = open_page(TEACHER, key=KEY)
     assert not at.exception
     table = at.dataframe[0].value
@@ -114,17 +114,19 @@ def test_the_teacher_stops_a_running_job_and_cancels_a_queued_one(scripted) -> N
     bob, cy = new_owner_token(), new_owner_token()
     running = manager.submit(bob, conv_stack(4), CHALLENGE_CONFIG)
     queued = manager.submit(cy, conv_stack(4), CHALLENGE_CONFIG)
-    wait_until(lambda: len(runner.tasks) == 1)
+    manager.step()
+    assert len(runner.tasks) == 1
     at = open_page(TEACHER, key=KEY)
     at.button(key=f"teacher_stop_{queued}").click().run()
     assert manager.snapshot(queued, cy).state == JobState.STOPPED
     at.button(key=f"teacher_stop_{running}").click().run()
     assert manager.snapshot(running, bob).state == JobState.STOPPING
-    wait_until(lambda: runner.tasks[0].stop_requested)
+    manager.step()
+    assert runner.tasks[0].stop_requested
     assert "Stopping: conv4." in messages(at, "success")
 
 
-def test_the_key_stays_in_the_session_across_pages(scripted) -> None:
+def test_the_key_stays_in_the_session_across_pages() -> None:
     at = open_page(TEACHER, key=KEY)
     at.switch_page(BUILD).run()
     assert "Teacher" in [link.label for link in at.sidebar.get("page_link")]
@@ -133,7 +135,7 @@ def test_the_key_stays_in_the_session_across_pages(scripted) -> None:
     assert not messages(at, "info") and at.dataframe is not None
 
 
-def test_setting_and_ending_a_challenge(scripted) -> None:
+def test_setting_and_ending_a_challenge(classroom: Classroom) -> None:
     at = open_page(TEACHER, key=KEY)
     at.text_input(key="teacher_title").input("Small and sharp")
     at.number_input(key="teacher_max_params").set_value(10_000)
@@ -152,9 +154,9 @@ def test_setting_and_ending_a_challenge(scripted) -> None:
             "locks": {"optimizer": "adam"},
         }
     )
-    assert ChallengeStore().active_challenge() == challenge
+    assert classroom.challenges.active_challenge() == challenge
     at.button(key="teacher_end_challenge").click().run()
-    assert ChallengeStore().active() is None
+    assert classroom.challenges.active() is None
     assert "Ended Small and sharp; its leaderboard is frozen." in messages(at, "success")
 
 
@@ -170,55 +172,54 @@ def test_setting_and_ending_a_challenge(scripted) -> None:
         ),
     ],
 )
-def test_a_bad_challenge_is_refused_and_changes_nothing(
-    scripted, title: str, images: int, message: str
-) -> None:
+def test_a_bad_challenge_is_refused_and_changes_nothing(classroom: Classroom, title: str, images: int,
+                                                        message: str) -> None:
     at = open_page(TEACHER, key=KEY)
     at.text_input(key="teacher_title").input(title)
     at.number_input(key="teacher_train_images").set_value(images)
     at.button(key="teacher_set_challenge").click().run()
     assert messages(at, "error") == [message]
-    assert ChallengeStore().latest() is None
+    assert classroom.challenges.latest() is None
 
 
-def test_sharing_a_preset_and_renaming_a_student(scripted) -> None:
+def test_sharing_a_preset_and_renaming_a_student(classroom: Classroom) -> None:
     owner = new_owner_token()
-    Roster().set_name(owner, "xXx_rude_xXx")
+    classroom.roster.set_name(owner, "xXx_rude_xXx")
     at = open_page(TEACHER, key=KEY)
     at.selectbox(key="teacher_share_choice").set_value("lenot")
     at.button(key="teacher_share").click().run()
-    share = ShareBoard().latest()
+    share = classroom.shares.latest()
     assert share.title == PRESETS["lenot"].title and len(share.stack["layers"]) == 9
     at.selectbox(key="teacher_rename_who").set_value(1)
     at.text_input(key="teacher_rename_to").input("Ada")
     at.button(key="teacher_rename").click().run()
-    assert Roster().get(owner).name == "Ada"
+    assert classroom.roster.get(owner).name == "Ada"
     assert "xXx_rude_xXx is now Ada." in messages(at, "success")
 
 
-def test_hiding_a_run_from_the_leaderboard(scripted) -> None:
+def test_hiding_a_run_from_the_leaderboard(scripted, classroom: Classroom) -> None:
     manager, runner = scripted
     owner = new_owner_token()
     challenge, _ = parse_challenge({"title": "T"})
-    ChallengeStore().start(challenge)
+    classroom.challenges.start(challenge)
     run_id = finished_run(manager, runner, owner, conv_stack(4), 0.97)
     at = open_page(TEACHER, key=KEY)
     at.button(key=f"teacher_hide_{run_id}").click().run()
-    assert HiddenRuns().ids() == {run_id}
+    assert classroom.hidden.ids() == {run_id}
     at.button(key=f"teacher_show_{run_id}").click().run()
-    assert HiddenRuns().ids() == frozenset()
+    assert classroom.hidden.ids() == frozenset()
 
 
-def test_the_exports_are_offered(scripted) -> None:
+def test_the_exports_are_offered() -> None:
     at = open_page(TEACHER, key=KEY)
     labels = [element.proto.label for element in at.get("download_button")]
     assert labels == ["Every run (CSV)", "Every trained model (.zip of .h5)"]
 
 
-def test_the_teacher_on_student_pages_is_not_counted_as_a_student(scripted) -> None:
+def test_the_teacher_on_student_pages_is_not_counted_as_a_student(classroom: Classroom) -> None:
     at = open_page(TEACHER, key=KEY)
     at.switch_page("app.py").run()
     assert not at.exception
     assert "You are the teacher." in [c.value for c in at.sidebar.caption]
     assert not [t for t in at.text_input if t.key == "home_name"]
-    assert Roster().students() == []
+    assert classroom.roster.students() == []

@@ -3,24 +3,26 @@
 from __future__ import annotations
 
 import re
-import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from cnnlab.core.presets import preset_spec
 from cnnlab.engine.jobs import JobLimits, JobManager
-from cnnlab.testing.apptest import BUILD, TRAIN, manager_on, messages, open_page, plotly_figures, quick_config
+from cnnlab.lab import Lab, Settings
+from cnnlab.testing.apptest import BUILD, TRAIN, messages, open_page, plotly_specs, quick_config
+from cnnlab.testing.polling import wait_until
 
 JOB_TIMEOUT_S = 180
 
 
 @pytest.fixture
-def manager(tmp_path: Path) -> Iterator[JobManager]:
-    with manager_on(tmp_path / "runs", JobLimits(max_running=1)) as job_manager:
-        yield job_manager
+def lab(settings: Settings) -> Iterator[Lab]:
+    """The pages' Lab as the server builds it (worker processes), training one job at a time."""
+    test_lab = Lab(settings, limits=JobLimits(max_running=1))
+    yield test_lab
+    test_lab.close()
 
 
 def train_page_after_build(**query: str) -> AppTest:
@@ -42,12 +44,13 @@ def submit(at: AppTest, **settings: object) -> AppTest:
 
 def rerun_until(at: AppTest, done, timeout_s: float = JOB_TIMEOUT_S) -> None:
     """Rerun the page (as the fragment's once-a-second timer would) until `done(at)`."""
-    deadline = time.monotonic() + timeout_s
-    while not done(at.run()):
+
+    def rerun() -> bool:
+        at.run()
         assert not at.exception, at.exception
-        if time.monotonic() > deadline:
-            raise AssertionError(f"page never reached the expected state; it shows {subheaders(at)}")
-        time.sleep(0.5)
+        return done(at)
+
+    wait_until(rerun, timeout_s, "the page to reach the expected state", every_s=0.5)
 
 
 def test_the_form_starts_with_the_class_demo_settings(manager: JobManager) -> None:
@@ -100,7 +103,7 @@ def test_a_short_job_trains_with_live_curves_and_then_offers_the_h5(manager: Job
     assert len(at.get("progress")) == 1
     rerun_until(at, lambda page: any(s.startswith("Last run") for s in subheaders(page)))
     assert subheaders(at)[0] == "Last run: convnet — finished"
-    [figure] = plotly_figures(at)
+    [figure] = plotly_specs(at)
     batch_line = figure["data"][0]
     assert len(batch_line["x"]) >= 2 and batch_line["x"][-1] == pytest.approx(1.0)
     assert [trace["name"] for trace in figure["data"][:4]] == [

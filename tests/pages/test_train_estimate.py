@@ -4,29 +4,24 @@ a queued job's expected wait, and takes a double click on Train as one press."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from cnnlab.core.presets import preset_spec
-from cnnlab.engine import jobs
 from cnnlab.engine.jobs import JobLimits, JobManager
 from cnnlab.engine.owners import new_owner_token
-from cnnlab.engine.store import RunStore
+from cnnlab.lab import Lab, Settings
 from cnnlab.testing.apptest import BUILD, TRAIN, messages, open_page, quick_config
-from cnnlab.testing.engine import ScriptedRunner, wait_until
+from cnnlab.testing.engine import ScriptedRunner
 
 
 @pytest.fixture
-def manager(tmp_path: Path) -> Iterator[JobManager]:
-    """The page's job manager, over a runner that starts jobs but never trains them; a 1-minute limit."""
-    job_manager = JobManager(store=RunStore(tmp_path / "runs"), runner=ScriptedRunner(),
-                             limits=JobLimits(max_running=1, max_job_seconds=60))
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(jobs, "get_manager", lambda: job_manager)
-        yield job_manager
-    job_manager.shutdown()
+def lab(settings: Settings) -> Iterator[Lab]:
+    """The pages' Lab, over a runner that starts jobs but never trains them; a 1-minute limit."""
+    test_lab = Lab(settings, runner=ScriptedRunner(), limits=JobLimits(max_running=1, max_job_seconds=60))
+    yield test_lab
+    test_lab.close()
 
 
 def train_page() -> AppTest:
@@ -40,15 +35,15 @@ def captions(at: AppTest) -> list[str]:
 
 def test_the_estimate_follows_the_settings_and_warns_over_the_limit(manager: JobManager) -> None:
     at = train_page()
-    assert "Estimated time on this server: about 11 s (the limit is 1 min per job)." in captions(at)
+    assert "Estimated time on this server: about 12 s (the limit is 1 min per job)." in captions(at)
     assert any("1 min per job (estimated)" in caption for caption in captions(at))
     at.number_input(key="train_epochs").set_value(50).run()  # no button pressed: the estimate follows
     at.number_input(key="train_train_size").set_value(60_000).run()
-    too_long = ("Too long for this server: this job would take about 4 min 29 s on this server; the limit is "
+    too_long = ("Too long for this server: this job would take about 6 min 39 s on this server; the limit is "
                 "1 min — use fewer epochs or images, or fewer filters.")
     assert messages(at, "warning") == [too_long]
     at.button(key="train_submit").click().run()
-    assert messages(at, "error") == ["Not started: this job would take about 4 min 29 s on this server; the "
+    assert messages(at, "error") == ["Not started: this job would take about 6 min 39 s on this server; the "
                                      "limit is 1 min — use fewer epochs or images, or fewer filters."]
     assert manager.jobs(at.query_params["u"]) == []
 
@@ -67,7 +62,8 @@ def test_a_double_click_on_train_is_one_press(manager: JobManager) -> None:
 def test_a_queued_job_shows_its_expected_wait(manager: JobManager) -> None:
     other = new_owner_token()
     manager.submit(other, preset_spec("convnet"), quick_config(epochs=1, train_size=6000))
-    wait_until(lambda: manager.jobs(other)[0].state == "running")
+    manager.step()
+    assert manager.jobs(other)[0].state == "running"
     at = train_page()
     at.button(key="train_submit").click().run()
     text = at.get("progress")[0].proto.text

@@ -1,8 +1,8 @@
 """The challenges a class was set, kept in the classroom database: at most one active, every earlier one
 kept with its start and end so its leaderboard stays viewable after it ended and after a restart.
 
-The job manager reads `ChallengeStore.active` on every submit to enforce the limits; the command line, the
-teacher's dashboard and the leaderboard use the same store.
+The job manager is handed `ChallengeStore.active_challenge` and calls it on every submit to enforce the
+limits; the command line, the teacher's dashboard and the leaderboard use the same store.
 """
 
 from __future__ import annotations
@@ -10,12 +10,11 @@ from __future__ import annotations
 import json
 import time
 from dataclasses import dataclass
-from pathlib import Path
 
 from cnnlab.core.challenge import Challenge, challenge_to_dict, parse_challenge
-from cnnlab.engine.classroom_db import classroom_db
+from cnnlab.engine.db import Database
 
-_SCHEMA = """
+SCHEMA = """
 CREATE TABLE IF NOT EXISTS challenges (
     challenge_id INTEGER PRIMARY KEY AUTOINCREMENT,
     document TEXT NOT NULL,
@@ -45,16 +44,16 @@ class SetChallenge:
 
 
 class ChallengeStore:
-    """Set, end and read challenges in the classroom database under `root` (default `runs_root()`)."""
+    """Set, end and read challenges in the classroom database (`classroom.Classroom`)."""
 
-    def __init__(self, root: Path | None = None) -> None:
-        """Remember where the database is; every call opens its own connection (safe across threads)."""
-        self.root = root
+    def __init__(self, db: Database) -> None:
+        """Keep challenges in `db`, whose schema includes `SCHEMA`."""
+        self._db = db
 
     def start(self, challenge: Challenge) -> SetChallenge:
         """Make `challenge` the active one, ending the one before (its leaderboard is then frozen)."""
         now = time.time()
-        with classroom_db(_SCHEMA, self.root) as db:
+        with self._db.transaction() as db:
             db.execute("UPDATE challenges SET ended_at = ? WHERE ended_at IS NULL", (now,))
             cursor = db.execute(
                 "INSERT INTO challenges (document, started_at) VALUES (?, ?)",
@@ -69,7 +68,7 @@ class ChallengeStore:
         if active is None:
             return None
         now = time.time()
-        with classroom_db(_SCHEMA, self.root) as db:
+        with self._db.transaction() as db:
             db.execute(
                 "UPDATE challenges SET ended_at = ? WHERE challenge_id = ?", (now, active.challenge_id)
             )
@@ -87,7 +86,7 @@ class ChallengeStore:
 
     def latest(self) -> SetChallenge | None:
         """The active challenge, else the one that ended last, else None (none was ever set)."""
-        with classroom_db(_SCHEMA, self.root) as db:
+        with self._db.transaction() as db:
             row = db.execute("SELECT * FROM challenges ORDER BY challenge_id DESC LIMIT 1").fetchone()
         return _set_challenge(row) if row else None
 

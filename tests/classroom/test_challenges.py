@@ -1,14 +1,14 @@
-"""The challenge store (active, ended, kept across a restart) and its enforcement in the job manager: a
+"""The challenge store (active, ended, kept across a restart) and its enforcement in the Lab's job manager: a
 request that breaks a limit is refused whatever page or script sends it."""
 
 from __future__ import annotations
 
 import pytest
 
+from cnnlab.classroom.classroom import Classroom
 from cnnlab.core.challenge import parse_challenge
 from cnnlab.core.hyper import Optimizer, TrainConfig
 from cnnlab.core.presets import preset_spec
-from cnnlab.engine.challenges import ChallengeStore
 from cnnlab.engine.jobs import JobManager, JobRefused
 from cnnlab.engine.owners import new_owner_token
 from cnnlab.engine.store import RunStore
@@ -42,8 +42,8 @@ def _challenge(**changes: object):
     return challenge
 
 
-def test_no_challenge_until_one_is_set_and_the_last_one_stays_after_it_ends() -> None:
-    store = ChallengeStore()
+def test_no_challenge_until_one_is_set_and_the_last_one_stays_after_it_ends(classroom: Classroom) -> None:
+    store = classroom.challenges
     assert (store.active(), store.latest()) == (None, None)
     first = store.start(_challenge(title="First"))
     second = store.start(_challenge(title="Second"))
@@ -56,24 +56,17 @@ def test_no_challenge_until_one_is_set_and_the_last_one_stays_after_it_ends() ->
     assert first.challenge_id < second.challenge_id
 
 
-def test_challenges_survive_a_restart() -> None:
-    entry = ChallengeStore().start(_challenge())
-    assert ChallengeStore().active() == entry  # a fresh store object over the same runs directory
+def test_challenges_survive_a_restart(classroom: Classroom, settings) -> None:
+    entry = classroom.challenges.start(_challenge())
+    assert Classroom.at(settings.runs_dir).challenges.active() == entry  # a fresh one over the same directory
 
 
-def test_a_window_covers_the_runs_submitted_while_it_was_active() -> None:
-    store = ChallengeStore()
+def test_a_window_covers_the_runs_submitted_while_it_was_active(classroom: Classroom) -> None:
+    store = classroom.challenges
     entry = store.start(_challenge())
     ended = store.end()
     assert entry.covers(entry.started_at) and not entry.covers(entry.started_at - 1)
     assert not ended.covers(ended.ended_at) and ended.covers(ended.ended_at - 1e-6)
-
-
-@pytest.fixture
-def scripted() -> JobManager:
-    manager = JobManager(store=RunStore(), runner=ScriptedRunner())
-    yield manager
-    manager.shutdown()
 
 
 @pytest.mark.parametrize(
@@ -94,30 +87,29 @@ def scripted() -> JobManager:
     ],
 )
 def test_a_crafted_request_breaking_a_limit_is_refused(
-    scripted: JobManager, spec: object, config: dict, message: str
+    classroom: Classroom, manager: JobManager, spec: object, config: dict, message: str
 ) -> None:
-    ChallengeStore().start(_challenge())
+    classroom.challenges.start(_challenge())
     owner = new_owner_token()
     with pytest.raises(JobRefused) as refusal:
-        scripted.submit(owner, spec, config)  # straight to the manager, as a hand-made request would
+        manager.submit(owner, spec, config)  # straight to the manager, as a hand-made request would
     assert str(refusal.value) == message
-    assert scripted.jobs(owner) == []
+    assert manager.jobs(owner) == []
 
 
-def test_a_compliant_run_is_queued_and_an_ended_challenge_limits_nothing(scripted: JobManager) -> None:
-    store = ChallengeStore()
+def test_a_compliant_run_is_queued_and_an_ended_challenge_limits_nothing(classroom: Classroom,
+                                                                         manager: JobManager) -> None:
+    store = classroom.challenges
     store.start(_challenge())
     owner = new_owner_token()
-    scripted.submit(owner, SMALL_NET, TrainConfig(epochs=1, train_size=2000, optimizer=Optimizer.ADAM))
+    manager.submit(owner, SMALL_NET, TrainConfig(epochs=1, train_size=2000, optimizer=Optimizer.ADAM))
     store.end()
-    scripted.submit(new_owner_token(), preset_spec("convnet"), {"epochs": 5})
-    assert len(scripted.live_jobs()) == 2
+    manager.submit(new_owner_token(), preset_spec("convnet"), {"epochs": 5})
+    assert len(manager.live_jobs()) == 2
 
 
-def test_the_manager_takes_the_challenge_from_the_callable_it_is_given() -> None:
-    manager = JobManager(
-        store=RunStore(), runner=ScriptedRunner(), challenge=lambda: _challenge(max_params=100)
-    )
+def test_the_manager_takes_the_challenge_from_the_callable_it_is_given(store: RunStore) -> None:
+    manager = JobManager(store, ScriptedRunner(), challenge=lambda: _challenge(max_params=100))
     try:
         with pytest.raises(JobRefused, match="13,610 parameters — over the limit of 100 by 13,510"):
             manager.submit(new_owner_token(), SMALL_NET, COMPLIANT)
@@ -127,5 +119,5 @@ def test_the_manager_takes_the_challenge_from_the_callable_it_is_given() -> None
 
 def test_a_store_over_a_runs_directory_not_made_yet_makes_it(tmp_path) -> None:
     root = tmp_path / "not" / "yet"
-    assert ChallengeStore(root).latest() is None
+    assert Classroom.at(root).challenges.latest() is None
     assert (root / "classroom.sqlite3").is_file()
