@@ -557,7 +557,7 @@ class JobManager:
         store.save_result(job.run_id, RunResult(
             test_loss=event["test_loss"], test_accuracy=event["test_accuracy"],
             confusion=tuple(tuple(row) for row in event["confusion"]),
-            predicted=event["predicted"], confidence=event["confidence"],
+            predicted=event["predicted"], confidence=event["confidence"], class_names=tuple(event["classes"]),
         ))
         tested = scored_on(sum(map(sum, event["confusion"])))
         with self._lock:

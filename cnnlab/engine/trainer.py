@@ -1,4 +1,5 @@
-"""Train one stack on MNIST with `model.fit`, reporting as it goes: what a worker process (or the CLI) runs.
+"""Train one stack on its run's dataset (MNIST, Fashion-MNIST) with `model.fit`, reporting as it goes: what a
+worker process (or the CLI) runs.
 
 Everything the outside world learns arrives through `emit(event)`, one event of `cnnlab.engine.events` each
 (a plain, picklable dict, so a worker can send it down a pipe):
@@ -9,7 +10,8 @@ Everything the outside world learns arrives through `emit(event)`, one event of 
     {"event": "epoch", "epoch", "loss", "accuracy", "val_loss", "val_accuracy", "seconds",
         "samples_per_second"}                                    after each complete epoch
     {"event": "testing"}                                         training over, evaluating on the test set
-    {"event": "finished", "stopped", "test_loss", "test_accuracy", "confusion", "predicted", "confidence",
+    {"event": "finished", "stopped", "test_loss", "test_accuracy", "confusion", "classes", "predicted",
+        "confidence",
         "seconds", "samples_per_second", "h5", "keras"}          model files as bytes; after a stop, the
                                                                  test figures cover the first images only
 
@@ -42,7 +44,7 @@ from cnnlab.core.arithmetic import trainability
 from cnnlab.core.hyper import TrainConfig
 from cnnlab.core.messages import finite_number
 from cnnlab.core.mnist import CLASSES
-from cnnlab.engine.data import load_mnist
+from cnnlab.engine.data import load_dataset
 from cnnlab.engine.estimate import BACKWARD_FACTOR, SLOW_LAPTOP_MACS_PER_S
 from cnnlab.engine.events import OUT_OF_MEMORY_MESSAGE, Emit
 
@@ -117,7 +119,8 @@ def _nan_message(epoch: int, config: TrainConfig) -> str:
 
 
 def train(spec: dict, config: TrainConfig, emit: Emit, stop_requested: Callable[[], bool]) -> None:
-    """Train the stack `spec` (a `spec_to_dict` document) on MNIST under `config`, emitting events as it goes.
+    """Train the stack `spec` (a `spec_to_dict` document) on `config.dataset` under `config`, emitting events
+    as it goes.
 
     `stop_requested` is polled after every compiled call (validation and testing included); when it turns
     true training ends at that batch boundary and the model trained so far is tested for about a second and
@@ -136,13 +139,15 @@ def train(spec: dict, config: TrainConfig, emit: Emit, stop_requested: Callable[
         metrics=METRICS,
         steps_per_execution=steps_per_execution(config, analysis.macs),
     )
-    mnist = load_mnist()
+    images = load_dataset(config.dataset)
     fit_size = config.fit_size
-    train_data = _pipeline(mnist.x_train[:fit_size], mnist.y_train[:fit_size], config.batch_size, config.seed)
+    train_data = _pipeline(images.x_train[:fit_size], images.y_train[:fit_size], config.batch_size,
+                           config.seed)
     validation_data = None
     if config.validation_size:
         held_out = slice(fit_size, config.train_size)
-        validation_data = _pipeline(mnist.x_train[held_out], mnist.y_train[held_out], config.batch_size, None)
+        validation_data = _pipeline(images.x_train[held_out], images.y_train[held_out], config.batch_size,
+                                    None)
     emit({
         "event": "started",
         "epochs": config.epochs,
@@ -159,13 +164,14 @@ def train(spec: dict, config: TrainConfig, emit: Emit, stop_requested: Callable[
         raise TrainingFailed(_nan_message(reporter.nan_epoch, config))
     clock.lap("fit")
     emit({"event": "testing"})
-    probabilities = score(model, mnist.x_test, test_chunk(analysis.macs), reporter.stop_time, stop_requested)
-    figures = test_figures(probabilities, mnist.y_test[:len(probabilities)])
+    probabilities = score(model, images.x_test, test_chunk(analysis.macs), reporter.stop_time, stop_requested)
+    figures = test_figures(probabilities, images.y_test[:len(probabilities)])
     clock.lap("test")
     files = _model_files(model)
     clock.lap("save")
-    emit({"event": "finished", "stopped": reporter.stopped or len(probabilities) < len(mnist.y_test),
-          **figures, **reporter.speed(), **files, "phases_s": clock.laps})
+    emit({"event": "finished", "stopped": reporter.stopped or len(probabilities) < len(images.y_test),
+          "classes": list(config.dataset.class_names), **figures, **reporter.speed(), **files,
+          "phases_s": clock.laps})
 
 
 def test_chunk(macs: int) -> int:

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from cnnlab.core.datasets import Dataset
 from cnnlab.core.hyper import TrainConfig
 from cnnlab.core.presets import preset_spec
 from cnnlab.engine.events import Event
@@ -155,10 +156,11 @@ class ScriptedRunner:
         self.wake()
 
 
-def finished_event(stopped: bool = False, accuracy: float = 0.9) -> dict:
-    """A worker's "finished" event with placeholder model bytes."""
+def finished_event(stopped: bool = False, accuracy: float = 0.9, dataset: Dataset = Dataset.MNIST) -> dict:
+    """A worker's "finished" event with placeholder model bytes, for a run on `dataset`."""
     predicted = np.arange(10000, dtype=np.uint8) % 10
     return {"event": "finished", "stopped": stopped, "test_loss": 0.3, "test_accuracy": accuracy,
             "confusion": [[1000 * (row == col) for col in range(10)] for row in range(10)],
+            "classes": list(dataset.class_names),
             "predicted": predicted, "confidence": np.full(10000, 0.75, np.float32), "seconds": 2.0,
             "samples_per_second": 500.0, "h5": b"h5 bytes", "keras": b"keras bytes"}
