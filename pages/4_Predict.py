@@ -1,4 +1,5 @@
-"""Predict: draw a digit (or pick a test image), see what one of your models reads, and look inside it."""
+"""Predict: draw a digit or photograph a garment (or pick a test image), see what one of your models reads,
+and look inside it."""
 
 import streamlit as st
 
@@ -11,8 +12,10 @@ running_lab().inference.start()  # TensorFlow loads in the inference worker whil
 runs, labels = insight.trained_runs(owner)
 
 st.title("Predict")
-st.caption("Try a trained model on your own handwriting. Your drawing is turned into the 28×28 image the "
-           "model was trained on: cropped, scaled into a 20×20 box and centred by its centre of mass.")
+st.caption("Try a trained model on your own handwriting — or, for a model trained on Fashion-MNIST, on a "
+           "photo of a garment. What you give it is turned into a 28×28 image made the way its training "
+           "images were: a drawing is cropped, scaled into a 20×20 box and centred by its centre of mass; a "
+           "photo is trimmed, shrunk, sharpened and negated as Zalando did.")
 if not runs:
     insight.render_no_runs(owner)
     st.stop()
@@ -24,9 +27,9 @@ if path is None:
 
 source_column, answer_column = st.columns([2, 3], border=True)
 with source_column:
-    pixels, label = insight.render_digit_source()
+    pixels, label = insight.render_source(run.config.dataset)
 with answer_column:
-    answered = pixels is not None and insight.render_prediction(path, pixels, label)
+    answered = pixels is not None and insight.render_prediction(path, pixels, label, run.config.dataset)
     if pixels is None:
         st.caption("The model's answer appears here.")
 

@@ -12,6 +12,7 @@ from pathlib import Path
 import pandas as pd
 
 from cnnlab.core.arithmetic import analyze
+from cnnlab.core.datasets import dataset_of
 from cnnlab.engine.paths import file_stem
 from cnnlab.engine.store import RunRecord
 
@@ -19,6 +20,7 @@ CSV_COLUMNS = (
     "student",
     "run",
     "architecture",
+    "dataset",
     "parameters",
     "MACs",
     "epochs",
@@ -55,6 +57,7 @@ def runs_table(runs: Iterable[RunRecord], names: Mapping[str, str]) -> pd.DataFr
                 names.get(run.owner, "a student"),
                 run.name,
                 architecture_line(run.spec),
+                dataset_of(config.get("dataset")).display_name,
                 run.params,
                 analyze(run.spec).macs,
                 config.get("epochs"),

@@ -20,6 +20,7 @@ class _About:
     title: str  # the Train page's choice: "MNIST digits"
     name: str  # in sentences: "MNIST's 10,000 test images"
     thing: str  # one image shows a …: "digit", "garment"
+    pictures: str  # what the images are: "28×28 grey handwritten digits"
     class_names: tuple[str, ...]  # by label 0–9
     file: str  # in cnnlab/assets
     keras_loader: str  # keras.datasets.<this>.load_data() gives the same arrays
@@ -27,10 +28,12 @@ class _About:
 
 
 _ABOUT: dict[str, _About] = {
-    "mnist": _About("MNIST digits", "MNIST", "digit", tuple(str(digit) for digit in range(CLASSES)),
-                    "mnist.npz", "mnist", "Yann LeCun's MNIST, as Keras ships it"),
+    "mnist": _About("MNIST digits", "MNIST", "digit", "28×28 grey handwritten digits",
+                    tuple(str(digit) for digit in range(CLASSES)), "mnist.npz", "mnist",
+                    "Yann LeCun's MNIST, as Keras ships it"),
     "fashion": _About(
         "Fashion-MNIST clothes", "Fashion-MNIST", "garment",
+        "28×28 grey photos of clothes, shoes and bags from Zalando's shop",
         ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag",
          "Ankle boot"),
         "fashion-mnist.npz", "fashion_mnist", "Zalando's Fashion-MNIST (MIT licence), Debian's "
@@ -62,6 +65,11 @@ class Dataset(StrEnum):
     def thing(self) -> str:
         """What one image shows: 'digit', 'garment' ("the true garment", "per garment")."""
         return _ABOUT[self].thing
+
+    @property
+    def pictures(self) -> str:
+        """What its images show: '28×28 grey handwritten digits'."""
+        return _ABOUT[self].pictures
 
     @property
     def class_names(self) -> tuple[str, ...]:

@@ -100,12 +100,16 @@ PRESETS: dict[str, Preset] = {
             "batchnorm", "Modern touches: BatchNormalization, Dropout, GlobalAveragePooling2D",
             "Each convolution block is followed by BatchNormalization, whose 4 numbers per channel are "
             "half learned (γ, β) and half tracked statistics (moving mean and variance) — the only non-"
-            "trainable parameters you will see here. 'same' padding keeps the sides until pooling halves "
-            "them, Dropout switches off a quarter of the features while training, and "
-            "GlobalAveragePooling2D keeps the classifier small.",
+            "trainable parameters you will see here. Both layers act differently while training and while "
+            "testing: BatchNormalization normalises a training batch by its own statistics but a test "
+            "image by the moving ones, and Dropout switches off a quarter of the features only while "
+            "training. The moving statistics follow the batches with momentum 0.9 (about the last 10 "
+            "batches): with Keras's 0.99 they lag behind a short, fast run and the model that trained to "
+            "84 % reads every test digit as a 1 (11.35 %). 'same' padding keeps the sides until pooling "
+            "halves them, and GlobalAveragePooling2D keeps the classifier small.",
             NetworkSpec((28, 28, 1), (
-                _conv(32, 3, padding=Padding.same), BatchNormalization(), _max_pool(),
-                _conv(64, 3, padding=Padding.same), BatchNormalization(), _max_pool(),
+                _conv(32, 3, padding=Padding.same), BatchNormalization(0.9), _max_pool(),
+                _conv(64, 3, padding=Padding.same), BatchNormalization(0.9), _max_pool(),
                 GlobalAveragePooling2D(), Dropout(0.25), Dense(10, SOFTMAX)), "batchnorm"),
         ),
         Preset(

@@ -28,6 +28,7 @@ from cnnlab.ui.job_view import (
     render_ending,
     render_hint,
     submit_job,
+    test_accuracy_help,
 )
 from cnnlab.ui.session import Level, flash
 from cnnlab.ui.stack_view import shared_stack_table
@@ -81,7 +82,7 @@ def render_outcome(owner: str, snapshot: JobSnapshot) -> None:
     if snapshot.test_accuracy is not None:
         accuracy, loss, params, elapsed = st.columns(4)
         accuracy.metric("Test accuracy", accuracy_text(snapshot.test_accuracy),
-                        help="Share of MNIST's 10,000 test images (never seen in training) read correctly.")
+                        help=test_accuracy_help(snapshot.config))
         loss.metric("Test loss", f"{snapshot.test_loss:.4f}" if snapshot.test_loss is not None else "—")
         params.metric("Parameters", f"{snapshot.params:,}")
         elapsed.metric("Training time", duration(snapshot.elapsed_s),

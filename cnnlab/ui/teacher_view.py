@@ -9,6 +9,7 @@ from cnnlab.classroom.dashboard import StudentRow, class_rows, queue_order
 from cnnlab.classroom.export import models_zip, runs_csv
 from cnnlab.classroom.leaderboard import standings
 from cnnlab.core.challenge import LockField, describe_limits, parse_challenge
+from cnnlab.core.datasets import Dataset
 from cnnlab.core.hyper import MAX_EPOCHS, MAX_TRAIN_SIZE, MIN_TRAIN_SIZE, Optimizer
 from cnnlab.core.layer_types.registry import LAYER_TYPES
 from cnnlab.core.layers import MAX_PARAMS
@@ -127,6 +128,7 @@ def _set_challenge() -> None:
     raw: dict[str, object] = {"title": state["teacher_title"], "text": state["teacher_text"]}
     raw |= {field: state[key] or None for field, key in numbers.items()}
     raw["layers"] = state["teacher_layers"] or None
+    raw["dataset"] = state["teacher_dataset"]
     raw["locks"] = {
         str(field): state[f"teacher_lock_{field}_value"]
         for field in LockField
@@ -165,6 +167,9 @@ def render_challenge() -> None:
     with st.form("teacher_challenge_form"):
         st.text_input("Title", key="teacher_title", placeholder="Small and sharp")
         st.text_input("Text", key="teacher_text", placeholder="≥ 98 % with at most 10,000 parameters")
+        st.selectbox("Dataset", [str(d) for d in Dataset], key="teacher_dataset",
+                     format_func=lambda name: Dataset(name).title,
+                     help="Every run of the challenge trains and is ranked on it.")
         params, macs, epochs, images = st.columns(4)
         params.number_input("Max parameters", 0, MAX_PARAMS, 0, key="teacher_max_params", help="0: no limit")
         macs.number_input("Max MACs per image", 0, 10**12, 0, key="teacher_max_macs", help="0: no limit")

@@ -67,7 +67,7 @@ def test_text_output_and_a_default_file_name_for_a_spec_file(tmp_path: Path) -> 
     assert done.returncode == 0, done.stderr
     assert "epoch 1/1: loss" in done.stderr and "val_accuracy" in done.stderr
     last = done.stdout.strip().splitlines()[-1]
-    assert last.startswith("test accuracy ") and " s per epoch · " in last
+    assert last.startswith("MNIST test accuracy ") and " s per epoch · " in last
     assert " samples/s · 7,850 parameters · " in last
     assert last.endswith("saved my_net.h5") and (tmp_path / "my_net.h5").stat().st_size > 0  # a safe stem
 

@@ -33,8 +33,9 @@ def test_two_runs_side_by_side(manager, store, owner, trained) -> None:
     assert picker.value == [second, first] and len(picker.options) == 2
 
     table = at.dataframe[0].value
-    assert list(table.columns) == ["run", "architecture", "parameters", "MACs", "epochs", "seconds",
-                                   "test accuracy"]
+    assert list(table.columns) == ["run", "architecture", "dataset", "parameters", "MACs", "epochs",
+                                   "seconds", "test accuracy"]
+    assert table["dataset"].tolist() == ["MNIST", "MNIST"]
     assert table["run"].tolist() == ["#2 small convnet", "#1 small mlp"]
     assert table["parameters"].tolist() == [convnet.params, mlp.params] == [
         analyze(convnet.spec).total_params, analyze(mlp.spec).total_params]
