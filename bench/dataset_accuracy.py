@@ -12,8 +12,9 @@ lines) as it ends, and a run already there is not trained again: a bench cut off
 on where it stopped when started again with the same file. The table gives, per dataset and preset:
 parameters, MACs per image, test accuracy (mean, standard deviation, lowest and highest over the seeds) and
 the training time of one run; then the spread between the presets and what the convolutions are worth
-(convnet − mlp), per dataset. Each run records the load average when it ended: figures from a busy machine
-are slower, never less accurate.
+(convnet − mlp), per dataset. The worker trains at normal CPU priority (the server lowers its workers' so that
+pages win; a bench has no pages). Each run records the load average when it ended: figures from a busy
+machine are slower, never less accurate.
 """
 
 from __future__ import annotations
@@ -36,6 +37,8 @@ from cnnlab.core.hyper import CLASS_DEMO, config_to_dict
 from cnnlab.core.presets import FAST_TRAINING, PRESETS, preset_spec
 from cnnlab.engine.jobs import JobLimits, JobState
 from cnnlab.engine.owners import new_owner_token
+from cnnlab.engine.runner import LocalProcessRunner
+from cnnlab.engine.worker import WorkerSettings
 from cnnlab.lab import Lab, Settings
 
 RECIPE = replace(CLASS_DEMO, epochs=5, train_size=60_000, validation_split=0.0)  # the one recipe for all
@@ -157,7 +160,8 @@ def main() -> None:
     if todo:
         with tempfile.TemporaryDirectory(prefix="cnnlab-bench-") as root:
             limits = JobLimits(max_running=1, max_job_seconds=6 * HOURS)  # a busy machine is slow, not wrong
-            lab = Lab(Settings(runs_dir=Path(root)), limits=limits).start()
+            runner = LocalProcessRunner(WorkerSettings(niceness=0))
+            lab = Lab(Settings(runs_dir=Path(root)), runner=runner, limits=limits).start()
             try:
                 for run in todo:
                     row = train_one(lab, *run)

@@ -28,7 +28,6 @@ class RunSummary:
     run_id: str
     label: str  # e.g. "#3 convnet", unique among the owner's runs
     name: str
-    dataset: Dataset  # what it was trained and tested on
     params: int
     macs: int
     epochs: int  # complete epochs trained (fewer than planned for a stopped run)
@@ -36,6 +35,7 @@ class RunSummary:
     test_accuracy: float | None
     history: tuple[EpochRecord, ...]
     spec: dict
+    dataset: Dataset = Dataset.MNIST  # what it was trained and tested on
 
 
 def comparable_runs(runs: Iterable[JobSnapshot]) -> list[JobSnapshot]:

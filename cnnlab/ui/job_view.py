@@ -14,7 +14,7 @@ from cnnlab.engine.jobs import JobManager, JobRefused, JobSnapshot, JobState
 from cnnlab.engine.paths import file_stem
 from cnnlab.engine.store import ModelFormat, RunFile
 from cnnlab.insight.charts import training_figure
-from cnnlab.insight.diagnose import learning_rate_hint
+from cnnlab.insight.diagnose import learning_rate_hint, train_test_gap_hint
 from cnnlab.ui.session import Level, flash
 
 STATE_WORDS = {
@@ -103,10 +103,14 @@ def render_ending(snapshot: JobSnapshot) -> None:
 
 
 def render_hint(snapshot: JobSnapshot) -> None:
-    """A warning when the curves show steps too big to learn (see `diagnose.learning_rate_hint`)."""
+    """A warning when the curves show steps too big to learn (`diagnose.learning_rate_hint`), or training far
+    ahead of validation or test (`diagnose.train_test_gap_hint`)."""
     hint = learning_rate_hint(snapshot.batch_points, snapshot.epochs_history, snapshot.config.learning_rate)
     if hint is not None:
         st.warning(plain(hint), icon=":material/trending_up:")
+    gap = train_test_gap_hint(snapshot.epochs_history, snapshot.test_accuracy, snapshot.spec)
+    if gap is not None:
+        st.warning(plain(gap), icon=":material/call_split:")
 
 
 def render_curves(snapshot: JobSnapshot, key: str) -> None:
