@@ -64,7 +64,7 @@ def problems(arrays: dict[str, np.ndarray]) -> list[str]:
     return found
 
 
-def _read(path: Path) -> LabelledImages | None:
+def read_npz(path: Path) -> LabelledImages | None:
     """The arrays in `path`, or None when the file is missing, unreadable or not in the Keras layout."""
     import numpy as np
 
@@ -91,7 +91,7 @@ def load_dataset(dataset: Dataset) -> LabelledImages:
     paths = (keras_cache_file(),) if dataset is Dataset.MNIST else ()
     paths += (shipped_file(dataset),)
     for path in paths:
-        images = _read(path)
+        images = read_npz(path)
         if images is not None:
             return images
     raise FileNotFoundError(f"{dataset.display_name} is missing: none of {', '.join(map(str, paths))} can be "

@@ -48,8 +48,8 @@ def train_test_gap_hint(epochs: Sequence[EpochRecord], test_accuracy: float | No
     None when the two are close.
 
     Example: the batchnorm preset with Keras's momentum 0.99 after 1 epoch of 211 batches → "Training
-    accuracy 84 %, validation 11 %: the model reads images while it trains but not when it is tested … moving
-    mean and variance … momentum 0.99 (about the last 100 batches) …".
+    accuracy 84 %, validation 11 % (…): the model reads images while it trains but not when it is tested …
+    moving mean and variance … momentum 0.99 (about the last 100 batches) …".
     """
     last = epochs[-1] if epochs else None
     if last is None or last.accuracy is None:
@@ -60,7 +60,8 @@ def train_test_gap_hint(epochs: Sequence[EpochRecord], test_accuracy: float | No
     if other is None or last.accuracy < LEARNED or last.accuracy - other < GAP:
         return None
     one_class = " (11 % is what reading every image as one class scores)" if other < CHANCE_ACCURACY else ""
-    opening = (f"Training accuracy {last.accuracy:.0%}, {where} {other:.0%}{one_class}: the model reads "
+    opening = (f"Training accuracy {last.accuracy * 100:.0f} %, {where} {other * 100:.0f} %{one_class}: the "
+               "model reads "
                "images while it trains but not when it is tested — the same weights, two behaviours.")
     stack = analyze(dict(spec)).spec
     layers = stack.layers if stack is not None else ()
