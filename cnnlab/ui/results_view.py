@@ -43,10 +43,13 @@ def started(snapshot: JobSnapshot) -> str:
 
 
 def runs_table(snapshots: list[JobSnapshot]) -> pd.DataFrame:
-    """One row per run, newest first: name, state, test accuracy, parameters, epochs, images, start time."""
-    rows = [(s.name, STATE_WORDS[s.state], accuracy_text(s.test_accuracy), f"{s.params:,}",
-             str(s.config.epochs), f"{s.config.train_size:,}", started(s)) for s in snapshots]
-    columns = ["Run", "State", "Test accuracy", "Parameters", "Epochs", "Training images", "Started"]
+    """One row per run, newest first: name, state, dataset, test accuracy, parameters, epochs, images, start
+    time."""
+    rows = [(s.name, STATE_WORDS[s.state], s.config.dataset.display_name, accuracy_text(s.test_accuracy),
+             f"{s.params:,}", str(s.config.epochs), f"{s.config.train_size:,}", started(s))
+            for s in snapshots]
+    columns = ["Run", "State", "Dataset", "Test accuracy", "Parameters", "Epochs", "Training images",
+               "Started"]
     return pd.DataFrame([[plain(cell) for cell in row] for row in rows], columns=columns)
 
 
