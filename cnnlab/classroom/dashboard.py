@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from cnnlab.classroom.roster import Student
 from cnnlab.core.arithmetic import analyze
 from cnnlab.core.challenge import Challenge, stack_checks
+from cnnlab.core.datasets import DEFAULT_DATASET, Dataset, dataset_of
 from cnnlab.engine.jobs import JobSnapshot
 from cnnlab.engine.store import JobState, RunRecord
 
@@ -27,6 +28,7 @@ class JobStatus:
     epochs: int
     accuracy: float | None  # live training accuracy while it trains, test accuracy once tested
     message: str
+    dataset: Dataset = DEFAULT_DATASET  # what it trains and is tested on
 
 
 @dataclass(frozen=True)
@@ -55,15 +57,15 @@ def live_status(snapshot: JobSnapshot) -> JobStatus:
         snapshot.epochs,
         accuracy,
         snapshot.message,
+        snapshot.config.dataset,
     )
 
 
 def stored_status(run: RunRecord) -> JobStatus:
     """A stored run's status: its final state, test accuracy and message."""
     epochs = int(run.config.get("epochs", 0))
-    return JobStatus(
-        run.run_id, run.owner, run.name, run.state, None, epochs, epochs, run.test_accuracy, run.message
-    )
+    return JobStatus(run.run_id, run.owner, run.name, run.state, None, epochs, epochs, run.test_accuracy,
+                     run.message, dataset_of(run.config.get("dataset")))
 
 
 def class_rows(

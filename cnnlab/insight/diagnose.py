@@ -38,7 +38,7 @@ def learning_rate_hint(batch_points: Sequence[tuple[float, float, float | None]]
     if epochs and epochs[-1].accuracy is not None and epochs[-1].accuracy < CHANCE_ACCURACY:
         count = len(epochs)
         return (f"After {count} epoch{'s' * (count != 1)} the accuracy is {epochs[-1].accuracy:.1%}, about "
-                f"chance (10 % for ten digits): the model is not learning. {advice}")
+                f"chance (10 % for ten classes): the model is not learning. {advice}")
     return None
 
 
@@ -59,7 +59,7 @@ def train_test_gap_hint(epochs: Sequence[EpochRecord], test_accuracy: float | No
         other, where = test_accuracy, "test"
     if other is None or last.accuracy < LEARNED or last.accuracy - other < GAP:
         return None
-    one_class = " (11 % is what reading every image as one class scores)" if other < CHANCE_ACCURACY else ""
+    one_class = " (about what reading every image as one class scores)" if other < CHANCE_ACCURACY else ""
     opening = (f"Training accuracy {last.accuracy * 100:.0f} %, {where} {other * 100:.0f} %{one_class}: the "
                "model reads "
                "images while it trains but not when it is tested — the same weights, two behaviours.")

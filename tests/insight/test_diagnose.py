@@ -27,7 +27,7 @@ def test_an_exploding_loss_is_named_with_a_lower_rate() -> None:
 def test_an_accuracy_at_chance_after_an_epoch_is_named() -> None:
     points = [(0.5, 2.31, 0.1), (1.0, 2.30, 0.11)]
     assert learning_rate_hint(points, [epoch(0.1135), epoch(0.1135)], 0.5) == (
-        "After 2 epochs the accuracy is 11.3%, about chance (10 % for ten digits): the model is not "
+        "After 2 epochs the accuracy is 11.3%, about chance (10 % for ten classes): the model is not "
         "learning. Lower the learning rate (it is 0.5; try 0.05).")
 
 
@@ -50,7 +50,7 @@ KERAS_BATCHNORM = {**BATCHNORM, "layers": [  # the same with Keras's default mom
 
 def test_training_far_ahead_of_validation_with_batchnorm_names_the_moving_statistics() -> None:
     hint = train_test_gap_hint(_epochs(0.8433, 0.1130), 0.1135, KERAS_BATCHNORM)
-    assert hint.startswith("Training accuracy 84 %, validation 11 % (11 % is what reading every image as one "
+    assert hint.startswith("Training accuracy 84 %, validation 11 % (about what reading every image as one "
                            "class scores): the model reads images while it trains but not when it is tested")
     assert ("but a validation image by its moving mean and variance: running averages that follow the "
             "batches with momentum 0.99 (about the last 100 batches)") in hint
@@ -61,7 +61,7 @@ def test_training_far_ahead_of_validation_with_batchnorm_names_the_moving_statis
 def test_without_a_validation_split_the_test_accuracy_is_compared() -> None:
     hint = train_test_gap_hint(_epochs(0.94, None), 0.5512, BATCHNORM)
     assert hint.startswith("Training accuracy 94 %, test 55 %: ")
-    assert "momentum 0.9 (about the last 10 batches)" in hint and "(11 %" not in hint
+    assert "momentum 0.9 (about the last 10 batches)" in hint and "one class" not in hint
 
 
 def test_a_gap_without_batchnorm_is_overfitting() -> None:

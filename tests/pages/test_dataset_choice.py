@@ -12,8 +12,10 @@ from cnnlab.classroom.classroom import Classroom
 from cnnlab.core.challenge import parse_challenge
 from cnnlab.core.datasets import Dataset
 from cnnlab.engine.jobs import JobManager, JobRefused
+from cnnlab.engine.owners import new_owner_token
 from cnnlab.lab import Settings
 from cnnlab.testing.apptest import BUILD, TRAIN, messages, open_page, shown
+from cnnlab.testing.classroom import CHALLENGE_CONFIG, conv_stack, finished_run
 
 TEACHER = "pages/6_Teacher.py"
 KEY = "teacher-key-for-tests"
@@ -79,9 +81,15 @@ def test_a_challenge_locks_its_dataset_and_refuses_another(classroom: Classroom,
                                   "Fashion-MNIST clothes as the dataset")
 
 
-def test_the_teacher_sets_a_challenge_on_fashion_mnist(classroom: Classroom) -> None:
+def test_the_teacher_sees_the_dataset_and_sets_a_challenge_on_it(scripted, classroom: Classroom) -> None:
+    manager, runner = scripted
+    ada = new_owner_token()
+    classroom.roster.set_name(ada, "Ada")
+    finished_run(manager, runner, ada, conv_stack(4), 0.8812,
+                 dataclasses.replace(CHALLENGE_CONFIG, dataset=Dataset.FASHION))
     at = open_page(TEACHER, key=KEY)
     assert not at.exception
+    assert at.dataframe[0].value.to_dict("records")[0]["Current job"] == "finished · 88.12 % on Fashion-MNIST"
     assert at.selectbox(key="teacher_dataset").value == "mnist"
     at.text_input(key="teacher_title").input("Clothes")
     at.selectbox(key="teacher_dataset").set_value("fashion")

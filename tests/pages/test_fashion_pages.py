@@ -44,6 +44,12 @@ def _reads(at) -> str:
     return next(m.value for m in at.metric if m.label == "The model reads")
 
 
+def _warm(lab, store, owner: str, run_id: str) -> None:
+    """Wait for the inference worker to load TensorFlow and the model, so that no page run waits for it
+    (on a busy machine that alone can outlast a page run's timeout)."""
+    lab.inference.predict(store.model_file(run_id, owner), np.zeros((1, 28, 28), np.float32), timeout=300)
+
+
 def test_results_shows_the_run_in_its_datasets_terms(manager, store, owner, trained_fashion) -> None:
     run_id = register_run(store, owner, trained_fashion)
     at = open_page(RESULTS, u=owner)
@@ -84,9 +90,9 @@ def _most_confused(confusion) -> tuple[int, int]:
     return int(true), int(predicted)
 
 
-def test_predict_offers_a_photo_and_fashion_test_images_not_the_canvas(manager, store, owner,
+def test_predict_offers_a_photo_and_fashion_test_images_not_the_canvas(lab, store, owner,
                                                                       trained_fashion) -> None:
-    register_run(store, owner, trained_fashion)
+    _warm(lab, store, owner, register_run(store, owner, trained_fashion))
     at = open_page(PREDICT, u=owner)
     assert not at.exception
     assert [uploader.label for uploader in at.file_uploader] == ["Photo of a garment"]
@@ -107,9 +113,10 @@ def test_predict_offers_a_photo_and_fashion_test_images_not_the_canvas(manager, 
     assert probabilities["data"][0]["x"] == CLOTHES
 
 
-def test_an_uploaded_garment_photo_is_read_as_the_model_reads_its_28x28_image(manager, store, owner,
+def test_an_uploaded_garment_photo_is_read_as_the_model_reads_its_28x28_image(lab, store, owner,
                                                                              trained_fashion) -> None:
     run_id = register_run(store, owner, trained_fashion)
+    _warm(lab, store, owner, run_id)
     at = open_page(PREDICT, u=owner)
     at.file_uploader(key=PHOTO_KEY).set_value(("trousers.png", _trouser_photo(), "image/png")).run()
     assert not at.exception and not at.error
@@ -128,9 +135,9 @@ def test_an_uploaded_garment_photo_is_read_as_the_model_reads_its_28x28_image(ma
     ("coat.jpg", bytes(10 * 1024 * 1024), '"coat.jpg" is 10.5 MB; photos up to 8 MB are read'),
     ("dot.png", _png(Image.new("RGB", (1, 1))), '"dot.png" is only 1 × 1 pixels; a photo needs at least'),
 ])
-def test_a_hostile_upload_gets_a_message_and_no_answer(manager, store, owner, trained_fashion, name: str,
+def test_a_hostile_upload_gets_a_message_and_no_answer(lab, store, owner, trained_fashion, name: str,
                                                        content: bytes, message: str) -> None:
-    register_run(store, owner, trained_fashion)
+    _warm(lab, store, owner, register_run(store, owner, trained_fashion))
     at = open_page(PREDICT, u=owner)
     at.file_uploader(key=PHOTO_KEY).set_value((name, content, "image/jpeg")).run()
     assert not at.exception and not at.error
