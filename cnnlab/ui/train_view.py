@@ -94,10 +94,10 @@ def form_start(owner: str) -> TrainConfig:
     if suggestion is not None:
         saved, _ = parse_train_config(running_lab().drafts.load_settings(owner) or {})
         dataset = Dataset(in_use) if in_use in set(Dataset) else (saved or DEFAULTS).dataset
-        st.session_state[START_KEY] = dataclasses.replace(suggestion.config, dataset=dataset)
+        start = st.session_state[START_KEY] = dataclasses.replace(suggestion.config, dataset=dataset)
         if suggestion.preset_title is not None:
             st.info(plain(f"Filled in the training settings of the preset {suggestion.preset_title}: "
-                          f"{config_text(suggestion.config)}. Change any of them before you train."),
+                          f"{config_text(start)}. Change any of them before you train."),
                     icon=":material/tune:")
     if START_KEY not in st.session_state:
         saved = running_lab().drafts.load_settings(owner)
