@@ -101,7 +101,7 @@ def test_predict_offers_a_photo_and_fashion_test_images_not_the_canvas(lab, stor
 
     at.button(key="predict_random").click().run()
     assert not at.exception and not at.error
-    caption = next(c.value for c in at.caption if c.value.startswith("Test image #"))
+    caption = next(text for text in (shown(c.value) for c in at.caption) if text.startswith("Test image #"))
     index = int(re.match(r"Test image #([\d,]+),", caption).group(1).replace(",", ""))
     label = int(load_dataset(Dataset.FASHION).y_test[index])
     assert caption.startswith(f"Test image #{index:,}, labelled {CLOTHES[label]}.")
