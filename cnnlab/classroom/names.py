@@ -78,7 +78,8 @@ def name_key(name: str) -> str:
 @functools.cache
 def _default_pattern() -> regex.Pattern:
     """The keys of "Student 1", "Student 2", …: the key of "Student", an optional space, digits' keys."""
-    digits = "|".join(sorted({regex.escape(name_key(digit)) for digit in "0123456789"}, key=len, reverse=True))
+    keys = {regex.escape(name_key(digit)) for digit in "0123456789"}
+    digits = "|".join(sorted(keys, key=len, reverse=True))
     return regex.compile(rf"{regex.escape(name_key(_DEFAULT_WORD))} ?(?:{digits})+")
 
 
@@ -103,9 +104,9 @@ def check_name(raw: object) -> tuple[str | None, str | None]:
     if name is None:
         return None, problem
     if not has_visible_character(name):
-        return None, ("Your name has no visible letter or digit, so the class could not tell it apart (symbols, "
-                      "emoji and blank-looking characters such as ㅤ are not enough); add at least one letter "
-                      "or digit")
+        return None, ("Your name has no visible letter or digit, so the class could not tell it apart "
+                      "(symbols, emoji and blank-looking characters such as ㅤ are not enough); add at least one "
+                      "letter or digit")
     if is_reserved(name):
         return None, (f"Names like {default_name(44)} are kept for students who have not chosen a name; "
                       "choose a name of your own, such as your first name")

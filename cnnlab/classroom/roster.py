@@ -96,7 +96,8 @@ class Roster:
 
     def set_name(self, owner: str, raw: object) -> Naming:
         """Give the student a checked name (`classroom.names.check_name`); a name that looks like another
-        student's (in any case, or with look-alike letters from another script) gets the smallest free suffix and a message saying so. A refused name changes nothing."""
+        student's (in any case, or with look-alike letters from another script) gets the smallest free suffix
+        and a message saying so. A refused name changes nothing."""
         name, problem = check_name(raw)
         if name is None:
             return Naming(False, None, problem or "")
@@ -132,8 +133,8 @@ class Roster:
             return Naming(False, None, f"{drawn_name} is no longer in the class (removed, or a new class was "
                                        "started); nobody was renamed.")
         if student.name != drawn_name:
-            return Naming(False, None, f"{drawn_name} is now called {student.name} (changed since your page was "
-                                       "drawn); nobody was renamed — pick the student again.")
+            return Naming(False, None, f"{drawn_name} is now called {student.name} (changed since your page "
+                                       "was drawn); nobody was renamed — pick the student again.")
         return self.set_name(owner, raw)
 
     def mark_share_seen(self, owner: str, share_id: int) -> None:

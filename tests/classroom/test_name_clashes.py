@@ -1,5 +1,5 @@
-"""Issue 21, case 8: look-alike and blank names. "Аda" and "Tеacher" (Cyrillic letters) were accepted beside "Ada"
-and "Teacher", "ㅤ" (U+3164) and "⠀⠀" (U+2800) showed as blank names, and a student could call themselves
+"""Issue 21, case 8: look-alike and blank names. "Аda" and "Tеacher" (Cyrillic letters) were accepted beside
+"Ada" and "Teacher", "ㅤ" (U+3164) and "⠀⠀" (U+2800) showed as blank names, and a student could call themselves
 "Student 44". Names now clash under the UTS #39 confusable skeleton and case, need a visible letter or digit,
 and "Student N" is kept for the unnamed."""
 
@@ -8,15 +8,22 @@ from __future__ import annotations
 import pytest
 
 from cnnlab.classroom.classroom import Classroom
-from cnnlab.classroom.names import check_name, has_visible_character, is_reserved, name_key, skeleton, unique_name
+from cnnlab.classroom.names import (
+    check_name,
+    has_visible_character,
+    is_reserved,
+    name_key,
+    skeleton,
+    unique_name,
+)
 from cnnlab.engine.owners import new_owner_token
 
 CYRILLIC_ADA = "\u0410da"  # А (U+0410) d a
 CYRILLIC_TEACHER = "T\u0435acher"  # е (U+0435)
-BLANK = "Your name has no visible letter or digit, so the class could not tell it apart (symbols, emoji and " \
-        "blank-looking characters such as ㅤ are not enough); add at least one letter or digit"
-RESERVED = ("Names like Student 44 are kept for students who have not chosen a name; choose a name of your own, "
-            "such as your first name")
+BLANK = ("Your name has no visible letter or digit, so the class could not tell it apart (symbols, emoji "
+         "and blank-looking characters such as ㅤ are not enough); add at least one letter or digit")
+RESERVED = ("Names like Student 44 are kept for students who have not chosen a name; choose a name of your "
+            "own, such as your first name")
 
 
 @pytest.mark.parametrize(("one", "other"), [
@@ -28,7 +35,8 @@ def test_names_that_look_the_same_have_the_same_key(one: str, other: str) -> Non
     assert name_key(one) == name_key(other)
 
 
-@pytest.mark.parametrize(("one", "other"), [("Ada", "Eda"), ("Chloé", "Chloe"), ("Bob", "Rob"), ("Ana", "Anna")])
+@pytest.mark.parametrize(("one", "other"),
+                         [("Ada", "Eda"), ("Chloé", "Chloe"), ("Bob", "Rob"), ("Ana", "Anna")])
 def test_names_that_look_different_have_different_keys(one: str, other: str) -> None:
     assert name_key(one) != name_key(other)
 
@@ -50,7 +58,8 @@ def test_a_blank_looking_character_beside_a_letter_is_a_name() -> None:
     assert check_name("\u3164A") == ("\u3164A", None)
 
 
-@pytest.mark.parametrize("name", ["Student 44", "student44", "STUDENT 7", "\u0405tudent 4O", "Student \uff14\uff14"])
+@pytest.mark.parametrize("name",
+                         ["Student 44", "student44", "STUDENT 7", "\u0405tudent 4O", "Student \uff14\uff14"])
 def test_student_n_is_kept_for_the_unnamed(name: str) -> None:
     assert is_reserved(name)
     assert check_name(name) == (None, RESERVED)
@@ -82,7 +91,8 @@ def test_the_roster_keeps_look_alikes_apart_and_says_why(classroom: Classroom) -
     assert len({name_key(name) for name in roster.names().values()}) == 4  # four rows, four different looks
 
 
-@pytest.mark.parametrize(("bad", "message"), [("\u3164", BLANK), ("\u2800\u2800", BLANK), ("Student 44", RESERVED)])
+@pytest.mark.parametrize(("bad", "message"),
+                         [("\u3164", BLANK), ("\u2800\u2800", BLANK), ("Student 44", RESERVED)])
 def test_the_roster_refuses_blank_and_reserved_names_and_keeps_the_old_one(classroom: Classroom, bad: str,
                                                                             message: str) -> None:
     owner = new_owner_token()

@@ -1,4 +1,5 @@
-"""Students' names: what is accepted and the message for what is not (clashes: tests/classroom/test_name_clashes.py)."""
+"""Students' names: what is accepted and the message for what is not (clashes and look-alikes:
+tests/classroom/test_name_clashes.py)."""
 
 from __future__ import annotations
 
