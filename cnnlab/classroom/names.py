@@ -105,8 +105,8 @@ def check_name(raw: object) -> tuple[str | None, str | None]:
         return None, problem
     if not has_visible_character(name):
         return None, ("Your name has no visible letter or digit, so the class could not tell it apart "
-                      "(symbols, emoji and blank-looking characters such as ㅤ are not enough); add at least one "
-                      "letter or digit")
+                      "(symbols, emoji and blank-looking characters such as ㅤ are not enough); add at "
+                      "least one letter or digit")
     if is_reserved(name):
         return None, (f"Names like {default_name(44)} are kept for students who have not chosen a name; "
                       "choose a name of your own, such as your first name")
