@@ -75,8 +75,8 @@ def runs_table(runs: Iterable[RunRecord], names: Mapping[str, str]) -> pd.DataFr
 
 
 def spreadsheet_safe(value: object) -> object:
-    """A cell a spreadsheet shows as text: a string starting with =, +, -, @, a tab or a carriage return (which
-    a spreadsheet would run as a formula) gets a leading apostrophe; anything else is kept.
+    """A cell a spreadsheet shows as text: a string starting with =, +, -, @, a tab or a carriage return
+    (which a spreadsheet would run as a formula) gets a leading apostrophe; anything else is kept.
 
     Example: spreadsheet_safe('=HYPERLINK("http://x")') == '\'=HYPERLINK("http://x")'.
     """

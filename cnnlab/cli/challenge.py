@@ -45,7 +45,8 @@ def add_challenge_arguments(parser: argparse.ArgumentParser) -> None:
 
 def parse_locks(texts: list[str] | None) -> dict[str, str] | None:
     """Every `--lock` given, added up: ["optimizer=adam", "batch_size=64,seed=1"] → {"optimizer": "adam",
-    "batch_size": "64", "seed": "1"}; UsageError for an item without "=", or a setting locked to two values."""
+    "batch_size": "64", "seed": "1"}; UsageError for an item without "=", or a setting locked to two
+    values."""
     if texts is None:
         return None
     locks: dict[str, str] = {}

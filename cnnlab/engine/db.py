@@ -56,7 +56,7 @@ class Database:
         if self._connection is None or inode != self._inode:
             self.close()
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            # made 0600 before SQLite opens it: SQLite creates its -wal and -shm files with the database's mode
+            # made 0600 before SQLite opens it: SQLite gives its -wal and -shm files the database's mode
             os.close(os.open(self.path, os.O_WRONLY | os.O_CREAT, FILE_MODE))
             connection = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_S, check_same_thread=False)
             connection.row_factory = sqlite3.Row

@@ -25,7 +25,7 @@ def test_a_cell_a_spreadsheet_would_run_is_escaped_and_numbers_are_kept(cell: ob
 
 
 def test_the_teachers_csv_escapes_formulas_in_names_and_run_names_and_keeps_accents(scripted) -> None:
-    manager, runner = scripted
+    manager, _ = scripted
     students = {new_owner_token(): name for name in (*HOSTILE, "Chloé")}
     for owner, name in students.items():
         manager.submit(owner, conv_stack(4), CHALLENGE_CONFIG, name=name)  # run named like its student

@@ -141,7 +141,8 @@ def test_a_setting_locked_to_two_values_is_refused(classroom: Classroom,
                                                     capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["challenge", "set", "--title", "Locked", "--lock", "batch_size=64",
                  "--lock", "batch_size=128"]) == 2
-    assert "--lock gives batch_size two values (64 and 128); lock each setting once" in capsys.readouterr().err
+    error = capsys.readouterr().err
+    assert "--lock gives batch_size two values (64 and 128); lock each setting once" in error
     assert classroom.challenges.active() is None
 
 

@@ -1,6 +1,6 @@
-"""Issue 21, case 9: the runs and classroom databases were mode 0644, so any user of the machine could read every
-student's token from them. They (and SQLite's -wal and -shm files beside them) are now 0600, also when an older
-version made them readable."""
+"""Issue 21, case 9: the runs and classroom databases were mode 0644, so any user of the machine could read
+every student's token from them. They (and SQLite's -wal and -shm files beside them) are now 0600, also when
+an older version made them readable."""
 
 from __future__ import annotations
 
