@@ -1,13 +1,13 @@
 """Issue 21 in a real browser, each student in a browser context of their own.
 
-Case 2, identity hijack by link: a classmate who opened `/Build?preset=convnet&u=<another student's token>`
-silently became that student and the cookie was overwritten. Now the browser's own identity wins: the link asks
-first, "Stay yourself" keeps the cookie, "Open it as them" switches on purpose, and a browser with no identity
-yet takes the link's (a student's own bookmark on a new device).
+Case 2, identity hijack by link: a classmate who opened `/Build?preset=convnet&u=<another student's
+token>` silently became that student and the cookie was overwritten. Now the browser's own identity wins: the
+link asks first, "Stay yourself" keeps the cookie, "Open it as them" switches on purpose, and a browser with
+no identity yet takes the link's (a student's own bookmark on a new device).
 
-Case 1, identity flood: "I'm someone else on this computer" acted on one click, as often as pressed. Now it asks
-for confirmation first, and one browser starts at most 3 new identities in 10 minutes; the limit is stated, and
-the refusal says when the next one can start. Another browser is not affected.
+Case 1, identity flood: "I'm someone else on this computer" acted on one click, as often as pressed. Now it
+asks for confirmation first, and one browser starts at most 3 new identities in 10 minutes; the limit is
+stated, and the refusal says when the next one can start. Another browser is not affected.
 """
 
 from __future__ import annotations

@@ -17,9 +17,9 @@ def test_a_browser_starts_at_most_three_new_identities_in_ten_minutes(classroom:
     refused = log.start(browser, new_owner_token(), now=1300.0)
     assert refused == Allowance(False, 0, 300.0)  # the first falls out of the window at 1,600 s
     assert refused.refusal() == (
-        "This browser has already started 3 new students in the last 10 min, the limit; the next one can start "
-        "in about 5 min. Until then, carry on as the student shown in the sidebar (their work stays theirs), "
-        "or use your own device.")
+        "This browser has already started 3 new students in the last 10 min, the limit; the next one can "
+        "start in about 5 min. Until then, carry on as the student shown in the sidebar (their work stays "
+        "theirs), or use your own device.")
     assert log.allowance(other_browser, now=1300.0) == Allowance(True, 3)  # another browser is not affected
     assert log.start(browser, new_owner_token(), now=1600.5) == Allowance(True, 0)  # a slot came free
 
