@@ -110,3 +110,18 @@ def test_someone_else_asks_first_and_one_browser_starts_at_most_three(app, new_t
     other.page.get_by_role("button", name=CONFIRM).click()
     other.wait_idle()
     expect(other.page.get_by_text("You are a new student on this computer")).to_be_visible()
+
+
+def test_the_dashboard_drops_its_key_from_the_address_and_the_browser_keeps_it(app, new_tab) -> None:
+    """Case 9: the teacher key stayed in the dashboard's address, visible when projected."""
+    key = (app.runs_dir / "teacher.key").read_text().strip()
+    teacher = new_tab(app.url)
+    first_visit(teacher, f"/Teacher?key={key}")
+    expect(teacher.page.get_by_role("heading", name="Remove students")).to_be_visible()
+    teacher.page.wait_for_url(lambda url: "key=" not in url)
+    assert key not in teacher.page.url
+    teacher.page.wait_for_function("() => document.cookie.includes('cnnlab_teacher=')")
+    assert key not in cookie(teacher, "cnnlab_teacher")
+    teacher.goto("/Teacher")  # a new session of the same browser: the cookie opens the dashboard
+    expect(teacher.page.get_by_role("heading", name="Remove students")).to_be_visible()
+    assert "key=" not in teacher.page.url
