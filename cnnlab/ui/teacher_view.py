@@ -8,6 +8,7 @@ import streamlit as st
 from cnnlab.classroom.dashboard import StudentRow, class_rows, queue_order
 from cnnlab.classroom.export import models_zip, runs_csv
 from cnnlab.classroom.leaderboard import standings
+from cnnlab.classroom.presence import NEWCOMER_GRACE_S
 from cnnlab.core.challenge import LockField, describe_limits, parse_challenge
 from cnnlab.core.hyper import MAX_EPOCHS, MAX_TRAIN_SIZE, MIN_TRAIN_SIZE, Optimizer
 from cnnlab.core.layer_types.registry import LAYER_TYPES
@@ -109,6 +110,10 @@ def class_glance() -> None:
         rows = class_rows(students, lab.store.all_runs(ALL_RUNS), live, active, lab.drafts.current)
         show_flashes()
         st.subheader(f"The class: {len(rows)} student{'s' * (len(rows) != 1)}")
+        idle = len(students) - len(rows)
+        if idle:
+            st.caption(f"Not listed: {idle} who opened CNN Lab more than {duration(NEWCOMER_GRACE_S)} ago "
+                       "and have no name, stack or runs (they show again when they do something).")
         if rows:
             st.dataframe(_class_table(rows), hide_index=True, key="teacher_class_table")
         else:

@@ -145,6 +145,8 @@ def test_idle_newcomers_leave_the_class_list_but_not_those_who_did_something(lab
                    (NEWCOMER_GRACE_S + 60, fresh))
     at = open_page(TEACHER, key=KEY)
     assert _students(at) == ["Ada", "Student 3", "Student 4"]  # Student 1 did nothing for eleven minutes
+    assert ("Not listed: 1 who opened CNN Lab more than 10 min ago and have no name, stack or runs (they "
+            "show again when they do something).") in [caption.value for caption in at.caption]
     roster.set_name(idle, "Cy")
     at.run()
     assert _students(at) == ["Cy", "Ada", "Student 3", "Student 4"]
