@@ -63,14 +63,17 @@ class LiveClass:
 
 
 def past_classes(runs_dir: Path) -> list[ArchivedClass]:
-    """Every archive under `runs_dir/classes`, newest first (the removed students' among them)."""
+    """Every archive under `runs_dir/classes`, newest first (the removed students' among them); a folder
+    whose class.json is missing or unreadable (edited by hand) is left out."""
     found = []
     for folder in (runs_dir / CLASSES).glob("*"):
         manifest = read_json(folder / MANIFEST, 100_000)
-        if isinstance(manifest, dict):
-            counts = (int(manifest.get(key, 0)) for key in ("students", "runs", "challenges"))
-            found.append(ArchivedClass(folder, str(manifest.get("title", folder.name)),
-                                       float(manifest.get("archived_at", 0)), *counts))
+        try:
+            counts = [int(manifest[key]) for key in ("students", "runs", "challenges")]
+            archived_at = float(manifest["archived_at"])
+            found.append(ArchivedClass(folder, str(manifest["title"]), archived_at, *counts))
+        except (KeyError, TypeError, ValueError):
+            continue
     return sorted(found, key=lambda entry: entry.archived_at, reverse=True)
 
 

@@ -229,3 +229,12 @@ def test_a_new_class_waits_for_the_jobs_still_queued_or_training(scripted, lab: 
         "Not started: 1 job is still waiting or training. Cancel or stop them in the queue (or wait for "
         "them), then start the new class."]
     assert len(lab.store.all_runs()) == 1 and past_classes(lab.settings.runs_dir) == []
+
+
+def test_an_archive_folder_edited_by_hand_is_left_out(lab: Lab) -> None:
+    folder = lab.settings.runs_dir / "classes" / "broken"
+    folder.mkdir(parents=True)
+    (folder / "class.json").write_text('{"title": "x", "archived_at": "yesterday"}')
+    assert past_classes(lab.settings.runs_dir) == []
+    at = open_page(TEACHER, key=KEY)
+    assert not at.exception and "No past classes yet." in [caption.value for caption in at.caption]
