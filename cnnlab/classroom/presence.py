@@ -2,8 +2,9 @@
 
 Every browser that opens CNN Lab joins the class list ("Student 12"), so a reload storm, or a student
 who started a fresh identity and left, would leave rows nobody can tell apart. A student with no name, no
-stack and no runs `NEWCOMER_GRACE_S` after joining is left off the dashboard (and so off every list the
-teacher acts on); they show again the moment they name themselves, build or train.
+stack and no runs `NEWCOMER_GRACE_S` after joining is left off the dashboard's class list (the dashboard
+says how many; "Remove every student without runs" still counts them); they show again the moment they name
+themselves, build or train.
 """
 
 from __future__ import annotations
