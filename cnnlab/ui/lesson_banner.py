@@ -16,7 +16,7 @@ from cnnlab.core.lesson import StepKind
 from cnnlab.core.text import plain
 from cnnlab.lab import running_lab
 from cnnlab.ui import session
-from cnnlab.ui.lesson_view import Where, render_guess, render_run_step, render_stack_step
+from cnnlab.ui.lesson_view import Where, render_guess, render_outcome, render_run_step, render_stack_step
 from cnnlab.ui.shown_stack import Part, shown_in
 
 QUESTION_CHARS = 220
@@ -39,6 +39,8 @@ def _banner(owner: str, following: Following | None, where: Where, analysis: Ana
     with st.container(border=True, key=f"{where}_banner"):
         title = f":material/menu_book: **{plain(following.lesson.title)}** · {following.progress}"
         step = following.step
+        if step is None or step.kind != StepKind.guess:
+            render_outcome(where)
         if step is None:
             st.markdown(f"{title} — well done!")
             return

@@ -131,8 +131,9 @@ def _show_answer(owner: str, where: Where, number: int) -> None:
     _redraw_if_build(owner, where)
 
 
-def _render_outcome(where: Where) -> None:
-    """The message of the last Check made here (once)."""
+def render_outcome(where: Where) -> None:
+    """The message of the last Check made here (once): drawn by the guess step it was about, or, when a
+    right answer moved the student on, at the top of the next step."""
     outcome = st.session_state.get(OUTCOME)
     if outcome is not None and outcome[0] == where:
         del st.session_state[OUTCOME]
@@ -157,7 +158,7 @@ def render_guess(owner: str, following: Following, step: Step, where: Where) -> 
                    max_chars=60)
     check.button(CHECK_LABEL, key=f"{where}_check", type="primary", on_click=_check,
                  args=(owner, where, number))
-    _render_outcome(where)
+    render_outcome(where)
     if following.place.tries >= HINT_AFTER and step.hint:
         st.info(f"Hint: {plain(step.hint)}", icon=":material/lightbulb:")
     if following.place.tries >= HINT_AFTER and not following.in_class:
@@ -197,6 +198,8 @@ def render_challenge_note(following: Following, step: Step) -> None:
 def render_step(owner: str, following: Following, where: Where) -> None:
     """The current step: its text and what it asks for (the guess box, Next, or what is still missing)."""
     step = following.step
+    if step.kind != StepKind.guess:
+        render_outcome(where)
     st.markdown(f"**Step {following.number} of {following.total}** · {KIND_WORDS[step.kind]}")
     st.markdown(step.text)
     if step.kind == StepKind.guess:
@@ -264,6 +267,7 @@ def render_lesson(owner: str) -> Following | None:
     st.progress(done, text=following.progress.capitalize())
     with st.container(border=True, key="lesson_step"):
         if following.finished:
+            render_outcome(Where.lesson)
             st.success(plain(f"You finished {lesson.title}: all {following.total} steps. Choose another "
                              "lesson below."), icon=":material/celebration:")
         else:
