@@ -72,9 +72,9 @@ def _place_words(student: StudentPlace) -> str:
 
 
 def _table(progress: ClassProgress) -> list[dict[str, object]]:
-    return [{"Student": student.name, "Step": _place_words(student),
+    return [{"Student": plain(student.name), "Step": _place_words(student),
              "On this step for": "—" if student.finished else duration(student.seconds),
-             "Wrong guesses": student.tries if student.kind == StepKind.guess else ""}
+             "Wrong guesses": str(student.tries) if student.kind == StepKind.guess else ""}
             for student in progress.students]
 
 
@@ -108,7 +108,8 @@ def _live_progress() -> None:
     st.markdown(plain(f"Running: {progress.lesson.title} · {len(progress.lesson.steps)} steps · started "
                       f"{duration(max(0.0, time.time() - running.started_at))} ago"))
     if progress.students:
-        st.dataframe(_table(progress), hide_index=True, key="teacher_lesson_table")
+        with st.container(key="teacher_lesson_table"):  # a plain table: the projector and screen readers
+            st.table(_table(progress), hide_index=True)
     else:
         st.caption("No students yet.")
     _reveal_choice(progress)

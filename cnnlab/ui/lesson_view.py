@@ -200,7 +200,7 @@ def render_step(owner: str, following: Following, where: Where) -> None:
     step = following.step
     if step.kind != StepKind.guess:
         render_outcome(where)
-    st.markdown(f"**Step {following.number} of {following.total}** · {KIND_WORDS[step.kind]}")
+    st.markdown(f"**{KIND_WORDS[step.kind]}** · {following.progress}")  # "**Guess** · step 3 of 7", once
     st.markdown(step.text)
     if step.kind == StepKind.guess:
         render_guess(owner, following, step, where)
@@ -264,7 +264,7 @@ def render_lesson(owner: str) -> Following | None:
     if lesson.summary:
         st.caption(plain(lesson.summary))
     done = min(following.place.step, following.total) / following.total
-    st.progress(done, text=following.progress.capitalize())
+    st.progress(done)
     with st.container(border=True, key="lesson_step"):
         if following.finished:
             render_outcome(Where.lesson)

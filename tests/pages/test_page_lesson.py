@@ -95,8 +95,8 @@ def test_a_guess_wrong_twice_says_not_yet_then_the_hint_and_right_shows_the_form
     assert lab.drafts.current(owner) == CONVNET  # the lesson's start preset, opened for the student
     assert at.text_input(key="lesson_guess").label == "Your guess"
     assert at.button(key="lesson_check").label == "Check"
-    assert "**Step 1 of 4** · Guess" in [m.value for m in at.markdown]
-    assert at.get("progress")[0].proto.text == "Step 1 of 4"
+    assert "**Guess** · step 1 of 4" in [m.value for m in at.markdown]
+    assert at.get("progress")[0].proto.value == 0
     at = _guess(at, "150")
     assert messages(at, "warning") == ["**150** is not yet right for the parameters of layer 1 (Conv2D) — "
                                        "try again."]
@@ -109,9 +109,9 @@ def test_a_guess_wrong_twice_says_not_yet_then_the_hint_and_right_shows_the_form
     assert at.button(key="lesson_show").label == "Show me the answer"  # alone, after two tries
     at = _guess(at, "160")
     assert messages(at, "success") == ["Right! The parameters of layer 1 (Conv2D): 16 × (3×3×1) + 16 = 160"]
-    assert "**Step 2 of 4** · Change your stack" in [m.value for m in at.markdown]
+    assert "**Change your stack** · step 2 of 4" in [m.value for m in at.markdown]
     assert "Still to do: layer 1 has filters 16; make it 32." in _texts(at)
-    assert at.get("progress")[0].proto.text == "Step 2 of 4"
+    assert at.get("progress")[0].proto.value == 25
 
 
 def test_the_hint_stays_after_a_reload(lab: Lab) -> None:
@@ -210,17 +210,17 @@ def test_the_teacher_starts_a_lesson_sees_who_is_stuck_reveals_and_ends_it(lab: 
     for guess in ("1", "2"):
         bob_page = _guess(bob_page, guess)
     teacher = _teacher()
-    table = next(frame.value for frame in teacher.dataframe if "Wrong guesses" in frame.value.columns)
+    table = next(frame.value for frame in teacher.table if "Wrong guesses" in frame.value.columns)
     assert list(table["Student"]) == ["Bob", "Ada"]  # Bob has been on his step longest
     assert list(table["Step"]) == ["1 of 4 · guess", "3 of 4 · guess"]
-    assert list(table["Wrong guesses"]) == [2, 0]
+    assert list(table["Wrong guesses"]) == ["2", "0"]
     assert teacher.selectbox(key="teacher_lesson_reveal_step").value == 1  # where most students are
     teacher = teacher.button(key="teacher_lesson_reveal").click().run()
     assert "Revealed the answer of step 1 to every student on it." in messages(teacher, "success")
     bob_page = open_page(LESSON, u=bob)
     assert "Your teacher revealed the answer: **160** — 16 × (3×3×1) + 16 = 160" in messages(bob_page, "info")
     bob_page = bob_page.button(key="lesson_next").click().run()
-    assert "**Step 2 of 4** · Change your stack" in [m.value for m in bob_page.markdown]
+    assert "**Change your stack** · step 2 of 4" in [m.value for m in bob_page.markdown]
     teacher = _teacher().button(key="teacher_lesson_end").click().run()
     assert "Ended Guess then change." in messages(teacher, "success")
     assert lab.lessons.progress.class_lesson() is None
