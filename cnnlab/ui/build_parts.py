@@ -18,8 +18,9 @@ def render_stack(owner: str) -> None:
     shown = shown_in(Part.stack, owner)
     session.show_flashes()
     editor.render_undo(owner, shown.draft.undo_steps)
-    challenge_view.render_stack_checks(running_lab().classroom.challenges.active(), shown.analysis)
     hidden = lesson_view.hidden_on_build(owner, shown.analysis)
+    if not hidden.totals:  # the challenge's checks quote the totals a lesson's question may be about
+        challenge_view.render_stack_checks(running_lab().classroom.challenges.active(), shown.analysis)
     stack_view.render_stack(shown.analysis, layers_of(shown.stack), hidden)
 
 

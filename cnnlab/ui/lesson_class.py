@@ -68,7 +68,7 @@ def _upload() -> None:
 def _place_words(student: StudentPlace) -> str:
     if student.finished:
         return "finished"
-    return f"{student.number} of {student.total} · {KIND_WORDS[student.kind].lower()}"
+    return f"step {student.number} of {student.total} · {KIND_WORDS[student.kind].lower()}"
 
 
 def _table(progress: ClassProgress) -> list[dict[str, object]]:

@@ -139,10 +139,10 @@ def test_a_teacher_and_two_students_follow_a_lesson_through_a_restart(new_tab, t
         expect(ada.page.get_by_text("guess it first").first).to_be_visible()  # layer 3's answer is hidden
 
         # The dashboard shows A two steps ahead of B.
-        expect(teacher.page.locator(".st-key-teacher_lesson_table").get_by_text(re.compile("^3 of 4"))
+        expect(teacher.page.locator(".st-key-teacher_lesson_table").get_by_text(re.compile("^step 3 of 4"))
                ).to_be_visible(timeout=30_000)
         rows = _dashboard_rows(teacher)
-        assert (rows["Ada"], rows["Bob"]) == ("3 of 4 · guess", "1 of 4 · guess")
+        assert (rows["Ada"], rows["Bob"]) == ("step 3 of 4 · guess", "step 1 of 4 · guess")
         teacher.screenshot("teacher-lesson")
 
         # Reveal shows B the answer (the Lesson page looks for it every few seconds).

@@ -212,7 +212,7 @@ def test_the_teacher_starts_a_lesson_sees_who_is_stuck_reveals_and_ends_it(lab: 
     teacher = _teacher()
     table = next(frame.value for frame in teacher.table if "Wrong guesses" in frame.value.columns)
     assert list(table["Student"]) == ["Bob", "Ada"]  # Bob has been on his step longest
-    assert list(table["Step"]) == ["1 of 4 · guess", "3 of 4 · guess"]
+    assert list(table["Step"]) == ["step 1 of 4 · guess", "step 3 of 4 · guess"]
     assert list(table["Wrong guesses"]) == ["2", "0"]
     assert teacher.selectbox(key="teacher_lesson_reveal_step").value == 1  # where most students are
     teacher = teacher.button(key="teacher_lesson_reveal").click().run()
@@ -246,3 +246,22 @@ def test_the_leaderboard_shows_the_lessons_progress_while_no_challenge_runs(lab:
     lab.classroom.challenges.start(challenge)
     at = open_page(LEADERBOARD)
     assert [shown(h.value) for h in at.header] == ["Small"]
+
+
+def test_while_a_question_is_about_the_total_build_shows_no_total_anywhere(lab: Lab) -> None:
+    challenge, _ = parse_challenge({"title": "Small", "max_params": 10_000})
+    lab.classroom.challenges.start(challenge)
+    owner = new_owner_token()
+    _start(owner, "convnet-parameters")
+    lab.lessons.progress.move(owner, "own:convnet-parameters", 0, 5)  # "how many in the whole network?"
+    at = open_page(BUILD, u=owner)
+    assert not at.exception
+    everything = _texts(at) + " ".join(messages(at, "error"))
+    assert "60,874" not in everything
+    assert metric(at, "Parameters") == "?" and metric(at, "Weight memory") == "?"
+    params = [row[6] for row in table_rows(at)[1:]]
+    assert params == ["160", "0", "4,640", "0", "18,496", "0", "36,928", "650"]
+    at = _guess(at, "60 874", "build_lesson")
+    assert messages(at, "success")[0] == ("Right! The parameters of the whole stack: 160 + 0 + 4,640 + 0 + "
+                                          "18,496 + 0 + 36,928 + 650 = 60,874")
+    assert "60,874 parameters — over the limit of 10,000 by 50,874" in messages(at, "error")
