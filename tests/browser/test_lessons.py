@@ -137,6 +137,7 @@ def test_a_teacher_and_two_students_follow_a_lesson_through_a_restart(new_tab, t
         expect(banner.get_by_text(re.compile("How many parameters does layer 3 have"))).to_be_visible()
         assert ada.page.evaluate("window.lessonMarker") == "same page"  # no reload
         expect(ada.page.get_by_text("guess it first").first).to_be_visible()  # layer 3's answer is hidden
+        ada.screenshot("build-lesson")
 
         # The dashboard shows A two steps ahead of B.
         expect(teacher.page.locator(".st-key-teacher_lesson_table").get_by_text(re.compile("^step 3 of 4"))
