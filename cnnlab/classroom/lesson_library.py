@@ -70,7 +70,7 @@ class LessonLibrary:
         except OSError:
             return files
         for path in paths:
-            name = path.stem
+            name = lesson_name(path.name)  # "My Lesson.toml" is the lesson my-lesson
             if not is_lesson_name(name):
                 continue
             try:
@@ -97,10 +97,11 @@ class LessonLibrary:
         return [file for file in self.files() if file.lesson is not None]
 
     def get(self, name: object) -> LessonFile | None:
-        """The valid lesson called `name`, or None."""
-        if not is_lesson_name(name):
+        """The valid lesson called `name` (as `lesson_name` writes it: "My_Lesson" is my-lesson), or None."""
+        wanted = lesson_name(name) if isinstance(name, str) else ""
+        if not is_lesson_name(wanted):
             return None
-        return next((file for file in self.lessons() if file.name == name), None)
+        return next((file for file in self.lessons() if file.name == wanted), None)
 
     def save(self, filename: str, data: bytes) -> tuple[LessonFile | None, tuple[LessonProblem, ...]]:
         """Check an uploaded lesson and, when it has no problem, keep it as the teacher's `<name>.toml`

@@ -225,6 +225,7 @@ class _Stack:
     types: dict[int, str]
 
     def guess_problem(self, layer: int) -> str | None:
+        """Why a guess cannot ask about `layer` at this step (past the stack), or None."""
         if self.layers is not None and layer > self.layers:
             return (f"layer {layer} is past the stack, which has {self.layers} layers at this step "
                     "(the start preset's, and any a stack step added)")
@@ -333,6 +334,8 @@ class _StepReader:
     problems: list[LessonProblem]
 
     def problem(self, message: str, key: str | None = None, sub: str | None = None) -> None:
+        """Record a problem of this step at the line of `key` (of `sub` in the table `key`), else of the
+        step's header."""
         if self.lines is None:
             line = self.fallback_line
         elif sub is not None and key is not None:
@@ -342,6 +345,7 @@ class _StepReader:
         self.problems.append(LessonProblem(line, self.number, message))
 
     def read(self, stack: _Stack) -> Step | None:
+        """The step, or None with its problems recorded; `stack` follows what its stack steps change."""
         raw = self.raw
         before = len(self.problems)
         kind_value = raw.get("kind")
@@ -474,6 +478,7 @@ def _start_stack(start: str | None) -> _Stack:
 def _top(document: Mapping, lines: KeyLines, problems: list[LessonProblem]) -> tuple[str, str, str | None]:
     """Title, summary and start preset, with their problems."""
     def problem(key: str, message: str) -> None:
+        """Record a problem of the lesson at the line of its key `key`."""
         problems.append(LessonProblem(lines.top.get(key, 1), None, message))
 
     for key in document:

@@ -88,6 +88,7 @@ def _reveal_choice(progress: ClassProgress) -> None:
         st.session_state[REVEAL_CHOICE] = max(guesses, key=lambda n: (len(progress.on_step(n)), -n))
 
     def label(number: int) -> str:
+        """ "step 3 (revealed) · 2 on it"."""
         shown = " (revealed)" if number - 1 in progress.revealed else ""
         return f"step {number}{shown} · {len(progress.on_step(number))} on it"
 

@@ -235,10 +235,6 @@ def _watch(owner: str, drawn: tuple | None) -> None:
         st.rerun()
 
 
-def _open_start(owner: str, preset: str) -> None:
-    open_preset(owner, preset)
-
-
 def _restart(owner: str) -> None:
     running_lab().lessons.restart(owner)
 
@@ -275,7 +271,7 @@ def render_lesson(owner: str) -> Following | None:
     start, restart, leave = st.columns(3)
     if lesson.start in PRESETS:
         start.button(f"Open the lesson's stack again ({lesson.start})", key="lesson_open_start",
-                     icon=":material/restart_alt:", on_click=_open_start, args=(owner, lesson.start),
+                     icon=":material/restart_alt:", on_click=open_preset, args=(owner, lesson.start),
                      help="Replaces your stack with the one the lesson starts from (you can bring yours "
                           "back).")
     if not following.in_class:

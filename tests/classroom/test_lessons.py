@@ -75,7 +75,10 @@ def test_the_library_lists_shipped_and_teacher_lessons_and_keeps_broken_files_ou
     assert "broken" not in names and library.get("broken") is None
     assert [str(p) for p in next(f for f in library.files() if f.name == "broken").reading.problems] == [
         "line 1: missing steps: add [[steps]] tables, e.g.\n[[steps]]\nkind = \"read\"\ntext = \"…\""]
-    assert library.get("../test-lesson") is None and library.get(None) is None
+    assert library.get("Test_Lesson").name == "test-lesson"  # names are written as lesson_name writes them
+    assert library.get("!!!") is None and library.get(None) is None
+    (lab.settings.runs_dir / "lessons" / "My Own Lesson.toml").write_text(LESSON, encoding="utf-8")
+    assert library.get("my-own-lesson").origin == Origin.teacher
 
 
 def test_a_teachers_file_replaces_a_shipped_lesson_of_its_name(tmp_path: Path) -> None:
