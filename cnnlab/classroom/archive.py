@@ -3,9 +3,10 @@
 An archive is a runs directory of its own under `runs/classes/` (its runs index, classroom database, run
 folders and the students' stacks), so everything that reads a class reads an archive too; `class.json` says
 what it holds. A new class moves the class list, every ended run, the challenges with their boards, the
-shared stacks and hidden runs, and the students' stacks into `classes/<date and time>/`, and the class starts
-empty (a student who comes back joins it as a new student). Removing students moves their rows, runs and
-stacks into `classes/removed-students/`. Nothing is deleted: `class_bundle` gives the teacher the students,
+shared stacks and hidden runs, the class's lesson with every student's place in their lessons, and the
+students' stacks into `classes/<date and time>/`, and the class starts empty (a student who comes back joins
+it as a new student). Removing students moves their rows, runs, lesson places and stacks into
+`classes/removed-students/`. Nothing is deleted: `class_bundle` gives the teacher the students,
 runs and boards of any archive as CSV files in a zip, and the model files stay in its folder.
 
 Jobs still queued or training are never moved (the caller refuses while there are any): their runs are not
@@ -38,6 +39,10 @@ CLASSES = "classes"  # under the runs directory
 REMOVED = "removed-students"
 MANIFEST = "class.json"
 ALL_RUNS = 100_000
+# The classroom's tables besides the class list: the class's own (challenges, shares, hidden runs, its
+# lessons and their reveals), and those kept per student (by `owner`: a lesson chosen alone, lesson places).
+CLASS_TABLES = ("challenges", "shares", "hidden_runs", "class_lessons", "lesson_reveals")
+STUDENT_TABLES = ("own_lessons", "lesson_places")
 
 
 @dataclass(frozen=True)
@@ -86,8 +91,8 @@ def start_new_class(live: LiveClass, now: float | None = None) -> ArchivedClass:
     target = _open(folder)
     owners = [student.owner for student in live.classroom.roster.students()]
     _move_students(live.classroom.db, target.classroom.db, None)
-    for table in ("challenges", "shares", "hidden_runs"):
-        _move_rows(live.classroom.db, target.classroom.db, table)
+    for table in CLASS_TABLES + STUDENT_TABLES:
+        _move_rows(live.classroom.db, target.classroom.db, table, None)
     moved = live.store.move_runs([run.run_id for run in live.store.all_runs(ALL_RUNS)], target.store)
     for owner in owners:
         live.drafts.move(owner, target.drafts)
@@ -100,6 +105,8 @@ def remove_students(live: LiveClass, owners: Iterable[str], now: float | None = 
     owners = list(owners)
     target = _open(live.runs_dir / CLASSES / REMOVED)
     _move_students(live.classroom.db, target.classroom.db, owners)
+    for table in STUDENT_TABLES:
+        _move_rows(live.classroom.db, target.classroom.db, table, owners)
     wanted = set(owners)
     live.store.move_runs([run.run_id for run in live.store.all_runs(ALL_RUNS) if run.owner in wanted],
                          target.store)
@@ -152,12 +159,18 @@ def _free_folder(parent: Path, name: str) -> Path:
     return candidate
 
 
+def _owners_clause(owners: list[str] | None) -> tuple[str, tuple[str, ...]]:
+    """A WHERE clause and its parameters for the rows of `owners` (None: every row)."""
+    if owners is None:
+        return "1", ()
+    return f"owner IN ({', '.join('?' * len(owners))})", tuple(owners)
+
+
 def _move_students(source: Database, destination: Database, owners: list[str] | None) -> None:
     """Move students' rows (all of them, or those of `owners`) to another classroom database. In the archive
     each keeps the name the class saw ("Student 3" written out) under a number of the archive's own, since
     an archive of removed students collects them from many classes."""
-    where, params = ("1", ()) if owners is None else (
-        f"owner IN ({', '.join('?' * len(owners))})", tuple(owners))
+    where, params = _owners_clause(owners)
     with source.transaction() as db:
         db.execute("BEGIN IMMEDIATE")
         rows = db.execute(f"SELECT * FROM students WHERE {where} ORDER BY number", params).fetchall()
@@ -171,17 +184,19 @@ def _move_students(source: Database, destination: Database, owners: list[str] | 
         db.execute(f"DELETE FROM students WHERE {where}", params)
 
 
-def _move_rows(source: Database, destination: Database, table: str) -> None:
-    """Move every row of one of the classroom's tables (challenges, shares, hidden runs) to an archive."""
+def _move_rows(source: Database, destination: Database, table: str, owners: list[str] | None) -> None:
+    """Move the rows of one of the classroom's tables (`CLASS_TABLES`, `STUDENT_TABLES`) to an archive:
+    every row, or those of `owners` (a table of `STUDENT_TABLES`)."""
+    where, params = _owners_clause(owners)
     with source.transaction() as db:
         db.execute("BEGIN IMMEDIATE")
-        rows = db.execute(f"SELECT * FROM {table}").fetchall()
+        rows = db.execute(f"SELECT * FROM {table} WHERE {where}", params).fetchall()
         if rows:
             columns = rows[0].keys()
             with destination.transaction() as archive:
                 archive.executemany(f"INSERT OR REPLACE INTO {table} ({', '.join(columns)}) "
                                     f"VALUES ({', '.join('?' * len(columns))})", [tuple(row) for row in rows])
-        db.execute(f"DELETE FROM {table}")
+        db.execute(f"DELETE FROM {table} WHERE {where}", params)
 
 
 def _write_manifest(target: LiveClass, title: str, now: float, students: int, runs: int) -> ArchivedClass:

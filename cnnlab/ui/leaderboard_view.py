@@ -11,6 +11,7 @@ from cnnlab.classroom.leaderboard_chart import standings_figure
 from cnnlab.core.challenge import describe_limits
 from cnnlab.core.text import duration, plain
 from cnnlab.lab import running_lab
+from cnnlab.ui import lesson_class
 from cnnlab.ui.job_view import accuracy_text
 
 REFRESH_S = 10  # seconds between redraws: a run takes longer than that to finish
@@ -76,16 +77,23 @@ def _board_label(entries: dict[int, SetChallenge], choice: int) -> str:
 
 @st.fragment(run_every=REFRESH_S)
 def live_board() -> None:
-    """The board picked (by default the active challenge's, else the last one's), with every earlier board
-    of this class to pick from; else a note that none was set."""
+    """The board picked: by default the active challenge's; with none active, the class's lesson progress
+    while a lesson runs, else the last challenge's board. Every earlier board of this class can be picked;
+    with no challenge and no lesson, a note that none was set."""
     entries = {entry.challenge_id: entry for entry in running_lab().classroom.challenges.all()}
-    if not entries:
+    latest = next(iter(entries.values()), None)  # all() is newest first
+    choice = LATEST
+    if entries:
+        choice = st.selectbox("Board", [LATEST, *entries], key="leaderboard_pick",
+                              format_func=lambda choice: _board_label(entries, choice),
+                              help="Every challenge of this class keeps its board: pick one to show it.")
+    idle = latest is None or not latest.active
+    if choice == LATEST and idle and lesson_class.render_projector_progress():
+        return  # no challenge running: the class's progress through its lesson
+    if latest is None:
         st.info(
             "No challenge has been set yet. The teacher sets one on the dashboard, or with "
             "`python -m cnnlab challenge set --title …`."
         )
         return
-    choice = st.selectbox("Board", [LATEST, *entries], key="leaderboard_pick",
-                          format_func=lambda choice: _board_label(entries, choice),
-                          help="Every challenge of this class keeps its board: pick one to show it.")
-    render_board(entries.get(choice) or next(iter(entries.values())))
+    render_board(entries.get(choice) or latest)
