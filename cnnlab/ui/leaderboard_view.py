@@ -8,7 +8,8 @@ import streamlit as st
 from cnnlab.classroom.challenges import SetChallenge
 from cnnlab.classroom.leaderboard import Standing, standings
 from cnnlab.classroom.leaderboard_chart import standings_figure
-from cnnlab.core.challenge import describe_limits
+from cnnlab.core.challenge import ChallengeScore, describe_limits
+from cnnlab.core.class_digits import class_score_text
 from cnnlab.core.text import duration, plain
 from cnnlab.lab import running_lab
 from cnnlab.ui.job_view import accuracy_text
@@ -21,18 +22,27 @@ _LARGE_TYPE = """<style>
 </style>"""
 
 
+def score_text(standing: Standing) -> str:
+    """A standing's score as shown: "98.91 %" (test accuracy), "87.0 % (54 drawings)" (class handwriting)."""
+    if standing.drawings is None:
+        return accuracy_text(standing.score)
+    return class_score_text(standing.score, standing.drawings)
+
+
 def _row(standing: Standing) -> str:
     seconds = "—" if standing.elapsed_s is None else duration(standing.elapsed_s)
     return (
-        f"| {standing.rank} | {plain(standing.name)} | **{accuracy_text(standing.test_accuracy)}** | "
+        f"| {standing.rank} | {plain(standing.name)} | **{score_text(standing)}** | "
         f"{standing.params:,} | {standing.epochs} | {seconds} |"
     )
 
 
-def standings_markdown(rows: list[Standing]) -> str:
-    """The standings as a Markdown table, every name escaped so it shows literally."""
+def standings_markdown(rows: list[Standing], score: ChallengeScore) -> str:
+    """The standings as a Markdown table, every name escaped so it shows literally; the score's column is
+    named after what the challenge ranks by."""
     head = (
-        "| # | Student | Test accuracy | Parameters | Epochs | Time |\n| --: | --- | --: | --: | --: | --: |"
+        f"| # | Student | {score.words.capitalize()} | Parameters | Epochs | Time |\n"
+        "| --: | --- | --: | --: | --: | --: |"
     )
     return "\n".join([head, *(_row(row) for row in rows)])
 
@@ -44,16 +54,22 @@ def render_board(entry: SetChallenge) -> None:
     if entry.challenge.text:
         st.markdown(f"### {plain(entry.challenge.text)}")
     st.caption(plain(" · ".join(describe_limits(entry.challenge)) or "no limits"))
+    score = entry.challenge.score
+    st.markdown(f"Ranked by **{score.words}**; a tie goes to fewer parameters, then to the earlier run.")
     lab = running_lab()
     runs = lab.store.all_runs(ALL_RUNS)
-    rows = standings(entry, runs, lab.classroom.roster.names(), lab.classroom.hidden.ids())
+    rows = standings(entry, runs, lab.classroom.roster.names(), lab.classroom.hidden.ids(),
+                     lab.class_digits.scores.lines())
     if not rows:
-        st.info("No finished runs yet — the board fills in as runs finish.")
+        later = " A run counts once it is scored on our class's handwriting." * (
+            score == ChallengeScore.CLASS_DIGITS)
+        st.info(f"No finished runs yet — the board fills in as runs finish.{later}")
         return
     st.html(_LARGE_TYPE)
     with st.container(key="leaderboard_rows"):
-        st.markdown(standings_markdown(rows))
-    st.plotly_chart(standings_figure(rows), key="leaderboard_scatter", config={"displayModeBar": False})
+        st.markdown(standings_markdown(rows, score))
+    st.plotly_chart(standings_figure(rows, score.words), key="leaderboard_scatter",
+                    config={"displayModeBar": False})
 
 
 @st.fragment(run_every=REFRESH_S)

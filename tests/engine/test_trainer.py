@@ -30,7 +30,7 @@ def test_steps_per_execution(config: TrainConfig, macs: int, expected: int) -> N
 def test_test_figures_agree_with_keras() -> None:
     import keras
 
-    from cnnlab.engine.trainer import test_figures
+    from cnnlab.engine.evaluation import test_figures
 
     rng = np.random.default_rng(0)
     probabilities = rng.dirichlet(np.ones(10), size=500).astype(np.float32)
