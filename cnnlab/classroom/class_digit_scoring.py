@@ -8,7 +8,7 @@ from pathlib import Path
 
 from cnnlab.classroom.class_digits import ClassDigits
 from cnnlab.engine.class_set import ClassScore
-from cnnlab.engine.evaluation import test_figures
+from cnnlab.engine.evaluation import evaluate
 from cnnlab.insight.digit import scale_pixels
 from cnnlab.insight.inference import InferenceClient
 
@@ -21,6 +21,6 @@ def rescore(digits: ClassDigits, inference: InferenceClient, run_id: str, owner:
     if class_set is None:
         return None
     probabilities = inference.predict(model_path, scale_pixels(class_set.images))
-    score = ClassScore.from_figures(class_set.ids, test_figures(probabilities, class_set.labels))
+    score = ClassScore.from_figures(class_set.ids, evaluate(probabilities, class_set.labels))
     digits.record(run_id, owner, score)
     return score

@@ -51,7 +51,7 @@ class ClassScore:
 
     @classmethod
     def from_figures(cls, drawing_ids: Sequence[int], figures: Mapping) -> ClassScore:
-        """The score from `evaluation.test_figures` of the drawings `drawing_ids` (same order), scored now."""
+        """The score from `evaluation.evaluate` of the drawings `drawing_ids` (same order), scored now."""
         return cls(
             accuracy=float(figures["test_accuracy"]),
             loss=float(figures["test_loss"]),

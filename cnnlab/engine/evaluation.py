@@ -10,7 +10,7 @@ from cnnlab.core.mnist import CLASSES
 _EPSILON = 1e-7  # Keras's clip for probabilities in cross-entropy
 
 
-def test_figures(probabilities: np.ndarray, labels: np.ndarray) -> dict:
+def evaluate(probabilities: np.ndarray, labels: np.ndarray) -> dict:
     """Test loss and accuracy, confusion matrix and per-image prediction from the softmax outputs (N, 10).
 
     The loss is Keras's sparse categorical cross-entropy (probabilities clipped to [1e-7, 1 − 1e-7]), averaged

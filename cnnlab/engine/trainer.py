@@ -44,7 +44,7 @@ from cnnlab.core.hyper import TrainConfig
 from cnnlab.core.messages import finite_number
 from cnnlab.engine.data import load_mnist
 from cnnlab.engine.estimate import BACKWARD_FACTOR, SLOW_LAPTOP_MACS_PER_S
-from cnnlab.engine.evaluation import test_figures
+from cnnlab.engine.evaluation import evaluate
 from cnnlab.engine.events import OUT_OF_MEMORY_MESSAGE, Emit
 
 MAX_STEPS_PER_EXECUTION = 16  # batches per compiled call: fewer Python round trips, still a live curve
@@ -165,7 +165,7 @@ def train(spec: dict, config: TrainConfig, emit: Emit, stop_requested: Callable[
     clock.lap("fit")
     emit({"event": "testing"})
     probabilities = score(model, mnist.x_test, test_chunk(analysis.macs), reporter.stop_time, stop_requested)
-    figures = test_figures(probabilities, mnist.y_test[:len(probabilities)])
+    figures = evaluate(probabilities, mnist.y_test[:len(probabilities)])
     stopped = reporter.stopped or len(probabilities) < len(mnist.y_test)
     if class_set is not None:
         figures["class_set"] = None if stopped else _class_set_figures(model, class_set, analysis.macs,
@@ -182,7 +182,7 @@ def _class_set_figures(model: keras.Model, class_set: Mapping[str, np.ndarray], 
     """The test figures of the class's drawings, or None when a stop cut their scoring short."""
     images, labels = class_set["images"], class_set["labels"]
     probabilities = score(model, images, test_chunk(macs), None, stop_requested)
-    return test_figures(probabilities, labels) if len(probabilities) == len(labels) else None
+    return evaluate(probabilities, labels) if len(probabilities) == len(labels) else None
 
 
 def test_chunk(macs: int) -> int:

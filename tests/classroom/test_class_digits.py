@@ -138,8 +138,8 @@ def test_one_student_may_add_at_most_their_share(digits: ClassDigits) -> None:
         assert digits.add(owner, "Ada", _image(seed), seed % 10).ok
     over = digits.add(owner, "Ada", _image(999), 1)
     assert not over.ok
-    assert over.message == ("You have added 40 drawings, the most one student may add (so that the set is the "
-                            "whole class's handwriting); nothing was added.")
+    assert over.message == ("You have added 40 drawings, the most one student may add (so that the set is "
+                            "the whole class's handwriting); nothing was added.")
     assert digits.add(new_owner_token(), "Bo", _image(999), 1).ok
 
 
@@ -149,8 +149,8 @@ def test_the_whole_set_has_a_cap(digits: ClassDigits, monkeypatch: pytest.Monkey
         assert digits.add(new_owner_token(), "A student", _image(seed), 1).ok
     full = digits.add(new_owner_token(), "Late", _image(3), 1)
     assert not full.ok
-    assert full.message == ("Our class's digits are full (3 drawings, the most the set holds so that every run "
-                            "is scored on it quickly); nothing was added.")
+    assert full.message == ("Our class's digits are full (3 drawings, the most the set holds so that every "
+                            "run is scored on it quickly); nothing was added.")
     assert digits.counts().total == 3
 
 
