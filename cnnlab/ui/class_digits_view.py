@@ -140,7 +140,7 @@ def render_class_section(owner: str, snapshot: JobSnapshot) -> None:
                     "handwriting** under its test accuracy.")
         return
     when = dt.datetime.fromtimestamp(score.scored_at).strftime("%Y-%m-%d %H:%M")
-    st.caption(f"Scored {when} on the {score.drawings:,} drawings the class had then: "
+    st.caption(f"Scored {when} on the class's drawings as they were then: "
                f"{class_score_text(score.accuracy, score.drawings)} read correctly. Rows: the digit drawn; "
                "columns: what the model read.")
     matrix_column, accuracy_column = st.columns([3, 2])
