@@ -12,11 +12,18 @@ import pytest
 
 from cnnlab.insight.digit import canvas_to_mnist
 from cnnlab.lab import Lab
-from cnnlab.testing.apptest import RESULTS, canvas_state, messages, open_page, page_links, plotly_specs
+from cnnlab.testing.apptest import (
+    RESULTS,
+    canvas_state,
+    drawn_one,
+    messages,
+    open_page,
+    page_links,
+    plotly_specs,
+)
 from cnnlab.testing.models import register_run
 from cnnlab.ui.class_digits_view import ADD_KEY, LABEL_KEY
 from cnnlab.ui.insight import CANVAS_KEY
-from tests.pages.test_page_predict import _drawn_one
 
 pytestmark = pytest.mark.keras
 PREDICT = "pages/4_Predict.py"
@@ -25,7 +32,7 @@ FIRST_ANSWER_S = 300  # the first prediction waits for the inference worker to i
 
 def _predict_with_a_drawing(owner: str):
     at = open_page(PREDICT, u=owner)
-    at.session_state[CANVAS_KEY] = canvas_state(_drawn_one())
+    at.session_state[CANVAS_KEY] = canvas_state(drawn_one())
     return at.run(timeout=FIRST_ANSWER_S)
 
 
@@ -59,7 +66,7 @@ def test_a_drawing_is_added_as_the_digit_the_student_chose(lab: Lab, store, owne
     assert at.selectbox(key=LABEL_KEY).value is None  # the next drawing is labelled afresh
     drawing = lab.class_digits.drawings()[0]
     assert (drawing.owner, drawing.name, drawing.label) == (owner, "Ada", 1)
-    expected = np.rint(canvas_to_mnist(_drawn_one()).pixels * 255).astype(np.uint8)
+    expected = np.rint(canvas_to_mnist(drawn_one()).pixels * 255).astype(np.uint8)
     np.testing.assert_array_equal(drawing.pixels, expected)  # the image the model was given
 
     at.selectbox(key=LABEL_KEY).set_value(7)
