@@ -2,7 +2,8 @@
 the student trains a first run, draws a 3 on /Predict and adds it ("This is a" 3, "Add to our class's
 digits"); the teacher's dashboard shows one 3; the first run, finished before the drawing, is scored on demand
 on Results; the student's next run is scored on it at the end of its training; after a server restart the
-drawing and the scores are still there. Saves docs/screenshots/class-digits.png (the dashboard's grid).
+drawing and the scores are still there. Saves docs/screenshots/class-digits.png (the dashboard's grid),
+class-digits-predict.png and class-digits-results.png.
 """
 
 from __future__ import annotations
@@ -21,12 +22,22 @@ pytestmark = pytest.mark.keras
 KEY = "browser-test-teacher-key"
 JOB_TIMEOUT_MS = 300_000
 ANSWER_TIMEOUT_MS = 180_000  # the first answer waits for the inference worker to import TensorFlow
+PAGE_MS = 180_000
 ONE_DRAWING = re.compile(r"on our class's handwriting: \d{1,3}\.\d % \(1 drawing\)")
+
+
+def _open(tab, path: str) -> None:
+    """Open `path` and wait until its script has run, longer than `StreamlitPage.goto` does: a first page of a
+    server imports every page module while the training worker starts, and this test's pages wait for
+    TensorFlow in two workers at once, which on a loaded 2-core machine takes well over half a minute."""
+    tab.page.goto(f"{tab.base_url}{path}")
+    tab.page.get_by_test_id("stHeading").first.wait_for(timeout=PAGE_MS)
+    tab.wait_idle(timeout_ms=PAGE_MS)
 
 
 def _train(student, owner: str) -> None:
     """Train the student's current stack for one epoch on 1,000 images and wait until it has finished."""
-    student.goto(f"/Train?u={owner}")
+    _open(student, f"/Train?u={owner}")
     form = student.page.locator(".st-key-train_form")
     for label, value in (("Epochs", "1"), ("Training images", "1000")):
         form.get_by_role("spinbutton", name=label, exact=True).fill(value)
@@ -54,7 +65,7 @@ def _draw_a_three(student) -> None:
 
 
 def _results(student, owner: str):
-    student.goto(f"/Results?u={owner}")
+    _open(student, f"/Results?u={owner}")
     return student.page
 
 
@@ -63,13 +74,13 @@ def test_a_drawing_added_on_predict_reaches_the_dashboard_and_scores_the_next_ru
     env = {TEACHER_KEY_ENV: KEY}
     with started_server(tmp_path, env) as server:
         student, teacher = new_tab(server.url), new_tab(server.url)
-        student.goto("/Build?preset=convnet")
+        _open(student, "/Build?preset=convnet")
         owner = re.search(r"[?&]u=([A-Za-z0-9_-]{24})", student.page.url).group(1)
         _train(student, owner)
         page = _results(student, owner)
         expect(page.get_by_text("on our class's handwriting: no drawings yet")).to_be_visible()
 
-        student.goto(f"/Predict?u={owner}")
+        _open(student, f"/Predict?u={owner}")
         _draw_a_three(student)
         expect(page.get_by_test_id("stMetric").filter(has_text="The model reads")).to_be_visible(
             timeout=ANSWER_TIMEOUT_MS)
@@ -78,8 +89,9 @@ def test_a_drawing_added_on_predict_reaches_the_dashboard_and_scores_the_next_ru
         student.wait_idle()
         expect(page.get_by_text("Added your 3 to our class's digits: 1 drawing in all, 1 of them yours.")
                ).to_be_visible()
+        student.screenshot("class-digits-predict")
 
-        teacher.goto(f"/Teacher?key={KEY}")
+        _open(teacher, f"/Teacher?key={KEY}")
         digits = teacher.page.locator(".st-key-teacher_class_digits")
         expect(digits.get_by_role("tab", name="3: 1")).to_be_visible()
         expect(digits.get_by_text("1 drawing in all")).to_be_visible()
@@ -103,10 +115,12 @@ def test_a_drawing_added_on_predict_reaches_the_dashboard_and_scores_the_next_ru
         expect(page.get_by_text(re.compile(r"Scored .* as they were then: .* \(1 drawing\) read correctly"))
                ).to_be_visible()
         scored = page.get_by_text(ONE_DRAWING).inner_text()
+        student.wait_idle()
+        student.screenshot("class-digits-results")
 
     with started_server(tmp_path, env) as server:
         student, teacher = new_tab(server.url), new_tab(server.url)
-        teacher.goto(f"/Teacher?key={KEY}")
+        _open(teacher, f"/Teacher?key={KEY}")
         digits = teacher.page.locator(".st-key-teacher_class_digits")
         expect(digits.get_by_role("tab", name="3: 1")).to_be_visible()
         expect(digits.get_by_text("1 drawing in all")).to_be_visible()
