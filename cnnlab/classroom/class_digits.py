@@ -9,8 +9,9 @@ image, and a drawing cannot lose its label or author half-way. The whole set is 
 bytes (1.5 MB), read in one query.
 
 The teacher can delete any drawing, or every drawing of one student, and refuse a student's further drawings
-("hide them" from the set, `delete_student(…, refuse_more=True)`: what removing a student calls). The caps
-(`cnnlab.core.class_digits`) and the checks on labels and images are applied here, whatever calls `add`.
+("hide them" from the set, `delete_student(…, refuse_more=True)`: the dashboard's "and take no more drawings
+from them"). The caps (`cnnlab.core.class_digits`) and the checks on labels and images are applied here,
+whatever calls `add`.
 
 This store is also the job manager's `ClassSetSource` (`engine.class_set`): `for_run` gives a digits run the
 set as it is when the run starts training, and `record` keeps the score it got (`ClassDigitScores`).
@@ -223,7 +224,7 @@ class ClassDigits:
 
     def delete_student(self, owner: object, *, refuse_more: bool = False) -> int:
         """Delete every drawing of one student and return how many; with `refuse_more`, their later drawings
-        are refused too (until `accept_again`). What the teacher's removal of a student calls."""
+        are refused too (until `accept_again`): the dashboard's "Delete this student's drawings"."""
         if not is_owner_token(owner):
             return 0
         with self._db.transaction() as db:
