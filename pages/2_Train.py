@@ -4,7 +4,7 @@ import streamlit as st
 
 from cnnlab.core.arithmetic import trainability
 from cnnlab.lab import running_lab
-from cnnlab.ui import challenge_view, class_notices, session, train_view
+from cnnlab.ui import challenge_view, class_notices, lesson_banner, session, train_view
 
 owner = session.start_page("Train")
 class_notices.render_class_notices(owner)
@@ -18,6 +18,7 @@ st.caption("Train your stack on MNIST's handwritten digits or on Fashion-MNIST's
            "copy of the stack as it is when you press Train, and keeps running if you close or reload this "
            "page.")
 session.show_flashes()
+lesson_banner.render_train_banner(owner)
 can_train = train_view.render_trainability(check)
 if not can_train:
     session.link(session.Page.BUILD, "Fix it on Build", ":material/build:", owner)

@@ -3,8 +3,9 @@ and look inside it."""
 
 import streamlit as st
 
+from cnnlab.core.datasets import Dataset
 from cnnlab.lab import running_lab
-from cnnlab.ui import class_notices, insight, session
+from cnnlab.ui import class_digits_view, class_notices, insight, session
 
 owner = session.start_page("Predict")
 class_notices.render_class_notices(owner)
@@ -28,6 +29,8 @@ if path is None:
 source_column, answer_column = st.columns([2, 3], border=True)
 with source_column:
     pixels, label = insight.render_source(run.config.dataset)
+    if pixels is not None and label is None and run.config.dataset is Dataset.MNIST:  # a drawing, not a photo
+        class_digits_view.render_add_drawing(owner, pixels)
 with answer_column:
     answered = pixels is not None and insight.render_prediction(path, pixels, label, run.config.dataset)
     if pixels is None:

@@ -11,9 +11,10 @@ from typing import Any
 from unittest import mock
 
 import numpy as np
-from PIL import Image
+from PIL import Image, ImageDraw
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 from streamlit.proto.WidgetStates_pb2 import WidgetStates
+from streamlit.runtime.pages_manager import PagesManager
 from streamlit.runtime.scriptrunner.script_runner import ScriptRunnerEvent
 from streamlit.testing.v1 import AppTest
 from streamlit.testing.v1 import app_test as app_test_module
@@ -36,13 +37,16 @@ class BrowserAppTest(AppTest):
     A callback may rerun only some fragments (`st.rerun(<fragment keys>)`, as Build's Add and Edit do): a
     browser then replaces just those fragments' elements and keeps the rest of the page, while plain AppTest
     would show only the fragments. Here a run that ended as a fragments-only run replaces the elements of
-    its fragments in the previous page; a full run replaces the whole page.
+    its fragments in the previous page; a full run replaces the whole page. A fragment's own rerun also
+    still knows the app's pages, as the server's session does (plain AppTest forgets them, since only the
+    main script registers them), so a page link inside a fragment works.
     """
 
     def __init__(self, script_path: str | Path, **options: Any) -> None:
         """As `AppTest(script_path, default_timeout=…)`."""
         super().__init__(script_path, **options)
         self._page: list[ForwardMsg] = []  # the deltas the page shows now
+        self._pages: dict = {}  # the app's pages, as the last full run registered them
 
     def _run(self, widget_state: WidgetStates | None = None, timeout: float | None = None) -> AppTest:
         runners: list[LocalScriptRunner] = []
@@ -51,7 +55,20 @@ class BrowserAppTest(AppTest):
             runners.append(LocalScriptRunner(*args, **kwargs))
             return runners[-1]
 
-        with mock.patch.object(app_test_module, "LocalScriptRunner", runner):
+        known = self._pages
+
+        class SessionPages(PagesManager):
+            """A run's pages: those the script registers, else those of the session's last full run."""
+
+            def get_pages(self) -> dict:
+                pages = super().get_pages()
+                if len(pages) > 1:  # registered by this run's main script
+                    known.clear()
+                    known.update(pages)
+                return pages if len(pages) > 1 or not known else dict(known)
+
+        with (mock.patch.object(app_test_module, "LocalScriptRunner", runner),
+              mock.patch.object(app_test_module, "PagesManager", SessionPages)):
             result = super()._run(widget_state, timeout)
         script_runner = runners[-1]
         started = [data for event, data in zip(script_runner.events, script_runner.event_data, strict=True)
@@ -114,6 +131,16 @@ def figure_titles(at: AppTest) -> list[str]:
 def page_links(at: AppTest) -> list[tuple[str, str, str]]:
     """(label, page, query string) of every st.page_link on the page."""
     return [(e.proto.label, e.proto.page, e.proto.query_string) for e in at.get("page_link")]
+
+
+def drawn_one() -> np.ndarray:
+    """A "1" drawn as a white stroke on Predict's black 280×280 canvas: the canvas's RGBA image."""
+    ink = Image.new("L", (280, 280), 0)
+    ImageDraw.Draw(ink).line([(150, 40), (140, 240)], fill=255, width=18)
+    rgba = np.zeros((280, 280, 4), dtype=np.uint8)
+    rgba[:, :, :3] = np.asarray(ink)[:, :, None]
+    rgba[:, :, 3] = 255
+    return rgba
 
 
 def canvas_state(rgba: np.ndarray) -> dict:

@@ -113,10 +113,14 @@ def test_a_challenge_round_trips_through_its_json_form() -> None:
         (
             {"colour": "red"},
             'unknown challenge field "colour"; the fields are title, text, max_params, max_macs, '
-            "epochs, train_images, layers, locks, dataset",
+            "epochs, train_images, layers, locks, dataset, score",
         ),
         ({"dataset": "cifar10"}, 'dataset must be one of mnist, fashion (got "cifar10")'),
         ({"dataset": ["fashion"]}, 'dataset must be one of mnist, fashion (got ["fashion"])'),
+        ({"score": "fastest"}, 'score must be one of test, class-digits (got "fastest")'),
+        ({"dataset": "fashion", "score": "class-digits"},
+         "score class-digits ranks digits runs by our class's handwriting: it needs the dataset mnist "
+         "(got fashion)"),
     ],
 )
 def test_a_bad_value_is_refused_with_a_message_naming_it(changes: dict, message: str) -> None:
