@@ -155,7 +155,7 @@ def _chosen_test_image(dataset: Dataset, other: str) -> tuple[np.ndarray, int] |
     index = int(st.session_state[TEST_INDEX_KEY])
     images = load_dataset(dataset)
     label = int(images.y_test[index])
-    st.caption(plain(f"Test image #{index:,}, labelled {dataset.class_name(label)}. {other}"))
+    st.caption(f"Test image #{index:,}, labelled {dataset.class_name(label)}. {other}")
     return scale_pixels(images.x_test[index]), label
 
 
