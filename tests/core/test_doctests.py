@@ -17,6 +17,7 @@ WITH_EXAMPLES = {"cnnlab.core.arithmetic", "cnnlab.core.export_rules", "cnnlab.c
                  "cnnlab.core.summary_table", "cnnlab.core.text", "cnnlab.core.layer_types.base",
                  "cnnlab.core.layer_types.batch_normalization",
                  "cnnlab.core.layer_types.conv2d", "cnnlab.core.layer_types.dense",
+                 "cnnlab.core.layer_types.flatten",
                  "cnnlab.core.layer_types.pooling", "cnnlab.core.layer_types.shapes",
                  "cnnlab.core.layer_types.zero_padding"}
 
