@@ -120,7 +120,7 @@ def padding_words(shape: Shape, window: Pair, strides: Pair, padding: Padding, w
 
     >>> padding_words((28, 28, 1), (3, 3), (1, 1), Padding.valid, "kernel")
     'no padding ("valid"): the kernel only goes where it fits whole, so the output is smaller'
-    >>> padding_words((28, 28, 1), (3, 3), (2, 2), Padding.same, "kernel")[:64]
+    >>> padding_words((28, 28, 1), (3, 3), (2, 2), Padding.same, "kernel")[:65]
     'padding ("same"): a border of zeros (0 rows above, 1 below, 0 col'
     """
     if padding == Padding.valid:
