@@ -63,3 +63,55 @@ def receptive_fields(analysis: Analysis) -> tuple[View | None, ...]:
         view = _next(view, report, image) if view is not None and report.output_shape is not None else None
         views.append(view)
     return tuple(views)
+
+
+@dataclass(frozen=True)
+class PixelBox:
+    """A block of input pixels, inclusive on every side: [top, left, bottom, right] (rows and columns counted
+    from 0; an unclipped box may reach into the padding, before 0 or past the image)."""
+
+    top: int
+    left: int
+    bottom: int
+    right: int
+
+    @property
+    def rows(self) -> int:
+        """Its height in pixels."""
+        return self.bottom - self.top + 1
+
+    @property
+    def cols(self) -> int:
+        """Its width in pixels."""
+        return self.right - self.left + 1
+
+    def to_json(self) -> list[int]:
+        """[top, left, bottom, right], as `cnnlab explain --json` gives it."""
+        return [self.top, self.left, self.bottom, self.right]
+
+
+def placed_field(analysis: Analysis, position: int, cell: tuple[int, ...], *,
+                 clip: bool = True) -> PixelBox | None:
+    """Where output value `cell` of layer `position` (1-based) looks in the input image: the input pixels it
+    depends on, found by asking each layer from there back to the image which of its input values it reads
+    (`Layer.reads`). Unclipped it is the table's receptive field (`receptive_fields`) placed at the cell;
+    clipped to the image (the default) it leaves out the padding, and it is None for a value in a border of
+    zeros, which sees no pixel. The layers up to `position` must be known (an analysed stack, `cell` inside
+    its output).
+
+    >>> from cnnlab.core.presets import preset_spec
+    >>> from cnnlab.core.arithmetic import analyze
+    >>> placed_field(analyze(preset_spec("convnet")), 3, (4, 5, 0)).to_json()  # the table's 8×8 px
+    [8, 10, 15, 17]
+    """
+    box: tuple[range, ...] = tuple(range(index, index + 1) for index in cell)
+    for report in reversed(analysis.layers[:position]):
+        box = report.layer.reads(report.input_shape, box)
+    rows, cols = box[0], box[1]
+    placed = PixelBox(rows.start, cols.start, rows.stop - 1, cols.stop - 1)
+    if not clip:
+        return placed
+    height, width = analysis.input_shape[0], analysis.input_shape[1]
+    clipped = PixelBox(max(placed.top, 0), max(placed.left, 0), min(placed.bottom, height - 1),
+                       min(placed.right, width - 1))
+    return clipped if clipped.rows > 0 and clipped.cols > 0 else None
