@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from cnnlab.core.arithmetic import Analysis
-from cnnlab.core.layer_types.base import Box, Layer, PictureKind, Piece
+from cnnlab.core.layer_types.base import Box, Layer, PictureKind, Piece, Term
 from cnnlab.core.layer_types.shapes import Pair, Shape
 
 SLIDING = (PictureKind.window, PictureKind.border)  # pictures drawn over the input's grid, cell by cell
@@ -105,6 +105,24 @@ class LayerLesson:
     def share(self) -> float:
         """The share of the whole stack's parameters this layer holds (0 for an empty stack)."""
         return self.params / self.total_params if self.total_params else 0.0
+
+
+def named_terms(pieces: tuple[Piece, ...]) -> tuple[tuple[str, Term], ...]:
+    """Each number a formula counts, in words, with its term (once each, in order): the legend under it.
+
+    >>> from cnnlab.core.layer_types.conv2d import conv_pieces
+    >>> [words for words, _ in named_terms(conv_pieces(32, (3, 3), 16, True)[1])]
+    ['32 filters', '3 kernel rows', '3 kernel columns', '16 input channels', '32 biases, one per filter']
+    """
+    owner = next((f", one per {term.value[:-1]}" for piece in pieces if (term := piece.term) in
+                  (Term.filters, Term.units)), "")
+    named: dict[tuple[str, Term], None] = {}
+    for piece in pieces:
+        if piece.term is not None:
+            extra = owner if piece.term == Term.biases else ""
+            words = piece.term.value[:-1] if piece.text == "1" else piece.term.value  # "1 input channel"
+            named[(f"{piece.text} {words}{extra}", piece.term)] = None
+    return tuple(named)
 
 
 def layer_lesson(analysis: Analysis, position: int) -> LayerLesson | None:

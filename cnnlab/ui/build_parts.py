@@ -7,7 +7,7 @@ import streamlit as st
 
 from cnnlab.core.stack_doc import layers_of
 from cnnlab.lab import running_lab
-from cnnlab.ui import challenge_view, editor, files, session, stack_view
+from cnnlab.ui import challenge_view, editor, files, layer_explainer, session, stack_view
 from cnnlab.ui.shown_stack import Part, shown_in
 
 
@@ -32,6 +32,12 @@ def render_add(owner: str) -> None:
 def render_edit(owner: str) -> None:
     """"Edit a layer"."""
     editor.render_edit(owner, shown_in(Part.edit, owner))
+
+
+@st.fragment(key=Part.explain)
+def render_explainer(owner: str) -> None:
+    """"How this layer works" for the layer picked there or in "Edit a layer"."""
+    layer_explainer.render_explainer(shown_in(Part.explain, owner).analysis)
 
 
 @st.fragment(key=Part.picture)
