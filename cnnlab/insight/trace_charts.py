@@ -101,11 +101,11 @@ def numbers_figure(values: np.ndarray, title: str, *, winner: tuple[int, int] | 
 def saliency_figure(pixels: np.ndarray, saliency: np.ndarray, digit: int,
                     method: SaliencyMethod) -> go.Figure:
     """The digit in grey with its saliency over it: for the gradient red where more ink would raise the
-    digit's score and blue where it would lower it (transparent where it would change nothing); for Grad-CAM
+    digit's score and blue where it would lower it (transparent where it would change nothing); for LayerCAM
     red where the last Conv2D's maps speak for the digit."""
     saliency = np.asarray(saliency, dtype=np.float32)
     title = (f"Why {digit}: red pixels speak for it, blue against" if method == SaliencyMethod.GRADIENT
-             else f"Why {digit}: where the last Conv2D sees it (Grad-CAM)")
+             else f"Why {digit}: where the last Conv2D sees it (LayerCAM)")
     figure = input_image_figure(pixels)
     peak = float(np.percentile(np.abs(saliency), SALIENCY_PERCENTILE)) or float(np.abs(saliency).max()) or 1.0
     gradient = method == SaliencyMethod.GRADIENT

@@ -32,12 +32,12 @@ TRACE_CHANNEL = "predict_trace_channel"
 TRACE_INPUT_CHANNEL = "predict_trace_input_channel"
 _CONFIG = {"displayModeBar": False}
 METHOD_NAMES = {SaliencyMethod.GRADIENT: "Gradient (each pixel)",
-                SaliencyMethod.GRAD_CAM: "Grad-CAM (last Conv2D)"}
+                SaliencyMethod.LAYER_CAM: "LayerCAM (last Conv2D)"}
 HOW_TO_READ = {
     SaliencyMethod.GRADIENT: ("How to read it: red pixels are where more ink would make the model more sure "
                               "of {digit}, blue where ink speaks against {digit}; pale means it hardly looks "
                               "there."),
-    SaliencyMethod.GRAD_CAM: ("How to read it: red is where the last Conv2D layer found what it counts as a "
+    SaliencyMethod.LAYER_CAM: ("How to read it: red is where the last Conv2D layer found what it counts as a "
                               "{digit}, pale where it found nothing for {digit} (coarse: one cell of that "
                               "layer covers several pixels)."),
 }
@@ -66,7 +66,10 @@ def render_saliency(path: str, pixels: np.ndarray, answer: int) -> None:
         st.info(plain(str(error)), icon=":material/info:")
         return
     st.plotly_chart(saliency_figure(pixels, saliency, digit, method), key="predict_saliency", config=_CONFIG)
-    st.caption(HOW_TO_READ[method].format(digit=digit))
+    if not np.any(saliency):
+        st.caption(f"Nothing in this image speaks for {digit}: the map is empty.")
+    else:
+        st.caption(HOW_TO_READ[method].format(digit=digit))
 
 
 # ------------------------------------------------------------------------------------------- one value
