@@ -41,20 +41,24 @@ def _box(box: tuple[float, float, float, float], colour: str, width: int = 3) ->
 def clickable_map_figure(values: np.ndarray, title: str) -> go.Figure:
     """One channel of a feature map, each cell clickable: a transparent point carrying its row and column
     (read back by `selected_cell`) that turns red once clicked. The browser marks the click itself, so the
-    figure stays the same and Streamlit keeps the selection."""
+    figure stays the same and Streamlit keeps the selection. On a touch screen Plotly selects on the second
+    tap: the first one only shows the cell's label (it selects the point the finger last hovered)."""
     values = np.asarray(values, dtype=np.float32)
     height, width = values.shape
     figure = image_grid([stretch(values, symmetric=False)], [""], title=title, columns=1,
                         colorscale="Viridis", value_label="value", raw_values=[values],
                         tile_px=max(8, 320 // max(height, width)))
-    rows, cols = np.divmod(np.arange(height * width), width)
+    figure.update_traces(hoverinfo="skip", hovertemplate=None, selector={"type": "heatmap"})  # clicks: points
+    cells = [(row, col) for row in range(height) for col in range(width)]
     points = go.Scattergl if height * width > MAX_SVG_CELLS else go.Scatter
-    figure.add_trace(points(
-        x=cols, y=rows, mode="markers", customdata=np.stack([rows, cols], axis=1), showlegend=False,
+    figure.add_trace(points(  # plain lists: the browser would hand numpy's typed arrays back as objects
+        x=[col for _, col in cells], y=[row for row, _ in cells], mode="markers",
+        customdata=[list(cell) for cell in cells], showlegend=False,
         marker={"symbol": "square", "size": max(6, 300 // max(height, width)), "color": HIGHLIGHT,
                 "opacity": 0},
         selected={"marker": {"opacity": 0.6}}, unselected={"marker": {"opacity": 0}},
-        hovertemplate="row %{customdata[0]}, column %{customdata[1]}<extra>click to trace it</extra>",
+        hovertemplate="row %{customdata[0]}, column %{customdata[1]}<extra>click (or tap again) to trace it"
+                      "</extra>",
     ))
     figure.update_layout(hoverdistance=-1)
     return figure

@@ -165,7 +165,9 @@ def _stepper(lesson: LayerLesson) -> None:
     play.button("Pause" if playing else "Play", key="build_explain_play", on_click=_toggle_play,
                 args=(walk.steps,), icon=":material/pause:" if playing else ":material/play_arrow:",
                 width="stretch", disabled=walk.steps == 1)
-    if walk.steps > 1:
+    if playing:  # no slider while playing: its value could reach the server a step late and stop the play
+        st.progress(step.filled / walk.steps, text=f"Step {step.filled:,} of {walk.steps:,}")
+    elif walk.steps > 1:
         st.session_state[STEP_SLIDER] = number + 1
         st.slider("Step", 1, walk.steps, key=STEP_SLIDER, on_change=_go_to_slider)
     st.markdown(f"**Output cells filled: {step.filled:,} of {walk.steps:,}**")

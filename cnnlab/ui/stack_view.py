@@ -28,12 +28,13 @@ RECEPTIVE_FIELD_NOTE = ("Receptive field: the patch of the input image that one 
 
 
 def _check(report: LayerReport, advice: tuple[Advice, ...]) -> str:
-    """✓, or the layer's problems (✗), its hint (ℹ) and advice (💡 why — fix); "…" when a layer above it must
-    be fixed first."""
+    """✓, or the layer's problems (✗), its hint (ℹ) and advice (☞ why — fix; a symbol common fonts have,
+    unlike an emoji, which a lab PC without an emoji font shows as a box); "…" when a layer above it must be
+    fixed first."""
     notes = [f"✗ {p.message}" for p in report.problems]
     if report.hint:
         notes.append(f"ℹ {report.hint}")
-    notes += [f"💡 {piece.reason} — {piece.fix}" for piece in advice]
+    notes += [f"☞ {piece.reason} — {piece.fix}" for piece in advice]
     if not notes and report.output_shape is None:
         return "… its input is known once the layer above is fixed"
     return "  ".join(notes) or "✓"

@@ -49,6 +49,11 @@ HOW_TO_READ = {
 @st.fragment
 def render_saliency(path: str, pixels: np.ndarray, answer: int) -> None:
     """Why the model said `answer` (or any other digit picked): a saliency map over the digit."""
+    with st.container(key="predict_why_section"):
+        _saliency(path, pixels, answer)
+
+
+def _saliency(path: str, pixels: np.ndarray, answer: int) -> None:
     if st.session_state.get(SALIENCY_ANSWER) != answer:  # a new digit drawn: ask about the new answer
         st.session_state[SALIENCY_ANSWER] = answer
         st.session_state[SALIENCY_DIGIT] = answer
@@ -78,9 +83,15 @@ def render_saliency(path: str, pixels: np.ndarray, answer: int) -> None:
 @st.fragment
 def render_trace(path: str, pixels: np.ndarray) -> None:
     """Pick a Conv2D or pooling layer and a channel, click a cell of its map: the value traced."""
+    with st.container(key="predict_trace_section"):
+        _trace(path, pixels)
+
+
+def _trace(path: str, pixels: np.ndarray) -> None:
     st.subheader("Trace one value")
-    st.caption("Click (or tap) a cell of the map: the image shows what that value sees, and the numbers show "
-               "how the layer computed it from the layer before — ending at the value the model computed.")
+    st.caption("Click a cell of the map (on a touch screen, tap it twice: the first tap names the cell): "
+               "the image shows what that value sees, and the numbers show how the layer computed it from "
+               "the layer before — ending at the value the model computed.")
     try:
         layers = running_lab().inference.feature_maps(path, pixels, MAX_MAP_CHANNELS)
     except InferenceError as error:

@@ -103,7 +103,7 @@ def test_other_layers_get_their_own_pictures_and_words() -> None:
 def test_the_table_shows_advice_at_its_layer() -> None:
     at = open_page(BUILD, preset="convnet")
     checks = [row[8] for row in table_rows(at)]
-    assert checks[7].startswith("💡 holds 36,928 of the stack's 60,874 weights (61 %)")
+    assert checks[7].startswith("☞ holds 36,928 of the stack's 60,874 weights (61 %)")
     assert [check for index, check in enumerate(checks) if index != 7] == ["✓"] * 8
 
 
