@@ -180,12 +180,14 @@ def _stepper(lesson: LayerLesson) -> None:
 
 def _playing_stepper(lesson: LayerLesson) -> None:
     """The stepper while playing: each run (its timer's, every `PLAY_INTERVAL_S`) first moves the window one
-    step; at the last step the play ends with a page rerun, which stops the timer."""
-    number = int(st.session_state.get(STEP, 0)) + 1
-    st.session_state[STEP] = number
-    if number >= lesson.walk.steps - 1:
-        st.session_state[PLAYING] = False
-        st.rerun()
+    step; at the last step the play ends with a page rerun, which stops the timer. A tick the browser sent
+    before Pause reached it (on a busy server) finds the play over and moves nothing."""
+    if st.session_state.get(PLAYING):
+        number = int(st.session_state.get(STEP, 0)) + 1
+        st.session_state[STEP] = number
+        if number >= lesson.walk.steps - 1:
+            st.session_state[PLAYING] = False
+            st.rerun()
     _stepper(lesson)
 
 

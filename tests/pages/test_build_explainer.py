@@ -115,3 +115,28 @@ def test_a_layer_with_a_problem_says_to_fix_it_first() -> None:
     assert any("Layer 5 cannot be shown until it and the layers above it fit together" in info.value
                for info in at.info)
     assert not at.exception
+
+
+def test_a_timer_tick_that_arrives_after_pause_moves_nothing() -> None:
+    """On a busy server the browser's play timer can fire once more before Pause reaches it: that late run
+    of the playing stepper must leave the window where Pause left it."""
+    from streamlit.testing.v1 import AppTest
+
+    def paused_at_step_five() -> None:
+        import streamlit as st
+
+        from cnnlab.core.arithmetic import analyze
+        from cnnlab.core.layer_walk import layer_lesson
+        from cnnlab.core.presets import preset_spec
+        from cnnlab.ui import layer_explainer
+
+        st.session_state[layer_explainer.STEP] = 4
+        st.session_state[layer_explainer.PLAYING] = st.session_state.get("playing", False)
+        layer_explainer._playing_stepper(layer_lesson(analyze(preset_spec("convnet")), 3))
+
+    at = AppTest.from_function(paused_at_step_five).run()
+    assert not at.exception
+    assert (at.session_state[STEP], _filled(at)) == (4, "**Output cells filled: 5 of 121**")
+    at.session_state["playing"] = True  # the same run while playing moves one step
+    at.run()
+    assert (at.session_state[STEP], _filled(at)) == (5, "**Output cells filled: 6 of 121**")
