@@ -62,6 +62,10 @@ def _spread(values: list[float]) -> dict[str, float]:
             "min": round(min(values), 1), "max": round(max(values), 1)}
 
 
+def _ratio(value: float, baseline: float) -> float | None:
+    return round(value / baseline, 2) if baseline else None
+
+
 def _samples(kinds: tuple[str, ...]) -> Samples:
     return {kind: {"cpu": [], "wall": []} for kind in kinds}
 
@@ -166,7 +170,12 @@ def main() -> None:
             started_server(Path(work_dir)) as server:
         build = asyncio.run(measure_build(server.url, streamlit_pid(server.process.pid), args.steps))
     predict = measure_predict(args.traces)
-    figures = {"build": build, "predict": predict}
+    choice_cpu = build["baseline"]["cpu_ms"]["mean"]
+    figures = {"build": build, "predict": predict, "ratios": {
+        "new_step_cpu": _ratio(build["new step"]["cpu_ms"]["mean"], choice_cpu),
+        "cached_step_cpu": _ratio(build["cached step"]["cpu_ms"]["mean"], choice_cpu),
+        "trace_wall": _ratio(predict["trace"]["wall_ms"]["median"], predict["baseline"]["wall_ms"]["median"]),
+    }}
     if args.json:
         print(json.dumps(figures, indent=1))
         return
@@ -176,12 +185,15 @@ def main() -> None:
         print(f"  {kind:<12} server CPU mean {cpu['mean']:6.1f} ms (median {cpu['median']}, "
               f"{cpu['min']}–{cpu['max']}); wall median {wall['median']:6.1f} ms "
               f"({wall['min']}–{wall['max']})")
+    print(f"  server CPU per step against the baseline: new {figures['ratios']['new_step_cpu']}×, cached "
+          f"{figures['ratios']['cached_step_cpu']}× (goal: ≤ 100 ms a step)")
     print(f"  the whole page reran on {100 * build['whole_page_share']:.0f} % of the steps")
     print(f"Predict, {args.traces} traced values (web server CPU / wall ms):")
     for kind in ("trace", "baseline"):
         cpu, wall = predict[kind]["cpu_ms"], predict[kind]["wall_ms"]
         print(f"  {kind:<12} wall median {wall['median']:6.1f} ms ({wall['min']}–{wall['max']}); "
               f"CPU median {cpu['median']:6.1f} ms ({cpu['min']}–{cpu['max']})")
+    print(f"  a traced value takes {figures['ratios']['trace_wall']}× a prediction's wall time")
 
 
 if __name__ == "__main__":
