@@ -3,7 +3,7 @@
 import streamlit as st
 
 from cnnlab.lab import running_lab
-from cnnlab.ui import session, teacher_view
+from cnnlab.ui import lesson_class, session, teacher_view
 from cnnlab.ui.teacher_session import sign_in_from_url
 
 signed_in = sign_in_from_url()
@@ -32,6 +32,10 @@ with class_column:
     teacher_view.render_share(owner)
     st.subheader("Rename a student")
     teacher_view.render_rename()
+
+with st.container(border=True, key="teacher_lesson_section"):
+    st.subheader("Lesson")
+    lesson_class.render_class_lesson()
 
 board_column, export_column = st.columns(2, border=True)
 with board_column:

@@ -17,6 +17,7 @@ from cnnlab.cli.challenge import add_challenge_arguments, run_challenge
 from cnnlab.cli.explain import add_explain_arguments, run_explain
 from cnnlab.cli.export import add_export_arguments, run_export
 from cnnlab.cli.inputs import EXIT_BAD_INPUT, UsageError
+from cnnlab.cli.lesson import add_lesson_arguments, run_lesson
 from cnnlab.cli.summary import add_summary_arguments, run_summary
 from cnnlab.cli.teacher_link import add_teacher_link_arguments, run_teacher_link
 from cnnlab.cli.train import add_train_arguments, run_train
@@ -40,6 +41,7 @@ COMMANDS: list[Command] = [
     Command("explain", "one value of a trained model, traced: its inputs, weights, arithmetic, Keras's value",
             add_explain_arguments, run_explain),
     Command("challenge", "set, show or end the class challenge", add_challenge_arguments, run_challenge),
+    Command("lesson", "list, check, start, show or end lessons", add_lesson_arguments, run_lesson),
     Command("teacher-link", "print the teacher's dashboard address", add_teacher_link_arguments,
             run_teacher_link),
 ]

@@ -69,9 +69,14 @@ def formula_html(pieces: tuple[Piece, ...]) -> str:
             f'<div style="overflow-wrap:anywhere">{legend}</div>')
 
 
-def render_explainer(analysis: Analysis) -> None:
-    """The panel for the stack in `analysis`: the layer picker, then the chosen layer's lesson."""
+def render_explainer(analysis: Analysis, *, answers_hidden: bool = False) -> None:
+    """The panel for the stack in `analysis`: the layer picker, then the chosen layer's lesson; with
+    `answers_hidden` (a lesson's question is open) only a line saying when it comes back."""
     st.subheader("How this layer works")
+    if answers_hidden:
+        st.caption("It comes back once you have answered the lesson's question: it shows the layers' shapes "
+                   "and parameters.")
+        return
     if not analysis.layers:
         st.caption("Add a layer (or open a preset) to see how it works.")
         return

@@ -11,6 +11,7 @@ from cnnlab.classroom.leaderboard_chart import standings_figure
 from cnnlab.core.challenge import describe_limits
 from cnnlab.core.text import duration, plain
 from cnnlab.lab import running_lab
+from cnnlab.ui import lesson_class
 from cnnlab.ui.job_view import accuracy_text
 
 REFRESH_S = 10  # seconds between redraws: a run takes longer than that to finish
@@ -58,8 +59,11 @@ def render_board(entry: SetChallenge) -> None:
 
 @st.fragment(run_every=REFRESH_S)
 def live_board() -> None:
-    """The active challenge's board, else the last one's, else a note that none was set."""
+    """The active challenge's board; with none active, the class's lesson progress while a lesson runs, else
+    the last challenge's board, else a note that none was set."""
     entry = running_lab().classroom.challenges.latest()
+    if (entry is None or not entry.active) and lesson_class.render_projector_progress():
+        return  # no challenge running: the class's progress through its lesson
     if entry is None:
         st.info(
             "No challenge has been set yet. The teacher sets one on the dashboard, or with "

@@ -36,10 +36,12 @@ class Page(StrEnum):
     COMPARE = "pages/5_Compare.py"
     TEACHER = "pages/6_Teacher.py"
     LEADERBOARD = "pages/7_Leaderboard.py"
+    LESSON = "pages/8_Lesson.py"
 
 
 PAGES = (  # (page, label, icon) of the sidebar navigation, in order
     (Page.HOME, "Home", ":material/home:"),
+    (Page.LESSON, "Lesson", ":material/menu_book:"),
     (Page.BUILD, "Build", ":material/stacks:"),
     (Page.TRAIN, "Train", ":material/model_training:"),
     (Page.RESULTS, "Results", ":material/insights:"),

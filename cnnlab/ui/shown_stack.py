@@ -35,6 +35,7 @@ class Part(StrEnum):
     picture = "build_part_picture"
     files = "build_part_files"
     explain = "build_part_explain"
+    lesson = "build_part_lesson"  # the lesson's banner: a stack step may be done by the change
 
 
 @dataclass(frozen=True)

@@ -73,7 +73,8 @@ class CellRule(StrEnum):
 class Step:
     """What one layer does to a known input shape: its output shape (None, with `problem`, when it cannot
     take that input), parameters (`non_trainable` of them not trained), the worked parameter and shape
-    formulas, multiply-accumulates per image, and a hint when the stack is valid but probably not meant."""
+    formulas, multiply-accumulates per image with their worked formula ("" for a layer without any), and a
+    hint when the stack is valid but probably not meant."""
 
     output_shape: Shape | None
     params: int = 0
@@ -84,6 +85,7 @@ class Step:
     hint: str | None = None
     problem: str | None = None
     pieces: tuple[Piece, ...] = ()  # `formula` in pieces, each number tagged with what it counts
+    macs_formula: str = ""  # "26×26 positions × 16 filters × (3×3×1) = 97,344"
 
 
 @dataclass(frozen=True)
