@@ -15,6 +15,8 @@ and the last step ends the play with a page rerun, which stops every timer.
 from __future__ import annotations
 
 import html
+from collections.abc import MutableMapping
+from typing import Any
 
 import plotly.graph_objects as go
 import streamlit as st
@@ -185,15 +187,24 @@ def _stepper(lesson: LayerLesson) -> None:
 
 def _playing_stepper(lesson: LayerLesson) -> None:
     """The stepper while playing: each run (its timer's, every `PLAY_INTERVAL_S`) first moves the window one
-    step; at the last step the play ends with a page rerun, which stops the timer. A tick the browser sent
-    before Pause reached it (on a busy server) finds the play over and moves nothing."""
-    if st.session_state.get(PLAYING):
-        number = int(st.session_state.get(STEP, 0)) + 1
-        st.session_state[STEP] = number
-        if number >= lesson.walk.steps - 1:
-            st.session_state[PLAYING] = False
-            st.rerun()
+    step (`play_tick`); at the last step the play ends with a page rerun, which stops the timer."""
+    if play_tick(st.session_state, lesson.walk.steps):
+        st.rerun()
     _stepper(lesson)
+
+
+def play_tick(state: MutableMapping[str, Any], steps: int) -> bool:
+    """One tick of the play timer on the session `state`: the window one step on while playing; True when
+    that is the last of `steps` (the play is over). A tick the browser sent before Pause reached a busy server
+    finds the play over and moves nothing."""
+    if not state.get(PLAYING):
+        return False
+    number = int(state.get(STEP, 0)) + 1
+    state[STEP] = number
+    if number < steps - 1:
+        return False
+    state[PLAYING] = False
+    return True
 
 
 def _where(lesson: LayerLesson, step: WindowStep) -> str:

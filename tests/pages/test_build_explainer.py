@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 
 from cnnlab.testing.apptest import BUILD, figure_titles, open_page, plotly_specs, shown, table_rows
-from cnnlab.ui.layer_explainer import PLAYING, POSITION, STEP
+from cnnlab.ui.layer_explainer import PLAYING, POSITION, STEP, play_tick
 
 
 def _markdown(at) -> list[str]:
@@ -117,26 +117,14 @@ def test_a_layer_with_a_problem_says_to_fix_it_first() -> None:
     assert not at.exception
 
 
+
 def test_a_timer_tick_that_arrives_after_pause_moves_nothing() -> None:
-    """On a busy server the browser's play timer can fire once more before Pause reaches it: that late run
-    of the playing stepper must leave the window where Pause left it."""
-    from streamlit.testing.v1 import AppTest
-
-    def paused_at_step_five() -> None:
-        import streamlit as st
-
-        from cnnlab.core.arithmetic import analyze
-        from cnnlab.core.layer_walk import layer_lesson
-        from cnnlab.core.presets import preset_spec
-        from cnnlab.ui import layer_explainer
-
-        st.session_state[layer_explainer.STEP] = 4
-        st.session_state[layer_explainer.PLAYING] = st.session_state.get("playing", False)
-        layer_explainer._playing_stepper(layer_lesson(analyze(preset_spec("convnet")), 3))
-
-    at = AppTest.from_function(paused_at_step_five).run()
-    assert not at.exception
-    assert (at.session_state[STEP], _filled(at)) == (4, "**Output cells filled: 5 of 121**")
-    at.session_state["playing"] = True  # the same run while playing moves one step
-    at.run()
-    assert (at.session_state[STEP], _filled(at)) == (5, "**Output cells filled: 6 of 121**")
+    """On a busy server the browser's play timer can fire once more before Pause reaches it: that late tick
+    leaves the window where Pause left it; while playing, a tick moves it one step, and the last step ends the
+    play."""
+    paused = {STEP: 4, PLAYING: False}
+    assert not play_tick(paused, 121) and paused == {STEP: 4, PLAYING: False}
+    playing = {STEP: 4, PLAYING: True}
+    assert not play_tick(playing, 121) and playing == {STEP: 5, PLAYING: True}
+    near_the_end = {STEP: 119, PLAYING: True}
+    assert play_tick(near_the_end, 121) and near_the_end == {STEP: 120, PLAYING: False}
