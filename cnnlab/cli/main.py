@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from cnnlab.cli.challenge import add_challenge_arguments, run_challenge
+from cnnlab.cli.class_digits import add_class_digits_arguments, run_class_digits
 from cnnlab.cli.explain import add_explain_arguments, run_explain
 from cnnlab.cli.export import add_export_arguments, run_export
 from cnnlab.cli.inputs import EXIT_BAD_INPUT, UsageError
@@ -41,6 +42,8 @@ COMMANDS: list[Command] = [
     Command("explain", "one value of a trained model, traced: its inputs, weights, arithmetic, Keras's value",
             add_explain_arguments, run_explain),
     Command("challenge", "set, show or end the class challenge", add_challenge_arguments, run_challenge),
+    Command("class-digits", "count or export our class's handwriting (digits drawn on Predict)",
+            add_class_digits_arguments, run_class_digits),
     Command("lesson", "list, check, start, show or end lessons", add_lesson_arguments, run_lesson),
     Command("teacher-link", "print the teacher's dashboard address", add_teacher_link_arguments,
             run_teacher_link),
