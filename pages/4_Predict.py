@@ -5,7 +5,7 @@ import streamlit as st
 
 from cnnlab.core.datasets import Dataset
 from cnnlab.lab import running_lab
-from cnnlab.ui import class_digits_view, class_notices, insight, session
+from cnnlab.ui import class_digits_view, class_notices, insight, session, trace_view
 
 owner = session.start_page("Predict")
 class_notices.render_class_notices(owner)
@@ -32,10 +32,14 @@ with source_column:
     if pixels is not None and label is None and run.config.dataset is Dataset.MNIST:  # a drawing, not a photo
         class_digits_view.render_add_drawing(owner, pixels)
 with answer_column:
-    answered = pixels is not None and insight.render_prediction(path, pixels, label, run.config.dataset)
+    answer = (insight.render_prediction(path, pixels, label, run.config.dataset) if pixels is not None
+              else None)
     if pixels is None:
         st.caption("The model's answer appears here.")
+    elif answer is not None and run.config.dataset is Dataset.MNIST:  # its choices and words are digits
+        trace_view.render_saliency(path, pixels, answer)
 
-if answered:
+if answer is not None:
     st.subheader("Inside the network")
     insight.render_inside(path, pixels)
+    trace_view.render_trace(path, pixels)

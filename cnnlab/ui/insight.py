@@ -220,15 +220,15 @@ def _converted(upload: object) -> GarmentPhoto:
 
 
 def render_prediction(path: str, pixels: np.ndarray, label: int | None,
-                      dataset: Dataset = Dataset.MNIST) -> bool:
-    """The 28×28 input beside the model's 10 probabilities, named by `dataset`'s classes; False (after an
-    error message) if it failed."""
+                      dataset: Dataset = Dataset.MNIST) -> int | None:
+    """The 28×28 input beside the model's 10 probabilities, named by `dataset`'s classes; the class it reads,
+    or None (after an error message) if it failed."""
     try:
         with st.spinner("Asking the model… (the first answer after a server start takes a few seconds)"):
             probabilities = running_lab().inference.predict(path, pixels[None])[0]
     except InferenceError as error:
         st.error(plain(str(error)))
-        return False
+        return None
     best = int(np.argmax(probabilities))
     seen, read = st.columns([2, 3])
     with seen:
@@ -241,7 +241,7 @@ def render_prediction(path: str, pixels: np.ndarray, label: int | None,
                   help=f"The {dataset.thing} with the highest probability.")
         st.plotly_chart(probability_figure(probabilities, dataset), key="predict_probabilities",
                         config={"displayModeBar": False})
-    return True
+    return best
 
 
 def render_inside(path: str, pixels: np.ndarray) -> None:
