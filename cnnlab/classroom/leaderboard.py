@@ -1,7 +1,9 @@
 """A challenge's leaderboard: each student's best run submitted while it was active, best first.
 
 Every run submitted during a challenge passed its limits in the job manager, so the challenge's window
-(start to end) picks its runs. Hidden runs are left out; names only, never owner tokens.
+(start to end) picks its runs. Only whole scores rank (`engine.scores.is_whole`: scored on every test image;
+a run stopped while testing ranks once its test is finished). Hidden runs are left out; names only, never
+owner tokens.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from dataclasses import dataclass
 
 from cnnlab.classroom.challenges import SetChallenge
 from cnnlab.core.scoring import ScoredRun, best_per_student
+from cnnlab.engine.scores import is_whole
 from cnnlab.engine.store import JobState, RunRecord
 
 SCORED_STATES = frozenset({JobState.FINISHED, JobState.STOPPED})  # tested on the 10,000 test images
@@ -32,7 +35,7 @@ class Standing:
 def challenge_runs(
     challenge: SetChallenge, runs: Iterable[RunRecord], hidden: frozenset[str]
 ) -> list[ScoredRun]:
-    """The tested, visible runs submitted while `challenge` was active."""
+    """The visible runs with a whole score submitted while `challenge` was active."""
     return [
         ScoredRun(
             student=run.owner,
@@ -46,6 +49,7 @@ def challenge_runs(
         for run in runs
         if run.state in SCORED_STATES
         and run.test_accuracy is not None
+        and is_whole(run.tested_images, run.config)
         and challenge.covers(run.created_at)
         and run.run_id not in hidden
     ]

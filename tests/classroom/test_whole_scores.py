@@ -4,24 +4,12 @@ finished."""
 
 from __future__ import annotations
 
-import numpy as np
-
 from cnnlab.classroom.classroom import Classroom
 from cnnlab.classroom.leaderboard import standings
 from cnnlab.core.challenge import parse_challenge
 from cnnlab.engine.owners import new_owner_token
 from cnnlab.testing.classroom import CHALLENGE_CONFIG, conv_stack
 from cnnlab.testing.engine import finished_event
-
-
-def partial_event(images: int, accuracy: float) -> dict:
-    """A worker's "finished" event for a run stopped while testing, after `images` test images."""
-    event = finished_event(stopped=True, accuracy=accuracy)
-    per_digit = images // 10
-    event["confusion"] = [[per_digit * (row == col) for col in range(10)] for row in range(10)]
-    event["predicted"] = np.arange(images, dtype=np.uint8) % 10
-    event["confidence"] = np.full(images, 0.75, np.float32)
-    return event
 
 
 def test_a_run_stopped_while_testing_is_left_off_the_board(scripted, classroom: Classroom) -> None:
@@ -31,7 +19,8 @@ def test_a_run_stopped_while_testing_is_left_off_the_board(scripted, classroom: 
     classroom.roster.set_name(bo, "Bo")
     challenge, _ = parse_challenge({"title": "Whole scores", "epochs": 1})
     entry = classroom.challenges.start(challenge)
-    for owner, event in ((ada, partial_event(1920, 0.997)), (bo, finished_event(accuracy=0.9896))):
+    stopped_while_testing = finished_event(stopped=True, accuracy=0.997, tested=1920)
+    for owner, event in ((ada, stopped_while_testing), (bo, finished_event(accuracy=0.9896))):
         manager.submit(owner, conv_stack(4), CHALLENGE_CONFIG)
         manager.step()
         runner.send(runner.tasks[-1], event, {"event": "done"})

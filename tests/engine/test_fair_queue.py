@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from cnnlab.core.presets import preset_spec
-from cnnlab.engine.jobs import JobLimits, JobManager, JobRefused, JobState
+from cnnlab.engine.jobs import TEACHER_CANCEL_MESSAGE, JobLimits, JobManager, JobRefused, JobState
 from cnnlab.engine.owners import new_owner_token
 from cnnlab.engine.store import RunStore
 from cnnlab.testing.engine import SMALL, ScriptedRunner, finished_event
@@ -53,7 +53,7 @@ def test_no_student_waits_behind_two_jobs_of_another(fair: tuple[JobManager, Scr
     assert _start_order(manager, runner, 4) == [bo_1, cy_1, ada_2, ada_3]
 
 
-def test_a_newcomer_goes_before_a_students_second_waiting_job(fair: tuple[JobManager, ScriptedRunner]) -> None:
+def test_a_newcomer_goes_before_a_students_second_job(fair: tuple[JobManager, ScriptedRunner]) -> None:
     manager, runner = fair
     ada, bo, cy = new_owner_token(), new_owner_token(), new_owner_token()
     manager.submit(cy, CONVNET, SMALL)
@@ -65,14 +65,14 @@ def test_a_newcomer_goes_before_a_students_second_waiting_job(fair: tuple[JobMan
 
 def test_one_browser_keeps_one_job_waiting_whatever_identity_it_takes(
         fair: tuple[JobManager, ScriptedRunner]) -> None:
-    manager, runner = fair
+    manager, _ = fair
     honest, first, second = new_owner_token(), new_owner_token(), new_owner_token()
     manager.submit(honest, CONVNET, SMALL)
     manager.step()  # the honest student's job trains
     manager.submit(first, CONVNET, SMALL, browser="browser-of-the-flood")
     with pytest.raises(JobRefused, match="this browser already has a job waiting in the queue"):
         manager.submit(second, CONVNET, SMALL, browser="browser-of-the-flood")
-    manager.submit(second, CONVNET, SMALL, browser="another-browser")  # a classmate's browser is not held back
+    manager.submit(second, CONVNET, SMALL, browser="another-browser")  # a classmate's browser is not held
 
 
 def test_identities_of_one_browser_take_turns_as_one_student(fair: tuple[JobManager, ScriptedRunner]) -> None:
@@ -88,7 +88,7 @@ def test_identities_of_one_browser_take_turns_as_one_student(fair: tuple[JobMana
 
 def test_the_teacher_cancels_a_students_waiting_jobs_or_everyones(
         fair: tuple[JobManager, ScriptedRunner]) -> None:
-    manager, runner = fair
+    manager, _ = fair
     ada, bo = new_owner_token(), new_owner_token()
     running = manager.submit(ada, CONVNET, SMALL)
     manager.step()
@@ -98,8 +98,9 @@ def test_the_teacher_cancels_a_students_waiting_jobs_or_everyones(
     assert manager.cancel_waiting(ada) == 2
     for job in ada_waiting:
         snapshot = manager.snapshot(job, ada)
-        assert (snapshot.state, snapshot.message) == (
-            JobState.STOPPED, "your teacher cancelled this run while it waited in the queue; nothing was trained")
+        assert (snapshot.state, snapshot.message) == (JobState.STOPPED, TEACHER_CANCEL_MESSAGE)
+        assert snapshot.message == ("your teacher cancelled this run while it waited in the queue; nothing "
+                                    "was trained")
     assert manager.snapshot(running, ada).state == JobState.RUNNING  # training jobs are left alone
     assert manager.snapshot(bo_waiting, bo).queue_position == 1
 

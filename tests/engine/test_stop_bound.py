@@ -18,11 +18,14 @@ WIDE_PADDING = {  # the issue's stack: a 156 × 156 image through 4 filters, alm
 }
 
 
-def test_a_job_whose_one_batch_is_too_long_is_refused_with_a_batch_size_that_fits(manager: JobManager) -> None:
+TOO_LONG = (r"one batch of 1,024 images of this stack would take about \d+(\.\d)? s on this server; Stop "
+            r"can only end a job between batches, so a batch may take at most 1.5 s — use a batch size of "
+            r"(\d+) or less")
+
+
+def test_a_batch_too_long_for_a_quick_stop_is_refused_with_one_that_fits(manager: JobManager) -> None:
     config = TrainConfig(epochs=1, batch_size=1024, train_size=2048, validation_split=0.0)
-    with pytest.raises(JobRefused, match=r"one batch of 1,024 images of this stack would take about \d+(\.\d)? s"
-                                         r" on this server; Stop can only end a job between batches, so a batch "
-                                         r"may take at most 1.5 s — use a batch size of (\d+) or less") as refused:
+    with pytest.raises(JobRefused, match=TOO_LONG) as refused:
         manager.submit(new_owner_token(), WIDE_PADDING, config)
     fits = int(str(refused.value).rsplit("batch size of ", 1)[1].split()[0])
     assert 8 <= fits < 1024
