@@ -3,7 +3,7 @@
 import streamlit as st
 
 from cnnlab.lab import running_lab
-from cnnlab.ui import session, teacher_view
+from cnnlab.ui import server_view, session, teacher_view
 from cnnlab.ui.teacher_session import sign_in_from_url
 
 signed_in = sign_in_from_url()
@@ -19,6 +19,7 @@ if not signed_in:
     st.stop()
 
 teacher_view.class_glance()
+server_view.render_server()
 lab = running_lab()
 runs = lab.store.all_runs(teacher_view.ALL_RUNS)
 names = lab.classroom.roster.names()
@@ -39,4 +40,4 @@ with board_column:
     teacher_view.render_hiding(runs, names)
 with export_column:
     st.subheader("Export")
-    teacher_view.render_exports(lab.jobs, runs, names)
+    teacher_view.render_exports(runs, names)

@@ -163,5 +163,5 @@ def finished_event(stopped: bool = False, accuracy: float = 0.9, tested: int = 1
     return {"event": "finished", "stopped": stopped, "test_loss": 0.3, "test_accuracy": accuracy,
             "confusion": [[tested // 10 * (row == col) for col in range(10)] for row in range(10)],
             "predicted": predicted, "confidence": np.full(tested, 0.75, np.float32), "seconds": 2.0,
-            "samples_per_second": 500.0, "steady_seconds": 1.5, "steady_images": 750, "steady_steps": 6,
+            "samples_per_second": 500.0, "steady_seconds": 0.5, "steady_images": 1500, "steady_steps": 23,
             "h5": b"h5 bytes", "keras": b"keras bytes"}

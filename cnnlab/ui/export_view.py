@@ -56,7 +56,7 @@ def card_text(manager: JobManager, owner: str, snapshot: JobSnapshot) -> str:
                       keras2_h5=model_file_name(snapshot, ExportFormat.KERAS2_H5),
                       onnx=model_file_name(snapshot, ExportFormat.ONNX))
     return model_card(snapshot.name, analysis, snapshot.config, snapshot.test_accuracy,
-                      result.confusion if result else None, trained, files)
+                      result.confusion if result else None, trained, files, snapshot.tested_images)
 
 
 def render_exports(manager: JobManager, owner: str, snapshot: JobSnapshot, key: str) -> None:

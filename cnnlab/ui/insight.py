@@ -46,7 +46,7 @@ from cnnlab.insight.insight_charts import (
 from cnnlab.insight.mistakes import cell_examples, most_confused
 from cnnlab.lab import running_lab
 from cnnlab.ui import session
-from cnnlab.ui.job_view import accuracy_text
+from cnnlab.ui.job_view import score_text
 from cnnlab.ui.links import SPEC_PARAM  # /Build?spec=<…> opens an architecture
 
 RUN_PARAM = "run"  # /Predict?run=<id> opens that run
@@ -92,7 +92,7 @@ def pick_run(runs: list[JobSnapshot], labels: dict[str, str]) -> JobSnapshot:
     st.query_params[RUN_PARAM] = st.session_state[RUN_KEY]
     chosen = st.selectbox(
         "Model", list(by_id), key=RUN_KEY,
-        format_func=lambda job_id: f"{labels[job_id]} · {accuracy_text(by_id[job_id].test_accuracy)}",
+        format_func=lambda job_id: f"{labels[job_id]} · {score_text(by_id[job_id])}",
         help="Any of your finished runs; the number counts your runs from the first.",
     )
     return by_id[chosen]
@@ -211,7 +211,7 @@ def pick_compared(runs: list[JobSnapshot], labels: dict[str, str]) -> list[JobSn
     st.session_state[COMPARE_KEY] = kept if COMPARE_KEY in st.session_state else list(by_id)[:3]
     chosen = st.multiselect(
         "Runs to compare", list(by_id), key=COMPARE_KEY, max_selections=MAX_COMPARED,
-        format_func=lambda job_id: f"{labels[job_id]} · {accuracy_text(by_id[job_id].test_accuracy)}",
+        format_func=lambda job_id: f"{labels[job_id]} · {score_text(by_id[job_id])}",
         help=f"Any of your finished runs, up to {MAX_COMPARED} at once.",
     )
     return [by_id[job_id] for job_id in chosen]
@@ -227,6 +227,9 @@ def render_comparison(owner: str, runs: Sequence[JobSnapshot], labels: dict[str,
         "MACs": st.column_config.NumberColumn(format="localized", help="Multiply-accumulates for one image"),
         "seconds": st.column_config.NumberColumn(format="%.1f", help="Training time"),
         "test accuracy": st.column_config.NumberColumn(format="percent"),
+        "test images": st.column_config.NumberColumn(
+            format="localized", help="Test images the accuracy covers: fewer than 10,000 for a run stopped "
+                                     "while testing (Finish testing on Results scores the rest)"),
     })
     st.plotly_chart(params_accuracy_figure(summaries), key="compare_scatter")
     render_edit_links(owner, summaries)
