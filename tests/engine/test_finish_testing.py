@@ -60,8 +60,8 @@ def test_finishing_the_test_merges_the_scores_into_a_whole_one(
     job_id = _stopped_while_testing(manager, runner, ada, Stopper.TEACHER)
     stopped = manager.snapshot(job_id, ada)
     assert stopped.tested_images == 1928
-    assert stopped.message == ("your teacher stopped this run; the model trained so far was tested on 1,928 of "
-                               "the 10,000 test images and saved")
+    assert stopped.message == ("your teacher stopped this run; the model trained so far was tested on 1,928 "
+                               "of the 10,000 test images and saved")
     assert manager.finish_testing(job_id, ada)
     assert not manager.finish_testing(job_id, ada)  # already queued
     queued = manager.snapshot(job_id, ada)
