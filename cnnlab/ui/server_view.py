@@ -16,10 +16,10 @@ FULLEST_SHOWN = 3  # students listed by how much of their storage budget they us
 
 
 def speed_text(macs_per_second: float) -> str:
-    """A speed as a teacher reads it: 4.2e10 → "4.2 · 10¹⁰ MACs a second"."""
-    exponent = len(str(int(macs_per_second))) - 1
-    digits = str(exponent).translate(str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻"))
-    return f"{macs_per_second / 10**exponent:.1f} · 10{digits} MACs a second"
+    """A speed as a teacher reads it: 4.2e10 → "4.2 · 10¹⁰ MACs a second", 9.99e9 → "1.0 · 10¹⁰ …"."""
+    mantissa, exponent = f"{macs_per_second:.1e}".split("e")
+    digits = str(int(exponent)).translate(str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻"))
+    return f"{mantissa} · 10{digits} MACs a second"
 
 
 def render_server() -> None:
