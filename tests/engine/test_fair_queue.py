@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from cnnlab.core.presets import preset_spec
+from cnnlab.engine.fairness import RoundRobin
 from cnnlab.engine.jobs import TEACHER_CANCEL_MESSAGE, JobLimits, JobManager, JobRefused, JobState
 from cnnlab.engine.owners import new_owner_token
 from cnnlab.engine.store import RunStore
@@ -108,3 +109,12 @@ def test_the_teacher_cancels_a_students_waiting_jobs_or_everyones(
     assert manager.cancel_waiting() == 2  # everyone's
     assert [s.state for s in manager.live_jobs()] == [JobState.RUNNING]
     assert manager.cancel_waiting() == 0
+
+
+def test_rounds_give_a_newcomer_the_round_being_served() -> None:
+    rounds = RoundRobin()
+    assert [rounds.assign(student) for student in ("ada", "ada", "ada", "bo")] == [0, 1, 2, 0]
+    rounds.started(0)
+    rounds.started(1)  # Ada's second job started: round 1 is being served
+    assert rounds.assign("cy") == 1  # a newcomer joins it, not round 0 (which has gone by)
+    assert rounds.assign("ada") == 3 and rounds.assign("bo") == 1
