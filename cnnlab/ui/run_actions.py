@@ -1,6 +1,6 @@
-"""What a student can do with one of their ended runs on Results: finish the test of a run stopped while
-testing (so its score is whole and ranks), and delete a run for good (with a confirmation) to make room in
-their storage budget, which is shown beside."""
+"""What a student can do with one of their ended runs: finish the test of a run stopped while testing (so its
+score is whole and ranks; on Results and Train's last run), and, on Results, delete a run for good (with a
+confirmation) to make room in their storage budget, which is shown beside."""
 
 from __future__ import annotations
 
@@ -29,7 +29,7 @@ def render_partial_score(owner: str, snapshot: JobSnapshot) -> None:
                   f"{test_set_size(snapshot.config) - tested:,} in the queue; the run then ranks as usual."),
             icon=":material/rule:")
     has_model = running_lab().jobs.model_file(snapshot.job_id, owner, ModelFormat.H5) is not None
-    st.button("Finish testing", key=f"results_finish_testing_{snapshot.job_id}", icon=":material/fact_check:",
+    st.button("Finish testing", key=f"finish_testing_{snapshot.job_id}", icon=":material/fact_check:",
               on_click=_finish_testing, args=(owner, snapshot), disabled=not has_model,
               help="Scores the model on the test images it has not seen yet, in a training worker.")
 

@@ -15,7 +15,7 @@ from cnnlab.engine.estimate import MAX_BATCH_SECONDS, over_limit_message
 from cnnlab.engine.jobs import JobKind, JobManager, JobSnapshot, JobState
 from cnnlab.engine.storage import size_text
 from cnnlab.lab import running_lab
-from cnnlab.ui import train_settings
+from cnnlab.ui import run_actions, train_settings
 from cnnlab.ui.job_view import (
     STATE_WORDS,
     config_text,
@@ -208,5 +208,6 @@ def render_last_run(manager: JobManager, owner: str, snapshot: JobSnapshot) -> N
     if snapshot.test_accuracy is not None:
         st.metric("Test accuracy", score_text(snapshot),
                   help="Share of MNIST's 10,000 test images (never seen in training) read correctly.")
+    run_actions.render_partial_score(owner, snapshot)
     render_curves(snapshot, key="train_last_curves")
     render_downloads(manager, owner, snapshot, key="train_download")

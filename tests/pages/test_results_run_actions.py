@@ -32,7 +32,7 @@ def test_a_partial_score_is_marked_and_its_test_can_be_finished(scripted) -> Non
     assert metric(at, "Test accuracy") == "99.70 % on 1,928 test images"
     assert any(m.startswith("This score covers 1,928 of the 10,000 test images: the first test images are "
                             "easier") for m in messages(at, "info"))
-    at.button(key=f"results_finish_testing_{job_id}").click().run()
+    at.button(key=f"finish_testing_{job_id}").click().run()
     assert "conv4: its testing goes on in the queue; follow it on Train." in messages(at, "success")
     wait_until(lambda: runner.tasks[-1].kind == "test", 10, "the test task to start")
     assert runner.tasks[-1].payload["start"] == 1928
