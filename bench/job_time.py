@@ -169,8 +169,10 @@ def main() -> None:
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     args = parser.parse_args()
     root = Path(tempfile.mkdtemp(prefix="cnnlab-job-time-"))
-    # an hour's limit: a Stop must be quick for any job a teacher's CNNLAB_MAX_JOB_MINUTES lets through
-    lab = Lab(Settings(runs_dir=root), limits=JobLimits(max_running=1, max_job_seconds=3600)).start()
+    # an hour's limit: a Stop must be quick for any job a teacher's CNNLAB_MAX_JOB_MINUTES lets through; room
+    # for one student's five 57 MB runs (part 2)
+    limits = JobLimits(max_running=1, max_job_seconds=3600, max_student_bytes=10**9)
+    lab = Lab(Settings(runs_dir=root), limits=limits).start()
     manager = lab.jobs
     load = [os.getloadavg()[0]]
     try:
