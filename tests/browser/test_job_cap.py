@@ -18,7 +18,8 @@ def test_a_job_over_the_limit_is_refused_with_its_estimate(st_page) -> None:
     st_page.fill_train_form(**{"Epochs": "5", "Batch size": "32", "Training images": "60000"})
     long_batches = re.compile(r"Batches too long for this server: one batch of 32 images of this stack "
                               r"would take about [\d.]+ s on this server; Stop can only end a job between "
-                              r"batches, so a batch may take at most 1\.5 s — use a batch size of \d+ or less\.")
+                              r"batches, so a batch may take at most 1\.5 s — use a batch size of \d+ or "
+                              r"less\.")
     expect(page.get_by_test_id("stAlert").filter(has_text=long_batches)).to_be_visible()  # before any press
     st_page.fill_train_form(**{"Batch size": "8"})
     too_long = re.compile(r"Too long for this server: this job would take about \d+ h( \d+ min)? on this "
