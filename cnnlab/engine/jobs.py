@@ -171,6 +171,7 @@ class JobSnapshot:
     wait_s: float | None = None  # while queued: expected seconds until it starts
     tested_images: int | None = None  # test images its score covers (fewer than all: a partial score)
     kind: JobKind = JobKind.TRAIN  # a live test job (finishing a test) says TEST
+    stopped_by: Stopper | None = None  # who stopped it (a stopped run), or who is stopping it
 
 
 _EPOCH_FIELDS = tuple(EpochRecord.__dataclass_fields__)
@@ -853,7 +854,7 @@ class JobManager:
             elapsed_s=job.elapsed(), eta_s=job.eta(), message=job.message, test_loss=job.test_loss,
             test_accuracy=job.test_accuracy, params=job.params, created_at=job.created_at, config=job.config,
             spec=job.spec, estimate_s=None if job.state.is_final else job.estimate_s, wait_s=wait_s,
-            tested_images=job.tested_images, kind=job.kind,
+            tested_images=job.tested_images, kind=job.kind, stopped_by=job.stopped_by,
         )
 
     def _stored_snapshot(self, record: RunRecord) -> JobSnapshot:
@@ -872,7 +873,7 @@ class JobManager:
             batch_points=points, epochs_history=history, samples_per_second=record.samples_per_second,
             elapsed_s=record.elapsed_s or 0.0, eta_s=None, message=record.message, test_loss=record.test_loss,
             test_accuracy=record.test_accuracy, params=record.params, created_at=record.created_at,
-            config=config, spec=record.spec, tested_images=record.tested_images,
+            config=config, spec=record.spec, tested_images=record.tested_images, stopped_by=record.stopped_by,
         )
 
 

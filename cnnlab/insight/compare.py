@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from cnnlab.core.arithmetic import analyze
 from cnnlab.core.spec_json import encode_spec_for_url
-from cnnlab.engine.jobs import EpochRecord, JobSnapshot, JobState
+from cnnlab.engine.jobs import EpochRecord, JobSnapshot, JobState, Stopper
 from cnnlab.engine.scores import test_set_size
 
 TESTED_STATES = (JobState.FINISHED, JobState.STOPPED)  # a stopped run keeps (and tests) what it learned
@@ -38,8 +38,18 @@ class RunSummary:
 
 
 def comparable_runs(runs: Iterable[JobSnapshot]) -> list[JobSnapshot]:
-    """The runs with a trained, tested model (finished or stopped early), in the order given."""
-    return [run for run in runs if run.state in TESTED_STATES and run.test_accuracy is not None]
+    """The runs with a trained, tested model (finished or stopped early), in the order given.
+
+    A run the teacher stopped is left out: its half-trained model is not the student's result, and
+    offering it on Compare and Predict made the teacher's Stop look like the student's own poor model.
+    """
+    return [run for run in runs if run.state in TESTED_STATES and run.test_accuracy is not None
+            and not stopped_by_teacher(run)]
+
+
+def stopped_by_teacher(run: JobSnapshot) -> bool:
+    """Whether the teacher stopped (or cancelled) this run from the dashboard."""
+    return run.stopped_by is Stopper.TEACHER
 
 
 def run_labels(runs: Iterable[JobSnapshot]) -> dict[str, str]:

@@ -27,6 +27,7 @@ from cnnlab.insight.compare import (
     comparable_runs,
     comparison_table,
     run_labels,
+    stopped_by_teacher,
     summarize,
 )
 from cnnlab.insight.digit import canvas_to_mnist, scale_pixels
@@ -71,6 +72,17 @@ def trained_runs(owner: str) -> tuple[list[JobSnapshot], dict[str, str]]:
     """The owner's runs that have a tested model (newest first) and a "#n name" label for each of them."""
     runs = running_lab().jobs.jobs(owner)
     return comparable_runs(runs), run_labels(runs)
+
+
+def render_teacher_stopped_note(owner: str) -> None:
+    """Say that runs the teacher stopped are not offered here, when the owner has any, and where they are."""
+    count = sum(stopped_by_teacher(run) for run in running_lab().jobs.jobs(owner))
+    if count == 1:
+        st.caption("Your teacher stopped one of your runs: its partly trained model is not offered here. "
+                   "Results still shows it.")
+    elif count:
+        st.caption(f"Your teacher stopped {count} of your runs: their partly trained models are not offered "
+                   "here. Results still shows them.")
 
 
 def render_no_runs(owner: str) -> None:

@@ -8,7 +8,7 @@ from cnnlab.core.arithmetic import analyze
 from cnnlab.core.hyper import TrainConfig
 from cnnlab.core.presets import preset_spec
 from cnnlab.core.spec_json import decode_spec_from_url, spec_to_dict
-from cnnlab.engine.jobs import EpochRecord, JobSnapshot, JobState
+from cnnlab.engine.jobs import EpochRecord, JobSnapshot, JobState, Stopper
 from cnnlab.insight.compare import build_link_spec, comparable_runs, comparison_table, run_labels, summarize
 
 CONVNET = spec_to_dict(preset_spec("convnet"))
@@ -36,6 +36,13 @@ RUNS = [  # newest first, as the job manager lists them
 
 def test_only_finished_and_stopped_runs_with_a_test_result_are_compared() -> None:
     assert [run.job_id for run in comparable_runs(RUNS)] == ["c" * 16, "a" * 16]
+
+
+def test_a_run_the_teacher_stopped_is_not_compared_but_ones_the_student_or_the_limit_stopped_are() -> None:
+    stopped = RUNS[1]
+    by = {who: dataclasses.replace(stopped, job_id=who.value[0] * 16, stopped_by=who) for who in Stopper}
+    assert [run.job_id for run in comparable_runs(by.values())] == [by[Stopper.STUDENT].job_id,
+                                                                    by[Stopper.LIMIT].job_id]
 
 
 def test_labels_number_every_run_from_the_oldest() -> None:
