@@ -1,6 +1,7 @@
 """The teacher's Stop is recorded as the teacher's: the student reads "Your teacher stopped this run" on
-Results and on Train's last run, not the "Stopped early" of their own Stop, and its partly trained model is not
-offered on Compare (nor on Predict: `tests/pages/test_page_predict.py`) as if it were the student's result."""
+Results and on Train's last run, not the "Stopped early" of their own Stop, and its partly trained model is
+not offered on Compare (nor on Predict: `tests/pages/test_page_predict.py`) as if it were the student's
+result."""
 
 from __future__ import annotations
 
@@ -12,10 +13,10 @@ from cnnlab.engine.jobs import JobState
 from cnnlab.engine.owners import new_owner_token
 from cnnlab.lab import Settings
 from cnnlab.testing.apptest import RESULTS, TRAIN, messages, open_page
-from cnnlab.ui.insight import COMPARE_KEY
 from cnnlab.testing.classroom import CHALLENGE_CONFIG, conv_stack
 from cnnlab.testing.engine import finished_event
 from cnnlab.testing.polling import wait_until
+from cnnlab.ui.insight import COMPARE_KEY
 
 KEY = "teacher-key-for-tests"
 COMPARE = "pages/5_Compare.py"
