@@ -9,6 +9,7 @@ import pytest
 
 from cnnlab.core.arithmetic import analyze
 from cnnlab.core.hyper import Optimizer, TrainConfig
+from cnnlab.engine.estimate import StackCost
 from cnnlab.engine.storage import ONE_FILE_OVER_BYTES
 from cnnlab.engine.store import ModelFormat
 from cnnlab.testing.models import TrainedRun
@@ -64,11 +65,16 @@ def test_test_rest_scores_the_images_a_stopped_run_did_not_see(trained: dict[str
     assert sum(map(sum, tested["confusion"])) == 1_000
 
 
-def test_a_stop_ends_test_rest_after_a_chunk(trained: dict[str, TrainedRun]) -> None:
-    from cnnlab.engine.trainer import test_rest
+def test_a_stop_ends_test_rest_after_a_chunk(trained: dict[str, TrainedRun],
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    from cnnlab.engine import trainer
 
+    # No grace after the stop (a fast machine scores all 8,000 images of the convnet within the real 1 s):
+    # exactly the one chunk that is always scored.
+    monkeypatch.setattr(trainer, "STOP_SCORING_S", 0.0)
     run = trained["convnet"]
     events: list[dict] = []
-    test_rest(run.spec, run.files[ModelFormat.H5], 2_000, events.append, lambda: True)
+    trainer.test_rest(run.spec, run.files[ModelFormat.H5], 2_000, events.append, lambda: True)
     tested = events[-1]
-    assert tested["stopped"] and 2_000 < 2_000 + len(tested["predicted"]) < 10_000
+    chunk = trainer.test_chunk(StackCost.of(analyze(run.spec)))
+    assert tested["stopped"] and len(tested["predicted"]) == chunk < 8_000
