@@ -296,9 +296,9 @@ class JobManager:
         """Queue a training job and return its id at once; raise `JobRefused` saying why if it cannot be.
 
         `spec` is a NetworkSpec or any JSON value (checked with `analyze`); `config` a TrainConfig or a
-        mapping of settings (checked with `parse_train_config`). `browser` is an opaque id of the student's
-        browser (separate from the identity `owner`): one browser keeps one job waiting and takes its turns
-        as one student, whatever identities it takes.
+        mapping of settings (checked with `parse_train_config`). `browser` is the id of the browser that
+        asked (`cnnlab.ui.identity.browser_id`, separate from the identity `owner`): one browser keeps one
+        job waiting and takes its turns as one student, whatever identities it takes.
         """
         if not is_owner_token(owner):
             raise JobRefused("this browser session has no valid owner token; reload the page")

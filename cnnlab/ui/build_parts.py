@@ -7,19 +7,21 @@ import streamlit as st
 
 from cnnlab.core.stack_doc import layers_of
 from cnnlab.lab import running_lab
-from cnnlab.ui import challenge_view, editor, files, session, stack_view
+from cnnlab.ui import challenge_view, editor, files, lesson_view, session, stack_view
 from cnnlab.ui.shown_stack import Part, shown_in
 
 
 @st.fragment(key=Part.stack)
 def render_stack(owner: str) -> None:
     """The messages of the latest change, Undo, the challenge's checks, the layer table, totals and
-    problems."""
+    problems (less any answer a lesson's open question asks for)."""
     shown = shown_in(Part.stack, owner)
     session.show_flashes()
     editor.render_undo(owner, shown.draft.undo_steps)
-    challenge_view.render_stack_checks(running_lab().classroom.challenges.active(), shown.analysis)
-    stack_view.render_stack(shown.analysis, layers_of(shown.stack))
+    hidden = lesson_view.hidden_on_build(owner, shown.analysis)
+    if not hidden.totals:  # the challenge's checks quote the totals a lesson's question may be about
+        challenge_view.render_stack_checks(running_lab().classroom.challenges.active(), shown.analysis)
+    stack_view.render_stack(shown.analysis, layers_of(shown.stack), hidden)
 
 
 @st.fragment(key=Part.add)
@@ -36,8 +38,13 @@ def render_edit(owner: str) -> None:
 
 @st.fragment(key=Part.picture)
 def render_picture(owner: str) -> None:
-    """The picture of the tensor flowing through the stack."""
-    stack_view.render_picture(shown_in(Part.picture, owner).analysis)
+    """The picture of the tensor flowing through the stack (not while a lesson's question is open: it shows
+    every shape and parameter count)."""
+    analysis = shown_in(Part.picture, owner).analysis
+    if lesson_view.hidden_on_build(owner, analysis).note:
+        st.caption("The picture of your stack comes back once you have answered the lesson's question.")
+    else:
+        stack_view.render_picture(analysis)
 
 
 @st.fragment(key=Part.files)

@@ -11,9 +11,11 @@ from cnnlab.classroom.leaderboard_chart import standings_figure
 from cnnlab.core.challenge import describe_limits
 from cnnlab.core.text import duration, plain
 from cnnlab.lab import running_lab
+from cnnlab.ui import lesson_class
 from cnnlab.ui.job_view import accuracy_text
 
 REFRESH_S = 10  # seconds between redraws: a run takes longer than that to finish
+LATEST = 0  # the board picker's first choice: the newest challenge, whichever it is
 ALL_RUNS = 100_000
 _LARGE_TYPE = """<style>
 .st-key-leaderboard_rows table { font-size: 1.9rem; width: 100%; }
@@ -21,24 +23,27 @@ _LARGE_TYPE = """<style>
 </style>"""
 
 
-def _row(standing: Standing) -> str:
+def _row(standing: Standing, ranked: bool) -> str:
     seconds = "—" if standing.elapsed_s is None else duration(standing.elapsed_s)
+    rank = standing.rank if ranked else "—"
     return (
-        f"| {standing.rank} | {plain(standing.name)} | **{accuracy_text(standing.test_accuracy)}** | "
+        f"| {rank} | {plain(standing.name)} | **{accuracy_text(standing.test_accuracy)}** | "
         f"{standing.params:,} | {standing.epochs} | {seconds} |"
     )
 
 
-def standings_markdown(rows: list[Standing]) -> str:
-    """The standings as a Markdown table, every name escaped so it shows literally."""
+def standings_markdown(rows: list[Standing], ranked: bool = True) -> str:
+    """The standings as a Markdown table, every name escaped so it shows literally (unranked: "—" for the
+    rank)."""
     head = (
         "| # | Student | Test accuracy | Parameters | Epochs | Time |\n| --: | --- | --: | --: | --: | --: |"
     )
-    return "\n".join([head, *(_row(row) for row in rows)])
+    return "\n".join([head, *(_row(row, ranked) for row in rows)])
 
 
 def render_board(entry: SetChallenge) -> None:
-    """Title, limits, standings (best first) and the scatter of one challenge."""
+    """Title, limits, standings (best first) and the scatter of one challenge; for an ended one, the runs
+    scored after its end below the board, unranked."""
     status = "" if entry.active else " (ended — final standings)"
     st.header(plain(f"{entry.challenge.title}{status}"))
     if entry.challenge.text:
@@ -46,24 +51,49 @@ def render_board(entry: SetChallenge) -> None:
     st.caption(plain(" · ".join(describe_limits(entry.challenge)) or "no limits"))
     lab = running_lab()
     runs = lab.store.all_runs(ALL_RUNS)
-    rows = standings(entry, runs, lab.classroom.roster.names(), lab.classroom.hidden.ids())
+    names, hidden = lab.classroom.roster.names(), lab.classroom.hidden.ids()
+    rows = standings(entry, runs, names, hidden)
     if not rows:
         st.info("No finished runs yet — the board fills in as runs finish.")
-        return
-    st.html(_LARGE_TYPE)
-    with st.container(key="leaderboard_rows"):
-        st.markdown(standings_markdown(rows))
-    st.plotly_chart(standings_figure(rows), key="leaderboard_scatter", config={"displayModeBar": False})
+    else:
+        st.html(_LARGE_TYPE)
+        with st.container(key="leaderboard_rows"):
+            st.markdown(standings_markdown(rows))
+        st.plotly_chart(standings_figure(rows), key="leaderboard_scatter", config={"displayModeBar": False})
+    late = standings(entry, runs, names, hidden, after_the_end=True)
+    if late:
+        st.subheader("After the end")
+        st.caption("Runs submitted during the challenge that were scored after it ended: not ranked.")
+        with st.container(key="leaderboard_after_the_end"):
+            st.markdown(standings_markdown(late, ranked=False))
+
+
+def _board_label(entries: dict[int, SetChallenge], choice: int) -> str:
+    if choice == LATEST:
+        return "The current challenge (follows the teacher)"
+    entry = entries[choice]
+    return f"{entry.challenge.title} ({'active' if entry.active else 'ended'})"
 
 
 @st.fragment(run_every=REFRESH_S)
 def live_board() -> None:
-    """The active challenge's board, else the last one's, else a note that none was set."""
-    entry = running_lab().classroom.challenges.latest()
-    if entry is None:
+    """The board picked: by default the active challenge's; with none active, the class's lesson progress
+    while a lesson runs, else the last challenge's board. Every earlier board of this class can be picked;
+    with no challenge and no lesson, a note that none was set."""
+    entries = {entry.challenge_id: entry for entry in running_lab().classroom.challenges.all()}
+    latest = next(iter(entries.values()), None)  # all() is newest first
+    choice = LATEST
+    if entries:
+        choice = st.selectbox("Board", [LATEST, *entries], key="leaderboard_pick",
+                              format_func=lambda choice: _board_label(entries, choice),
+                              help="Every challenge of this class keeps its board: pick one to show it.")
+    idle = latest is None or not latest.active
+    if choice == LATEST and idle and lesson_class.render_projector_progress():
+        return  # no challenge running: the class's progress through its lesson
+    if latest is None:
         st.info(
             "No challenge has been set yet. The teacher sets one on the dashboard, or with "
             "`python -m cnnlab challenge set --title …`."
         )
         return
-    render_board(entry)
+    render_board(entries.get(choice) or latest)
