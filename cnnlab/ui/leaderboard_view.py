@@ -8,7 +8,8 @@ import streamlit as st
 from cnnlab.classroom.challenges import SetChallenge
 from cnnlab.classroom.leaderboard import Standing, standings
 from cnnlab.classroom.leaderboard_chart import standings_figure
-from cnnlab.core.challenge import describe_limits
+from cnnlab.core.challenge import ChallengeScore, describe_limits
+from cnnlab.core.class_digits import class_score_text
 from cnnlab.core.text import duration, plain
 from cnnlab.lab import running_lab
 from cnnlab.ui import lesson_class
@@ -23,20 +24,28 @@ _LARGE_TYPE = """<style>
 </style>"""
 
 
+def score_text(standing: Standing) -> str:
+    """A standing's score as shown: "98.91 %" (test accuracy), "87.0 % (54 drawings)" (class handwriting)."""
+    if standing.drawings is None:
+        return accuracy_text(standing.score)
+    return class_score_text(standing.score, standing.drawings)
+
+
 def _row(standing: Standing, ranked: bool) -> str:
     seconds = "—" if standing.elapsed_s is None else duration(standing.elapsed_s)
     rank = standing.rank if ranked else "—"
     return (
-        f"| {rank} | {plain(standing.name)} | **{accuracy_text(standing.test_accuracy)}** | "
+        f"| {rank} | {plain(standing.name)} | **{score_text(standing)}** | "
         f"{standing.params:,} | {standing.epochs} | {seconds} |"
     )
 
 
-def standings_markdown(rows: list[Standing], ranked: bool = True) -> str:
-    """The standings as a Markdown table, every name escaped so it shows literally (unranked: "—" for the
-    rank)."""
+def standings_markdown(rows: list[Standing], score: ChallengeScore, ranked: bool = True) -> str:
+    """The standings as a Markdown table, every name escaped so it shows literally; the score's column is
+    named after what the challenge ranks by (unranked: "—" for the rank)."""
     head = (
-        "| # | Student | Test accuracy | Parameters | Epochs | Time |\n| --: | --- | --: | --: | --: | --: |"
+        f"| # | Student | {score.words.capitalize()} | Parameters | Epochs | Time |\n"
+        "| --: | --- | --: | --: | --: | --: |"
     )
     return "\n".join([head, *(_row(row, ranked) for row in rows)])
 
@@ -49,23 +58,29 @@ def render_board(entry: SetChallenge) -> None:
     if entry.challenge.text:
         st.markdown(f"### {plain(entry.challenge.text)}")
     st.caption(plain(" · ".join(describe_limits(entry.challenge)) or "no limits"))
+    score = entry.challenge.score
+    st.markdown(f"Ranked by **{score.words}**; a tie goes to fewer parameters, then to the earlier run.")
     lab = running_lab()
     runs = lab.store.all_runs(ALL_RUNS)
     names, hidden = lab.classroom.roster.names(), lab.classroom.hidden.ids()
-    rows = standings(entry, runs, names, hidden)
+    class_scores = lab.class_digits.scores.lines()
+    rows = standings(entry, runs, names, hidden, class_scores)
     if not rows:
-        st.info("No finished runs yet — the board fills in as runs finish.")
+        later = " A run counts once it is scored on our class's handwriting." * (
+            score == ChallengeScore.CLASS_DIGITS)
+        st.info(f"No finished runs yet — the board fills in as runs finish.{later}")
     else:
         st.html(_LARGE_TYPE)
         with st.container(key="leaderboard_rows"):
-            st.markdown(standings_markdown(rows))
-        st.plotly_chart(standings_figure(rows), key="leaderboard_scatter", config={"displayModeBar": False})
-    late = standings(entry, runs, names, hidden, after_the_end=True)
+            st.markdown(standings_markdown(rows, score))
+        st.plotly_chart(standings_figure(rows, score.words), key="leaderboard_scatter",
+                        config={"displayModeBar": False})
+    late = standings(entry, runs, names, hidden, class_scores, after_the_end=True)
     if late:
         st.subheader("After the end")
         st.caption("Runs submitted during the challenge that were scored after it ended: not ranked.")
         with st.container(key="leaderboard_after_the_end"):
-            st.markdown(standings_markdown(late, ranked=False))
+            st.markdown(standings_markdown(late, score, ranked=False))
 
 
 def _board_label(entries: dict[int, SetChallenge], choice: int) -> str:
