@@ -17,6 +17,7 @@ st.caption("Try a trained model on your own handwriting — or, for a model trai
            "photo of a garment. What you give it is turned into a 28×28 image made the way its training "
            "images were: a drawing is cropped, scaled into a 20×20 box and centred by its centre of mass; a "
            "photo is trimmed, shrunk, sharpened and negated as Zalando did.")
+insight.render_teacher_stopped_note(owner)
 if not runs:
     insight.render_no_runs(owner)
     st.stop()

@@ -8,6 +8,7 @@ from cnnlab.ui import (
     class_admin_view,
     class_digits_teacher,
     lesson_class,
+    server_view,
     session,
     teacher_session,
     teacher_view,
@@ -28,6 +29,7 @@ if not signed_in:
     st.stop()
 
 teacher_view.class_glance()
+server_view.render_server()
 lab = running_lab()
 runs = lab.store.all_runs(teacher_view.ALL_RUNS)
 names = lab.classroom.roster.names()
@@ -52,7 +54,7 @@ with board_column:
     teacher_view.render_hiding(runs, names)
 with export_column:
     st.subheader("Export")
-    teacher_view.render_exports(lab.jobs, runs, names)
+    teacher_view.render_exports(runs, names)
 
 with st.container(border=True, key="teacher_class_digits"):
     st.subheader("Our class's digits")

@@ -14,6 +14,7 @@ from cnnlab.core.arithmetic import analyze
 from cnnlab.core.challenge import Challenge, stack_checks
 from cnnlab.core.datasets import DEFAULT_DATASET, Dataset, dataset_of
 from cnnlab.engine.jobs import JobSnapshot
+from cnnlab.engine.scores import is_whole, partial_note
 from cnnlab.engine.store import JobState, RunRecord
 
 
@@ -31,6 +32,7 @@ class JobStatus:
     accuracy: float | None  # live training accuracy while it trains, test accuracy once tested
     message: str
     dataset: Dataset = DEFAULT_DATASET  # what it trains and is tested on
+    partial: str = ""  # "on 1,928 test images" for a test accuracy that covers only those
 
 
 @dataclass(frozen=True)
@@ -42,7 +44,7 @@ class StudentRow:
     stack_params: int | None  # None: no stack yet, or one with a problem
     meets_challenge: bool | None  # None: no active challenge, or no valid stack
     runs: int
-    best_accuracy: float | None
+    best_accuracy: float | None  # of the runs with a whole score (`engine.scores`)
     job: JobStatus | None
 
 
@@ -66,8 +68,11 @@ def live_status(snapshot: JobSnapshot) -> JobStatus:
 def stored_status(run: RunRecord) -> JobStatus:
     """A stored run's status: its final state, test accuracy and message."""
     epochs = int(run.config.get("epochs", 0))
-    return JobStatus(run.run_id, run.owner, run.name, run.state, None, epochs, epochs, run.test_accuracy,
-                     run.message, dataset_of(run.config.get("dataset")))
+    return JobStatus(
+        run.run_id, run.owner, run.name, run.state, None, epochs, epochs, run.test_accuracy, run.message,
+        dataset_of(run.config.get("dataset")),
+        partial_note(run.tested_images, run.config) if run.test_accuracy is not None else "",
+    )
 
 
 def class_rows(
@@ -97,7 +102,8 @@ def class_rows(
         meets = None
         if challenge is not None and valid:
             meets = all(check.ok for check in stack_checks(challenge, analysis))
-        accuracies = [run.test_accuracy for run in own if run.test_accuracy is not None]
+        accuracies = [run.test_accuracy for run in own
+                      if run.test_accuracy is not None and is_whole(run.tested_images, run.config)]
         snapshot = live_by_owner.get(student.owner)
         job = live_status(snapshot) if snapshot else (stored_status(own[0]) if own else None)
         rows.append(

@@ -17,16 +17,16 @@ from cnnlab.core.hyper import config_to_dict
 from cnnlab.core.text import duration, plain
 from cnnlab.engine.jobs import JobSnapshot, JobState
 from cnnlab.lab import running_lab
-from cnnlab.ui import class_digits_view, insight, session
+from cnnlab.ui import class_digits_view, insight, run_actions, session
 from cnnlab.ui.export_view import render_exports
 from cnnlab.ui.job_view import (
     STATE_WORDS,
-    accuracy_text,
     config_text,
     render_curves,
     render_downloads,
     render_ending,
     render_hint,
+    score_text,
     submit_job,
     test_accuracy_help,
 )
@@ -45,9 +45,8 @@ def started(snapshot: JobSnapshot) -> str:
 def runs_table(snapshots: list[JobSnapshot]) -> pd.DataFrame:
     """One row per run, newest first: name, state, dataset, test accuracy, parameters, epochs, images, start
     time."""
-    rows = [(s.name, STATE_WORDS[s.state], s.config.dataset.display_name, accuracy_text(s.test_accuracy),
-             f"{s.params:,}", str(s.config.epochs), f"{s.config.train_size:,}", started(s))
-            for s in snapshots]
+    rows = [(s.name, STATE_WORDS[s.state], s.config.dataset.display_name, score_text(s), f"{s.params:,}",
+             str(s.config.epochs), f"{s.config.train_size:,}", started(s)) for s in snapshots]
     columns = ["Run", "State", "Dataset", "Test accuracy", "Parameters", "Epochs", "Training images",
                "Started"]
     return pd.DataFrame([[plain(cell) for cell in row] for row in rows], columns=columns)
@@ -55,8 +54,7 @@ def runs_table(snapshots: list[JobSnapshot]) -> pd.DataFrame:
 
 def run_label(snapshot: JobSnapshot) -> str:
     """How a run is named in the picker: "convnet · 98.91 % · 2026-11-26 09:41"."""
-    figure = accuracy_text(snapshot.test_accuracy) if snapshot.test_accuracy is not None else (
-        STATE_WORDS[snapshot.state])
+    figure = score_text(snapshot) if snapshot.test_accuracy is not None else STATE_WORDS[snapshot.state]
     return f"{snapshot.name} · {figure} · {started(snapshot)}"
 
 
@@ -84,8 +82,7 @@ def render_outcome(owner: str, snapshot: JobSnapshot) -> None:
     render_hint(snapshot)
     if snapshot.test_accuracy is not None:
         accuracy, loss, params, elapsed = st.columns(4)
-        accuracy.metric("Test accuracy", accuracy_text(snapshot.test_accuracy),
-                        help=test_accuracy_help(snapshot.config))
+        accuracy.metric("Test accuracy", score_text(snapshot), help=test_accuracy_help(snapshot.config))
         class_digits_view.render_class_score(owner, snapshot, accuracy)
         loss.metric("Test loss", f"{snapshot.test_loss:.4f}" if snapshot.test_loss is not None else "—")
         params.metric("Parameters", f"{snapshot.params:,}")
@@ -122,8 +119,11 @@ def render_run(owner: str, snapshot: JobSnapshot) -> None:
     st.subheader(plain(f"{snapshot.name} — {STATE_WORDS[snapshot.state]}"))
     st.caption(f"Started {started(snapshot)} · {config_text(snapshot.config)}")
     render_outcome(owner, snapshot)
+    run_actions.render_partial_score(owner, snapshot)
     render_downloads(running_lab().jobs, owner, snapshot, key=f"results_download_{snapshot.job_id}")
     render_exports(running_lab().jobs, owner, snapshot, key=f"results_export_{snapshot.job_id}")
     for tab, (_, render) in zip(st.tabs([title for title, _ in RUN_SECTIONS]), RUN_SECTIONS, strict=True):
         with tab:
             render(owner, snapshot)
+    run_actions.render_delete(owner, snapshot)
+    run_actions.render_storage(owner)

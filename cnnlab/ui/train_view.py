@@ -13,13 +13,13 @@ from cnnlab.core.arithmetic import Trainability, analyze
 from cnnlab.core.datasets import Dataset
 from cnnlab.core.hyper import TrainConfig, config_to_dict, parse_train_config
 from cnnlab.core.text import duration, plain
-from cnnlab.engine.estimate import over_limit_message
-from cnnlab.engine.jobs import JobManager, JobSnapshot, JobState
+from cnnlab.engine.estimate import MAX_BATCH_SECONDS, over_limit_message
+from cnnlab.engine.jobs import JobKind, JobManager, JobSnapshot, JobState
+from cnnlab.engine.storage import size_text
 from cnnlab.lab import running_lab
-from cnnlab.ui import train_settings
+from cnnlab.ui import run_actions, train_settings
 from cnnlab.ui.job_view import (
     STATE_WORDS,
-    accuracy_text,
     config_text,
     progress,
     progress_text,
@@ -27,6 +27,7 @@ from cnnlab.ui.job_view import (
     render_downloads,
     render_ending,
     render_hint,
+    score_text,
     submit_job,
     test_accuracy_help,
 )
@@ -162,8 +163,11 @@ def render_form(manager: JobManager, owner: str, can_train: bool, start: TrainCo
     limits = manager.limits
     st.caption(f"Caps: {hyper.MAX_EPOCHS} epochs, {hyper.MAX_TRAIN_SIZE:,} training images, "
                f"{limits.max_params:,} parameters per job, {limits.max_queued_per_owner} waiting job per "
-               f"student and {limits.max_queued} in the whole queue, {duration(limits.max_job_seconds)} per "
-               f"job (estimated). Jobs run {limits.max_running} at a time; the rest wait their turn.")
+               f"student (and per browser) and {limits.max_queued} in the whole queue, "
+               f"{duration(limits.max_job_seconds)} per job and {MAX_BATCH_SECONDS:g} s per batch "
+               f"(estimated, so Stop answers within seconds), {size_text(limits.max_student_bytes)} of run "
+               f"files per student and {size_text(limits.max_class_bytes)} for the class. Jobs run "
+               f"{limits.max_running} at a time; the rest wait their turn, taking turns between students.")
 
 
 def render_estimate(manager: JobManager, owner: str) -> None:
@@ -172,7 +176,12 @@ def render_estimate(manager: JobManager, owner: str) -> None:
     config, _ = form_config()
     if config is None:
         return
-    seconds = manager.estimate(analyze(running_lab().drafts.current(owner)).macs, config)
+    analysis = analyze(running_lab().drafts.current(owner))
+    too_long = manager.batch_refusal(analysis, config)
+    if too_long:
+        st.warning(plain(f"Batches too long for this server: {too_long}."), icon=":material/timer_off:")
+        return
+    seconds = manager.estimate(analysis, config)
     limit = manager.limits.max_job_seconds
     if seconds > limit:
         st.warning(plain(f"Too long for this server: {over_limit_message(seconds, limit)}."),
@@ -194,7 +203,8 @@ def live_panel(owner: str, job_id: str) -> None:
     snapshot = manager.snapshot(job_id, owner)
     if snapshot is None or snapshot.state.is_final:
         st.rerun()
-    st.subheader(plain(f"{snapshot.name}: {STATE_WORDS[snapshot.state]}"))
+    words = "finishing its test" if snapshot.kind is JobKind.TEST else STATE_WORDS[snapshot.state]
+    st.subheader(plain(f"{snapshot.name}: {words}"))
     st.caption(plain(" · ".join(filter(None, (config_text(snapshot.config), snapshot.message)))))
     st.progress(progress(snapshot), text=progress_text(snapshot))
     render_curves(snapshot, key="train_live_curves")
@@ -209,7 +219,7 @@ def render_last_run(manager: JobManager, owner: str, snapshot: JobSnapshot) -> N
     render_ending(snapshot)
     render_hint(snapshot)
     if snapshot.test_accuracy is not None:
-        st.metric("Test accuracy", accuracy_text(snapshot.test_accuracy),
-                  help=test_accuracy_help(snapshot.config))
+        st.metric("Test accuracy", score_text(snapshot), help=test_accuracy_help(snapshot.config))
+    run_actions.render_partial_score(owner, snapshot)
     render_curves(snapshot, key="train_last_curves")
     render_downloads(manager, owner, snapshot, key="train_download")
