@@ -8,9 +8,7 @@ another tab changed it meanwhile.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable, Coroutine
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
@@ -19,6 +17,7 @@ from cnnlab.core.arithmetic import analyze
 from cnnlab.core.presets import preset_spec
 from cnnlab.core.stack_doc import delete_layer, set_setting, stack_from_spec
 from cnnlab.engine.owners import new_owner_token
+from cnnlab.testing.own_loop import run_in_own_loop
 from cnnlab.testing.server import started_server
 from cnnlab.testing.streamlit_client import Run, StreamlitSession
 
@@ -38,8 +37,8 @@ def _expected(stack: dict) -> str:
 def on_server(tmp_path_factory: pytest.TempPathFactory) -> Callable[[Callable[..., Coroutine]], Any]:
     """Run a coroutine `scenario(base_url)` against one server for the module (its own event loop thread:
     the browser tests' Playwright may keep one running in this one)."""
-    with started_server(tmp_path_factory.mktemp("reruns")) as server, ThreadPoolExecutor(1) as pool:
-        yield lambda scenario: pool.submit(asyncio.run, scenario(server.url)).result()
+    with started_server(tmp_path_factory.mktemp("reruns")) as server:
+        yield lambda scenario: run_in_own_loop(scenario(server.url))
 
 
 def test_an_edit_reruns_the_stack_parts_only_and_shows_the_new_total(on_server) -> None:
@@ -63,7 +62,7 @@ def test_an_edit_reruns_the_stack_parts_only_and_shows_the_new_total(on_server) 
         assert "page_link" not in kinds and not run.find("text_input")  # sidebar, name box: not redrawn
 
 
-def test_choosing_a_layer_reruns_only_the_edit_panel(on_server) -> None:
+def test_choosing_a_layer_reruns_only_the_edit_panel_and_its_explainer(on_server) -> None:
     async def scenario(url: str) -> Run:
         session, _ = await StreamlitSession.open(url, "Build", f"preset=convnet&u={new_owner_token()}")
         try:
@@ -73,7 +72,8 @@ def test_choosing_a_layer_reruns_only_the_edit_panel(on_server) -> None:
 
     picked = on_server(scenario)
     assert not picked.whole_page and _total(picked) is None
-    assert len({element.fragment_id for element in picked.elements}) == 1
+    # the Edit panel and "How this layer works", which follows the layer picked in Edit: two fragments
+    assert len({element.fragment_id for element in picked.elements}) == 2
     assert picked.find("selectbox", lambda proto: proto.label == "Type") is not None
 
 

@@ -5,9 +5,7 @@ get a message; the same request with a real digit, once allowed, is added."""
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable, Coroutine
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
@@ -17,6 +15,7 @@ from cnnlab.engine.owners import new_owner_token
 from cnnlab.engine.store import RunStore
 from cnnlab.testing.apptest import canvas_state, drawn_one, shown
 from cnnlab.testing.models import register_run
+from cnnlab.testing.own_loop import run_in_own_loop
 from cnnlab.testing.server import Server, started_server
 from cnnlab.testing.streamlit_client import Run, StreamlitSession
 from cnnlab.ui.class_digits_view import ADD_KEY, LABEL_KEY
@@ -38,8 +37,7 @@ def _alerts(run: Run) -> list[str]:
 
 def _on(server: Server, scenario: Callable[[str], Coroutine]) -> Any:
     """Run `scenario(base_url)` in an event loop of its own (Playwright may keep one in this thread)."""
-    with ThreadPoolExecutor(1) as pool:
-        return pool.submit(asyncio.run, scenario(server.url)).result()
+    return run_in_own_loop(scenario(server.url))
 
 
 def _drawing_session(owner: str) -> Callable[[str], Coroutine]:

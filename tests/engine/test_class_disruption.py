@@ -17,7 +17,6 @@ import re
 import sys
 import tomllib
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -33,6 +32,7 @@ from cnnlab.engine.paths import PROJECT_ROOT
 from cnnlab.lab import Lab, Settings, running_lab, serving
 from cnnlab.testing.apptest import TRAIN, open_page, shown
 from cnnlab.testing.engine import ScriptedRunner
+from cnnlab.testing.own_loop import run_in_own_loop
 from cnnlab.testing.polling import wait_until
 from cnnlab.testing.server import started_server
 from cnnlab.testing.streamlit_client import Run, StreamlitSession
@@ -158,7 +158,8 @@ async def _clear_cache_while_a_job_trains(base_url: str) -> tuple[str, str, list
     session, _ = await StreamlitSession.open(base_url, "Build", f"preset=convnet&u={owner}", timeout_s=120)
     try:
         await session.go_to("Train", session.query_string)
-        await session.interact({"train_epochs": 50, "train_train_size": 60000}, click="train_submit")
+        # long enough to outlast the test, within the 10-minute limit per job
+        await session.interact({"train_epochs": 10, "train_train_size": 60000}, click="train_submit")
         before = ""
         for _ in range(240):  # the first worker imports TensorFlow first; then batches arrive
             await asyncio.sleep(0.5)
@@ -179,9 +180,8 @@ async def _clear_cache_while_a_job_trains(base_url: str) -> tuple[str, str, list
 @pytest.mark.keras
 def test_a_clear_cache_message_from_a_student_leaves_a_training_job_alone(tmp_path: Path) -> None:
     # The client's event loop gets a thread of its own: the browser tests' Playwright keeps one running here.
-    with started_server(tmp_path) as server, ThreadPoolExecutor(max_workers=1) as pool:
-        student = pool.submit(asyncio.run, _clear_cache_while_a_job_trains(server.url))
-        before, after, headings = student.result()
+    with started_server(tmp_path) as server:
+        before, after, headings = run_in_own_loop(_clear_cache_while_a_job_trains(server.url))
     assert re.search(r"batch [1-9]", before), before
     assert "convnet: training" in headings
     done = lambda text: int(re.search(r"batch ([\d,]+)", text).group(1).replace(",", ""))  # noqa: E731

@@ -4,7 +4,6 @@ and the zip it streams holds every model file."""
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 import io
 import time
@@ -20,6 +19,7 @@ from cnnlab.engine.store import ModelFormat
 from cnnlab.lab import Lab, Settings
 from cnnlab.testing.apptest import open_page
 from cnnlab.testing.classroom import conv_stack, finished_run
+from cnnlab.testing.own_loop import run_in_own_loop
 from cnnlab.ui.downloads import EXPIRED, MODELS_ZIP, MODELS_ZIP_PATH, models_zip_response
 
 KEY = "teacher-key-for-tests"
@@ -42,7 +42,7 @@ def _get(query: dict[str, str]) -> tuple[int, bytes, dict[str, str]]:
             return response.body
         return b"".join([chunk async for chunk in response.body_iterator])
 
-    return response.status_code, asyncio.run(body()), dict(response.headers)
+    return response.status_code, run_in_own_loop(body()), dict(response.headers)
 
 
 def test_the_dashboard_links_to_the_streamed_zip_with_a_signed_query(lab: Lab) -> None:
