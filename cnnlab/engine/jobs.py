@@ -28,7 +28,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from cnnlab.core.arithmetic import LayerReport, trainability
+from cnnlab.core.arithmetic import Analysis, LayerReport, trainability
 from cnnlab.core.challenge import Challenge, refusals
 from cnnlab.core.hyper import TrainConfig, config_to_dict, parse_train_config
 from cnnlab.core.layers import MAX_NAME_LENGTH, NetworkSpec
@@ -228,6 +228,29 @@ class JobManager:
         """
         if not is_owner_token(owner):
             raise JobRefused("this browser session has no valid owner token; reload the page")
+        analysis, config, estimate_s = self.checked(spec, config)
+        job_name = _clean_name(name, analysis.spec)
+        spec_dict = spec_to_dict(analysis.spec)
+        with self._changing:  # caps checked, run created and queued as one change: the queue stays FIFO
+            with self._lock:
+                if self._closed:
+                    raise JobRefused("the server is shutting down; start the job again in a moment")
+                self._check_queue_caps(owner)
+            created_at = time.time()
+            run_id = self.store.create(owner, job_name, spec_dict, config_to_dict(config),
+                                       analysis.total_params, self._lease, created_at)
+            with self._lock:
+                self._jobs[run_id] = _Job(run_id, owner, job_name, spec_dict, config, analysis.total_params,
+                                          created_at, analysis.macs, estimate_s)
+                self._queue.append(run_id)
+        self.runner.wake()
+        return run_id
+
+    def checked(self, spec: object, config: TrainConfig | Mapping) -> tuple[Analysis, TrainConfig, float]:
+        """The stack's analysis, the settings and the estimated seconds of a job, when the server would
+        accept it now (its stack, the caps, the challenge, the memory and time limits, but not the queue's
+        room); raise `JobRefused` saying why not. Train calls it as the settings change, so a refused job is
+        seen before the press."""
         check = trainability(spec)
         if check.spec is None:
             raise JobRefused(check.message())
@@ -256,22 +279,7 @@ class JobManager:
         estimate_s = self.estimate(analysis.macs, config)
         if estimate_s > self.limits.max_job_seconds:
             raise JobRefused(over_limit_message(estimate_s, self.limits.max_job_seconds))
-        job_name = _clean_name(name, analysis.spec)
-        spec_dict = spec_to_dict(analysis.spec)
-        with self._changing:  # caps checked, run created and queued as one change: the queue stays FIFO
-            with self._lock:
-                if self._closed:
-                    raise JobRefused("the server is shutting down; start the job again in a moment")
-                self._check_queue_caps(owner)
-            created_at = time.time()
-            run_id = self.store.create(owner, job_name, spec_dict, config_to_dict(config),
-                                       analysis.total_params, self._lease, created_at)
-            with self._lock:
-                self._jobs[run_id] = _Job(run_id, owner, job_name, spec_dict, config, analysis.total_params,
-                                          created_at, analysis.macs, estimate_s)
-                self._queue.append(run_id)
-        self.runner.wake()
-        return run_id
+        return analysis, config, estimate_s
 
     def estimate(self, macs_per_image: int, config: TrainConfig) -> float:
         """Seconds a job of this size would take on this server, at the speed its finished jobs showed."""

@@ -7,19 +7,22 @@ import streamlit as st
 
 from cnnlab.core.stack_doc import layers_of
 from cnnlab.lab import running_lab
-from cnnlab.ui import challenge_view, editor, files, session, stack_view
+from cnnlab.ui import build_feedback, challenge_view, editor, files, session, stack_view
 from cnnlab.ui.shown_stack import Part, shown_in
 
 
 @st.fragment(key=Part.stack)
 def render_stack(owner: str) -> None:
-    """The messages of the latest change, Undo, the challenge's checks, the layer table, totals and
-    problems."""
+    """The totals bar, the messages of the latest change, Undo, the challenge's checks, the layer table (the
+    edited layer's row highlighted), totals and problems."""
     shown = shown_in(Part.stack, owner)
+    entry = running_lab().classroom.challenges.active()
+    build_feedback.render_totals_bar(shown.analysis, entry)
     session.show_flashes()
     editor.render_undo(owner, shown.draft.undo_steps)
-    challenge_view.render_stack_checks(running_lab().classroom.challenges.active(), shown.analysis)
-    stack_view.render_stack(shown.analysis, layers_of(shown.stack))
+    challenge_view.render_stack_checks(entry, shown.analysis)
+    edited = st.session_state.get(editor.EDIT_POSITION)
+    stack_view.render_stack(shown.analysis, layers_of(shown.stack), edited)
 
 
 @st.fragment(key=Part.add)

@@ -18,6 +18,7 @@ from cnnlab.core.layer_types.shapes import format_shape
 from cnnlab.core.receptive_field import INPUT_VIEW, receptive_fields
 from cnnlab.core.text import plain
 from cnnlab.insight.charts import stack_figure
+from cnnlab.ui import build_feedback
 
 TABLE_COLUMNS = ("No.", "Layer", "Settings", "Output shape", "Shape arithmetic", "Receptive field", "Params",
                  "Parameter arithmetic", "Check")
@@ -100,9 +101,14 @@ def shared_stack_figure(analysis: Analysis) -> go.Figure:
     return stack_figure(analysis)
 
 
-def render_stack(analysis: Analysis, raw_layers: list[object]) -> None:
-    """The table, totals and problems of the stack."""
-    st.table(shared_stack_table(analysis, raw_layers), hide_index=True)
+def render_stack(analysis: Analysis, raw_layers: list[object], changed: int | None = None) -> None:
+    """The table (layer `changed` highlighted; on a phone with a hint that it scrolls sideways), totals and
+    problems of the stack."""
+    with st.container(key="build_table_hint"):
+        st.caption(build_feedback.TABLE_HINT)
+    with st.container(key="build_table"):
+        table = shared_stack_table(analysis, raw_layers)
+        st.table(build_feedback.highlighted(table, changed), hide_index=True)
     st.caption(RECEPTIVE_FIELD_NOTE)
     render_totals(analysis)
     render_problems(analysis)

@@ -11,10 +11,9 @@ from cnnlab.core import hyper
 from cnnlab.core.arithmetic import Trainability, analyze
 from cnnlab.core.hyper import TrainConfig, config_to_dict, parse_train_config
 from cnnlab.core.text import duration, plain
-from cnnlab.engine.estimate import over_limit_message
 from cnnlab.engine.jobs import JobManager, JobSnapshot, JobState
 from cnnlab.lab import running_lab
-from cnnlab.ui import train_settings
+from cnnlab.ui import train_press, train_settings
 from cnnlab.ui.job_view import (
     STATE_WORDS,
     accuracy_text,
@@ -40,16 +39,11 @@ def live_job(snapshots: list[JobSnapshot]) -> JobSnapshot | None:
     return next((s for s in snapshots if not s.state.is_final), None)
 
 
-def render_trainability(check: Trainability) -> bool:
-    """Say what will be trained, or why the stack cannot be; True when it can."""
-    analysis, problems = check.analysis, check.problems
-    if problems:
+def render_trainability(check: Trainability) -> None:
+    """Every problem that keeps the stack from training, listed (Train's button says whether it is ready)."""
+    if check.problems:
         st.error("Your stack cannot be trained yet — fix it on the Build page:\n\n"
-                 + "\n".join(f"- {plain(problem)}" for problem in problems), icon=":material/error:")
-        return False
-    st.success(plain(f"Ready to train {analysis.name or 'your stack'}: {len(analysis.layers)} layers, "
-                     f"{analysis.total_params:,} parameters."), icon=":material/check_circle:")
-    return True
+                 + "\n".join(f"- {plain(problem)}" for problem in check.problems), icon=":material/error:")
 
 
 def form_config() -> tuple[TrainConfig | None, tuple[str, ...]]:
@@ -73,6 +67,7 @@ def _submit(manager: JobManager, owner: str) -> None:
     _remember(owner)
     if submit_job(manager, owner, analysis.spec, config, analysis.name or "stack"):
         st.session_state[LAST_SUBMIT_KEY] = (press, time.monotonic())
+        st.session_state[train_press.SCROLL_TO_LIVE] = True
         flash(Level.success, "Job submitted: it trains a copy of your stack as it is now, so you can keep "
                              "editing on Build.")
 
@@ -107,10 +102,11 @@ def _remember(owner: str) -> None:
             running_lab().drafts.save_settings(owner, config_to_dict(config))
 
 
-def render_form(manager: JobManager, owner: str, can_train: bool, start: TrainConfig,
+def render_form(manager: JobManager, owner: str, start: TrainConfig,
                 locked: frozenset[str] = frozenset()) -> None:
     """Hyperparameters from `start` (see `form_start`), or from values already put in the form, and the
-    Train button; the `locked` settings (a challenge's) show their value and cannot be changed."""
+    Train button, checked before the press (`train_press`); the `locked` settings (a challenge's) show their
+    value and cannot be changed."""
     remember = {"on_change": _remember, "args": (owner,)}
     with st.container(border=True, key="train_form"):  # not st.form: the estimate follows every change
         epochs, batch, optimizer, rate = st.columns(4)
@@ -142,31 +138,12 @@ def render_form(manager: JobManager, owner: str, can_train: bool, start: TrainCo
                           **remember,
                           help="Same seed, same starting weights and shuffling: the run can be repeated.")
         train_settings.render_optional_settings(start, remember)
-        st.button("Train", type="primary", icon=":material/play_arrow:", disabled=not can_train,
-                  key="train_submit", on_click=_submit, args=(manager, owner))
-        if can_train:
-            render_estimate(manager, owner)
+        train_press.render_press(manager, owner, form_config(), _submit)
     limits = manager.limits
     st.caption(f"Caps: {hyper.MAX_EPOCHS} epochs, {hyper.MAX_TRAIN_SIZE:,} training images, "
                f"{limits.max_params:,} parameters per job, {limits.max_queued_per_owner} waiting job per "
                f"student and {limits.max_queued} in the whole queue, {duration(limits.max_job_seconds)} per "
                f"job (estimated). Jobs run {limits.max_running} at a time; the rest wait their turn.")
-
-
-def render_estimate(manager: JobManager, owner: str) -> None:
-    """The job's estimated time on this server for the settings in the form, redrawn on every change, so a
-    job over the server's limit is seen (and cut down) before Train is pressed."""
-    config, _ = form_config()
-    if config is None:
-        return
-    seconds = manager.estimate(analyze(running_lab().drafts.current(owner)).macs, config)
-    limit = manager.limits.max_job_seconds
-    if seconds > limit:
-        st.warning(plain(f"Too long for this server: {over_limit_message(seconds, limit)}."),
-                   icon=":material/timer_off:")
-    else:
-        st.caption(plain(f"Estimated time on this server: about {duration(seconds)} (the limit is "
-                         f"{duration(limit)} per job)."))
 
 
 def _stop(manager: JobManager, owner: str, job_id: str) -> None:
@@ -181,6 +158,13 @@ def live_panel(owner: str, job_id: str) -> None:
     snapshot = manager.snapshot(job_id, owner)
     if snapshot is None or snapshot.state.is_final:
         st.rerun()
+    with st.container(key="train_live"):
+        _live(manager, owner, snapshot)
+
+
+def _live(manager: JobManager, owner: str, snapshot: JobSnapshot) -> None:
+    """The live job's heading, settings, progress, curves and Stop."""
+    job_id = snapshot.job_id
     st.subheader(plain(f"{snapshot.name}: {STATE_WORDS[snapshot.state]}"))
     st.caption(plain(" · ".join(filter(None, (config_text(snapshot.config), snapshot.message)))))
     st.progress(progress(snapshot), text=progress_text(snapshot))

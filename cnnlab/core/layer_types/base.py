@@ -59,6 +59,9 @@ class Layer(ABC):
     shrink_advice: ClassVar[str] = "make this layer smaller"  # the fix when its parameters pass the cap
     # Keras settings it does not offer, and the values that mean what it does (to read a model file)
     keras_fixed: ClassVar[Mapping[str, tuple[object, ...]]] = MappingProxyType({})
+    # Build's "Add a layer" starts these fields here instead of at Keras's default (the layer written out
+    # still names every value it has, so the Keras code and files stay exact)
+    add_form_start: ClassVar[Mapping[str, tuple[object, ...]]] = MappingProxyType({})
 
     @classmethod
     def setting_keys(cls) -> tuple[str, ...]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from types import MappingProxyType
 
 from cnnlab.core.layer_types.base import Layer, ReceptiveStep, Step
 from cnnlab.core.layer_types.settings import (
@@ -42,6 +43,7 @@ class Dense(Layer):
     help = "Connects every input to every neuron."
     colour = "#F58518"
     shrink_advice = "use fewer units, or shrink its input first (pooling, strides, or GlobalAveragePooling2D)"
+    add_form_start = MappingProxyType({"activation": (str(Activation.relu),)})  # a hidden layer
     fields = (
         Field("units", "Units", FieldKind.whole, (64,),
               f"How many neurons, so how many outputs (1–{MAX_UNITS:,}; Keras has no default). "
