@@ -3,7 +3,7 @@
 import streamlit as st
 
 from cnnlab.lab import running_lab
-from cnnlab.ui import session, teacher_view
+from cnnlab.ui import join, session, teacher_view
 from cnnlab.ui.teacher_session import sign_in_from_url
 
 signed_in = sign_in_from_url()
@@ -19,6 +19,7 @@ if not signed_in:
     st.stop()
 
 teacher_view.class_glance()
+join.render_join()
 lab = running_lab()
 runs = lab.store.all_runs(teacher_view.ALL_RUNS)
 names = lab.classroom.roster.names()
@@ -31,12 +32,12 @@ with class_column:
     st.subheader("Share a stack with the class")
     teacher_view.render_share(owner)
     st.subheader("Rename a student")
-    teacher_view.render_rename()
+    teacher_view.live_rename()
 
 board_column, export_column = st.columns(2, border=True)
 with board_column:
     st.subheader("Leaderboard runs")
-    teacher_view.render_hiding(runs, names)
+    teacher_view.live_hiding()
 with export_column:
     st.subheader("Export")
     teacher_view.render_exports(lab.jobs, runs, names)

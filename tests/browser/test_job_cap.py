@@ -19,6 +19,7 @@ def test_a_job_over_the_limit_is_refused_with_its_estimate(st_page) -> None:
     too_long = re.compile(r"Train is off: this job would take about \d+ h( \d+ min)? on this server; the "
                           r"limit is 10 min — use fewer epochs or images, or fewer filters\.")
     expect(page.get_by_test_id("stAlert").filter(has_text=too_long)).to_be_visible()  # before any press
-    expect(page.locator(".st-key-train_form").get_by_role("button", name="Train", exact=True)).to_be_disabled()
+    train = page.locator(".st-key-train_form").get_by_role("button", name="Train", exact=True)
+    expect(train).to_be_disabled()
     expect(page.get_by_text("Ready to train")).to_have_count(0)
     expect(page.get_by_role("link", name="Change the stack on Build")).to_be_visible()
