@@ -22,13 +22,14 @@ path = insight.model_path(owner, run)
 if path is None:
     st.stop()
 
-source_column, answer_column = st.columns([2, 3], border=True)
-with source_column:
-    pixels, label = insight.render_digit_source()
-with answer_column:
-    answered = pixels is not None and insight.render_prediction(path, pixels, label)
-    if pixels is None:
-        st.caption("The model's answer appears here.")
+with st.container(key="predict_columns"):  # stacked when narrow (cnnlab.ui.layout)
+    source_column, answer_column = st.columns([2, 3], border=True)
+    with source_column:
+        pixels, label = insight.render_digit_source()
+    with answer_column:
+        answered = pixels is not None and insight.render_prediction(path, pixels, label)
+        if pixels is None:
+            st.caption("The model's answer appears here.")
 
 if answered:
     st.subheader("Inside the network")

@@ -59,12 +59,13 @@ def qr_png(url: str, scale: int) -> bytes:
     return buffer.getvalue()
 
 
-def render_join(scale: int = 5) -> None:
-    """"Students open <address>" with its QR code; a note when the server answers on this machine only."""
+def render_join(scale: int = 5, on_projector: bool = False) -> None:
+    """"Students open <address>" with its QR code; on the dashboard (not `on_projector`), a note when the
+    server answers on this machine only."""
     url = serving_url()
     with st.container(key="join_address"):
         st.markdown(f"**Students open** `{url}`")
-        st.image(qr_png(url, scale), caption="Scan to open CNN Lab")
-        if is_loopback(url):
+        st.image(qr_png(url, scale), caption=None if on_projector else "Scan to open CNN Lab")
+        if is_loopback(url) and not on_projector:
             st.caption("This server answers on this computer only: start it with `make run` (it listens on "
                        "every network address by default) for other devices to join.")

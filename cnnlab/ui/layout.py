@@ -16,9 +16,10 @@ PHONE_MAX_PX = 640  # Streamlit stacks its columns below this width
 TABLET_MAX_PX = 1024  # at or below this width the sidebar starts closed
 
 _STUDENT_CSS = f"""<style>
-/* Captions carry most explanations: Streamlit's theme has no caption colour, and its default grey is
-   3.9:1 on white. This one is 7:1 (WCAG AA wants 4.5:1). */
-[data-testid="stCaptionContainer"], [data-testid="stWidgetLabel"] p {{ color: #4a4c57; }}
+/* Captions carry most explanations: Streamlit's theme has no caption colour, and its default (the text
+   colour at 60 % opacity) is 3.9:1 on white. This one is 8:1 (WCAG AA wants 4.5:1). */
+[data-testid="stCaptionContainer"], [data-testid="stCaptionContainer"] p, [data-testid="stWidgetLabel"] p {{
+  color: #4a4c57 !important; opacity: 1 !important; }}
 /* st.metric has no size option and cuts a long value with "…": let the value shrink with the screen and
    wrap instead. */
 [data-testid="stMetricValue"] {{ font-size: clamp(1.2rem, 3.2vw, 2rem); }}
@@ -41,6 +42,13 @@ _STUDENT_CSS = f"""<style>
 .st-key-build_totals_bar {{ position: sticky; top: 3.75rem; z-index: 50; background: #ffffff;
   border-bottom: 1px solid #d5d6dc; padding: 0.35rem 0; }}
 .st-key-build_totals_bar p {{ margin: 0; }}
+/* Predict's drawing and answer stack whenever their row is too narrow for the 280-pixel canvas beside the
+   answer — with the sidebar open as well as on a phone (st.columns stacks on the window's width only). */
+.st-key-predict_columns {{ container-type: inline-size; }}
+@container (max-width: 760px) {{
+  .st-key-predict_columns [data-testid="stHorizontalBlock"] {{ flex-direction: column; }}
+  .st-key-predict_columns [data-testid="stColumn"] {{ width: 100% !important; flex: 1 1 auto !important; }}
+}}
 @media (max-width: {PHONE_MAX_PX}px) {{
   /* Plotly's toolbar covers chart titles on a phone; its config has no per-screen option. */
   .modebar-container {{ display: none !important; }}
@@ -68,11 +76,11 @@ _SIDEBAR_SCRIPT = f"""<script>
   }};
   if (window.cnnlabSidebar) return;
   window.cnnlabSidebar = true;
-  if (narrow()) {{
+  if (narrow()) {{  // once, as soon as the sidebar is drawn: an open one is closed, a closed one left alone
     let tries = 0;
     const timer = setInterval(() => {{
       tries += 1;
-      if (document.querySelector('[data-testid="stSidebarCollapseButton"] button') || tries > 40) {{
+      if (document.querySelector('[data-testid="stSidebar"]') || tries > 100) {{
         clearInterval(timer);
         close();
       }}
@@ -97,14 +105,15 @@ _PROJECTOR_CSS = """<style>
    a page draws), every text at least 24 px, and dark text on white (≥ 4.5:1) for a room's back row. */
 [data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], [data-testid="stExpandSidebarButton"],
 [data-testid="stHeader"], [data-testid="stToolbar"] { display: none !important; }
-[data-testid="stMainBlockContainer"] { padding: 1rem 2rem; max-width: 100%; }
+[data-testid="stMainBlockContainer"] { padding: 1rem 2rem !important; max-width: 100%; }
 [data-testid="stMain"] p, [data-testid="stMain"] li, [data-testid="stMain"] td,
 [data-testid="stMain"] th, [data-testid="stMain"] span, [data-testid="stMain"] code {
   font-size: max(24px, 1em); }
 [data-testid="stMain"] h1 { font-size: 3rem; }
-[data-testid="stCaptionContainer"], [data-testid="stCaptionContainer"] p { color: #262730; font-size: 26px; }
+[data-testid="stCaptionContainer"], [data-testid="stCaptionContainer"] p {
+  color: #262730 !important; opacity: 1 !important; font-size: 26px; }
 .st-key-projector_rows table { width: 100%; }
-.st-key-projector_rows td, .st-key-projector_rows th { padding: 0.15rem 0.6rem; line-height: 1.25; }
+.st-key-projector_rows td, .st-key-projector_rows th { padding: 0.1rem 0.6rem; line-height: 1.2; }
 </style>"""
 
 
