@@ -5,7 +5,8 @@ once, every part of the running system from those settings and their one runs di
 
     store        every run: the runs index, metrics, test results and model files  (engine.store)
     drafts       each student's stack in progress and last training settings      (engine.drafts)
-    classroom    the class list, challenges, shared stacks, hidden runs             (classroom)
+    classroom    the class list, challenges, shared stacks, hidden runs, lesson places (classroom)
+    lessons      the lesson library, who follows which lesson, guesses, Reveal      (classroom.lessons)
     teacher_key  the secret in the teacher's dashboard address                      (classroom.teacher_key)
     jobs         the job manager and its runner: local worker processes or Ray      (engine.jobs)
     inference    the worker process that answers questions about trained models     (insight.inference)
@@ -33,6 +34,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from cnnlab.classroom.classroom import Classroom
+from cnnlab.classroom.lesson_library import SHIPPED_LESSONS, TEACHER_LESSONS, LessonLibrary
+from cnnlab.classroom.lessons import Lessons
 from cnnlab.classroom.teacher_key import TeacherKey
 from cnnlab.engine.drafts import Drafts
 from cnnlab.engine.estimate import DEFAULT_MAX_JOB_SECONDS
@@ -117,6 +120,9 @@ class Lab:
         self.drafts = Drafts(root)
         self.classroom = Classroom.at(root)
         self.teacher_key = TeacherKey(root, settings.teacher_key)
+        classroom, library = self.classroom, LessonLibrary(SHIPPED_LESSONS, root / TEACHER_LESSONS)
+        self.lessons = Lessons(library, classroom.lesson_progress, classroom.challenges, classroom.roster,
+                               self.store, self.drafts)
         self.inference = InferenceClient()
         self.runner_choice: RunnerChoice | None = None  # how the runner was picked, unless one was given
         self._runner, self._limits = runner, limits

@@ -9,7 +9,7 @@ import streamlit as st
 from cnnlab.core.layer_types.conv2d import MAX_FILTERS
 from cnnlab.core.layer_types.dense import MAX_UNITS
 from cnnlab.core.layers import MAX_LAYERS, MAX_PARAMS
-from cnnlab.ui import build_parts, class_notices, editor, files, links, session, shown_stack
+from cnnlab.ui import build_parts, class_notices, editor, files, lesson_banner, links, session, shown_stack
 
 owner = session.start_page("Build")
 class_notices.render_class_notices(owner)
@@ -21,6 +21,7 @@ st.caption(f"Stack layers from the input image down to 10 digit probabilities. E
            f"shapes and parameters at once. Caps: {MAX_LAYERS} layers, {MAX_PARAMS:,} parameters, "
            f"{MAX_FILTERS:,} filters per Conv2D, {MAX_UNITS:,} units per Dense.")
 editor.render_bring_back(owner)
+lesson_banner.render_build_banner(owner)
 editor.render_name_and_input(owner, shown.stack)
 build_parts.render_stack(owner)
 

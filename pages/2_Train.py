@@ -4,7 +4,7 @@ import streamlit as st
 
 from cnnlab.core.arithmetic import trainability
 from cnnlab.lab import running_lab
-from cnnlab.ui import challenge_view, class_notices, session, train_press, train_view
+from cnnlab.ui import challenge_view, class_notices, lesson_banner, session, train_press, train_view
 
 owner = session.start_page("Train")
 class_notices.render_class_notices(owner)
@@ -17,6 +17,7 @@ st.title("Train")
 st.caption("Train your stack on the MNIST handwritten digits. The job trains a copy of the stack as it is "
            "when you press Train, and keeps running if you close or reload this page.")
 session.show_flashes()
+lesson_banner.render_train_banner(owner)
 train_view.render_trainability(check)
 start = train_view.form_start(owner)  # first: a preset just opened clears the form
 locked = challenge_view.fill_train_form(lab.classroom.challenges.active())

@@ -3,11 +3,12 @@
 import streamlit as st
 
 from cnnlab.lab import running_lab
-from cnnlab.ui import join, session, teacher_view
+from cnnlab.ui import class_admin_view, join, lesson_class, session, teacher_session, teacher_view
 from cnnlab.ui.teacher_session import sign_in_from_url
 
 signed_in = sign_in_from_url()
 owner = session.start_page("Teacher")
+teacher_session.sync_cookie()
 st.title("Teacher")
 if not signed_in:
     st.info(
@@ -34,6 +35,10 @@ with class_column:
     st.subheader("Rename a student")
     teacher_view.live_rename()
 
+with st.container(border=True, key="teacher_lesson_section"):
+    st.subheader("Lesson")
+    lesson_class.render_class_lesson()
+
 board_column, export_column = st.columns(2, border=True)
 with board_column:
     st.subheader("Leaderboard runs")
@@ -41,3 +46,13 @@ with board_column:
 with export_column:
     st.subheader("Export")
     teacher_view.render_exports(lab.jobs, runs, names)
+
+students_column, classes_column = st.columns(2, border=True)
+with students_column:
+    st.subheader("Remove students")
+    class_admin_view.render_remove_students()
+with classes_column:
+    st.subheader("Classes")
+    class_admin_view.render_new_class()
+    class_admin_view.render_past_classes()
+    teacher_session.render_sign_out()

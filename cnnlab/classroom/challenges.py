@@ -8,6 +8,7 @@ limits; the command line, the teacher's dashboard and the leaderboard use the sa
 from __future__ import annotations
 
 import json
+import sqlite3
 import time
 from dataclasses import dataclass
 
@@ -52,27 +53,29 @@ class ChallengeStore:
 
     def start(self, challenge: Challenge) -> SetChallenge:
         """Make `challenge` the active one, ending the one before (its leaderboard is then frozen)."""
-        now = time.time()
         with self._db.transaction() as db:
-            db.execute("UPDATE challenges SET ended_at = ? WHERE ended_at IS NULL", (now,))
-            cursor = db.execute(
-                "INSERT INTO challenges (document, started_at) VALUES (?, ?)",
-                (json.dumps(challenge_to_dict(challenge)), now),
-            )
-            challenge_id = cursor.lastrowid
-        return SetChallenge(challenge_id, challenge, now, None)
+            db.execute("BEGIN IMMEDIATE")
+            return _insert(db, challenge)
 
-    def end(self) -> SetChallenge | None:
-        """End the active challenge and return it, or None when none was active."""
-        active = self.active()
-        if active is None:
-            return None
+    def replace(self, challenge: Challenge, drawn: int | None) -> SetChallenge | None:
+        """`start`, but only while the active challenge is still the one a page was drawn with (`drawn`, its
+        id, or None for none): a second teacher's stale form never ends a challenge it did not show. None
+        when refused, with nothing changed. Ids are never reused, not even after a new class."""
+        with self._db.transaction() as db:
+            db.execute("BEGIN IMMEDIATE")
+            return _insert(db, challenge) if _active_id(db) == drawn else None
+
+    def end(self, challenge_id: int | None = None) -> SetChallenge | None:
+        """End the active challenge and return it, or None when none was active. With `challenge_id` (the
+        one a page was drawn with), only that one is ended: None when it is no longer the active one."""
         now = time.time()
         with self._db.transaction() as db:
-            db.execute(
-                "UPDATE challenges SET ended_at = ? WHERE challenge_id = ?", (now, active.challenge_id)
-            )
-        return SetChallenge(active.challenge_id, active.challenge, active.started_at, now)
+            db.execute("BEGIN IMMEDIATE")
+            active = _active_id(db)
+            if active is None or challenge_id not in (None, active):
+                return None
+            db.execute("UPDATE challenges SET ended_at = ? WHERE challenge_id = ?", (now, active))
+        return self.get(active)
 
     def active(self) -> SetChallenge | None:
         """The challenge in force now, or None."""
@@ -89,6 +92,36 @@ class ChallengeStore:
         with self._db.transaction() as db:
             row = db.execute("SELECT * FROM challenges ORDER BY challenge_id DESC LIMIT 1").fetchone()
         return _set_challenge(row) if row else None
+
+    def get(self, challenge_id: object) -> SetChallenge | None:
+        """The challenge with this id (active or ended), or None."""
+        if not isinstance(challenge_id, int) or isinstance(challenge_id, bool):
+            return None
+        with self._db.transaction() as db:
+            row = db.execute("SELECT * FROM challenges WHERE challenge_id = ?", (challenge_id,)).fetchone()
+        return _set_challenge(row) if row else None
+
+    def all(self) -> list[SetChallenge]:
+        """Every challenge of this class, newest first (the active one, if any, first of all)."""
+        with self._db.transaction() as db:
+            rows = db.execute("SELECT * FROM challenges ORDER BY challenge_id DESC").fetchall()
+        return [entry for entry in map(_set_challenge, rows) if entry is not None]
+
+
+def _insert(db: sqlite3.Connection, challenge: Challenge) -> SetChallenge:
+    """End the active challenge and record `challenge` as the active one, inside the caller's transaction."""
+    now = time.time()
+    db.execute("UPDATE challenges SET ended_at = ? WHERE ended_at IS NULL", (now,))
+    cursor = db.execute("INSERT INTO challenges (document, started_at) VALUES (?, ?)",
+                        (json.dumps(challenge_to_dict(challenge)), now))
+    return SetChallenge(cursor.lastrowid, challenge, now, None)
+
+
+def _active_id(db: sqlite3.Connection) -> int | None:
+    """The id of the challenge in force, read inside the caller's transaction."""
+    row = db.execute("SELECT challenge_id FROM challenges WHERE ended_at IS NULL "
+                     "ORDER BY challenge_id DESC LIMIT 1").fetchone()
+    return row["challenge_id"] if row else None
 
 
 def _set_challenge(row: object) -> SetChallenge | None:

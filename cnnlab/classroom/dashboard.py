@@ -5,9 +5,11 @@ live jobs and each student's current stack. Data only; `cnnlab.ui.teacher_view` 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+import time
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
+from cnnlab.classroom.presence import is_idle_newcomer
 from cnnlab.classroom.roster import Student
 from cnnlab.core.arithmetic import analyze
 from cnnlab.core.challenge import Challenge, stack_checks
@@ -72,10 +74,13 @@ def class_rows(
     runs: Iterable[RunRecord],
     live: Iterable[JobSnapshot],
     challenge: Challenge | None,
-    stack_of: Callable[[str], object],
+    stack_of: Callable[[str], Mapping],
+    now: float | None = None,
 ) -> list[StudentRow]:
-    """One row per student, in order of arrival. `runs` newest first; `stack_of(owner)` gives the student's
+    """One row per student, in order of arrival, leaving out newcomers who did nothing for a while
+    (`presence.is_idle_newcomer`, as of `now`). `runs` newest first; `stack_of(owner)` gives the student's
     current stack document (their Build draft)."""
+    now = time.time() if now is None else now
     by_owner: dict[str, list[RunRecord]] = {}
     for run in runs:
         by_owner.setdefault(run.owner, []).append(run)
@@ -83,7 +88,10 @@ def class_rows(
     rows = []
     for student in students:
         own = by_owner.get(student.owner, [])
-        analysis = analyze(stack_of(student.owner))
+        stack = stack_of(student.owner)
+        if is_idle_newcomer(student, len(own), stack, now):
+            continue
+        analysis = analyze(stack)
         valid = analysis.ok and bool(analysis.layers)
         meets = None
         if challenge is not None and valid:

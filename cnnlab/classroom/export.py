@@ -34,6 +34,7 @@ CSV_COLUMNS = (
     "submitted (UTC)",
 )
 _LAYER_SIZE_KEYS = ("filters", "units", "pool_size", "rate")
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")  # what makes a spreadsheet read a cell as a formula
 
 
 def architecture_line(spec: Mapping) -> str:
@@ -73,9 +74,26 @@ def runs_table(runs: Iterable[RunRecord], names: Mapping[str, str]) -> pd.DataFr
     return pd.DataFrame(rows, columns=list(CSV_COLUMNS))
 
 
+def spreadsheet_safe(value: object) -> object:
+    """A cell a spreadsheet shows as text: a string starting with =, +, -, @, a tab or a carriage return
+    (which a spreadsheet would run as a formula) gets a leading apostrophe; anything else is kept.
+
+    Example: spreadsheet_safe('=HYPERLINK("http://x")') == '\'=HYPERLINK("http://x")'.
+    """
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return f"'{value}"
+    return value
+
+
+def csv_bytes(table: pd.DataFrame) -> bytes:
+    """A table as CSV for a spreadsheet: every text cell `spreadsheet_safe`, UTF-8 with a byte-order mark so
+    that spreadsheets show accents ("Chloé") as typed."""
+    return table.map(spreadsheet_safe).to_csv(index=False).encode("utf-8-sig")
+
+
 def runs_csv(runs: Iterable[RunRecord], names: Mapping[str, str]) -> bytes:
-    """`runs_table` as UTF-8 CSV bytes for a download button."""
-    return runs_table(runs, names).to_csv(index=False).encode("utf-8")
+    """`runs_table` as CSV bytes for a download button (`csv_bytes`)."""
+    return csv_bytes(runs_table(runs, names))
 
 
 def model_file_name(student: str, run: RunRecord) -> str:

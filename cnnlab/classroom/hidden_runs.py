@@ -24,19 +24,21 @@ class HiddenRuns:
         self._db = db
 
     def hide(self, run_id: object) -> bool:
-        """Hide a run from every leaderboard; False for something that is not a run id."""
+        """Hide a run from every leaderboard; False for something that is not a run id, or a run already
+        hidden (say, from another teacher's page)."""
         if not is_run_id(run_id):
             return False
         with self._db.transaction() as db:
-            db.execute(
+            cursor = db.execute(
                 "INSERT OR IGNORE INTO hidden_runs (run_id, hidden_at) VALUES (?, ?)", (run_id, time.time())
             )
-        return True
+        return cursor.rowcount == 1
 
-    def show(self, run_id: object) -> None:
-        """Put a hidden run back on the leaderboard."""
+    def show(self, run_id: object) -> bool:
+        """Put a hidden run back on the leaderboard; False when it was not hidden (any more)."""
         with self._db.transaction() as db:
-            db.execute("DELETE FROM hidden_runs WHERE run_id = ?", (str(run_id),))
+            cursor = db.execute("DELETE FROM hidden_runs WHERE run_id = ?", (str(run_id),))
+        return cursor.rowcount == 1
 
     def ids(self) -> frozenset[str]:
         """Every hidden run id."""

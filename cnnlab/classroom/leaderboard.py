@@ -1,7 +1,9 @@
 """A challenge's leaderboard: each student's best run submitted while it was active, best first.
 
 Every run submitted during a challenge passed its limits in the job manager, so the challenge's window
-(start to end) picks its runs. Hidden runs are left out; names only, never owner tokens.
+(start to end) picks its runs. The board freezes at "End": a run submitted in time but scored after the end
+(it was still queued or training) is not ranked; it is listed below the board as "after the end". Hidden
+runs are left out; names only, never owner tokens.
 """
 
 from __future__ import annotations
@@ -29,10 +31,16 @@ class Standing:
     run_id: str  # for the teacher's "hide from the leaderboard"; the projector page never shows it
 
 
+def scored_in_time(challenge: SetChallenge, run: RunRecord) -> bool:
+    """True for a run scored (it reached its final state) before `challenge` ended, or while it is active."""
+    return challenge.ended_at is None or run.updated_at <= challenge.ended_at
+
+
 def challenge_runs(
-    challenge: SetChallenge, runs: Iterable[RunRecord], hidden: frozenset[str]
+    challenge: SetChallenge, runs: Iterable[RunRecord], hidden: frozenset[str], *, after_the_end: bool = False
 ) -> list[ScoredRun]:
-    """The tested, visible runs submitted while `challenge` was active."""
+    """The tested, visible runs submitted while `challenge` was active and scored before it ended (or, with
+    `after_the_end`, those scored after it ended)."""
     return [
         ScoredRun(
             student=run.owner,
@@ -48,15 +56,17 @@ def challenge_runs(
         and run.test_accuracy is not None
         and challenge.covers(run.created_at)
         and run.run_id not in hidden
+        and scored_in_time(challenge, run) != after_the_end
     ]
 
 
 def standings(
-    challenge: SetChallenge, runs: Iterable[RunRecord], names: Mapping[str, str], hidden: frozenset[str]
+    challenge: SetChallenge, runs: Iterable[RunRecord], names: Mapping[str, str], hidden: frozenset[str],
+    *, after_the_end: bool = False,
 ) -> list[Standing]:
     """The leaderboard of `challenge`: one row per student (their best run), best first; a student missing
-    from `names` shows as "a student"."""
-    best = best_per_student(challenge_runs(challenge, runs, hidden))
+    from `names` shows as "a student". With `after_the_end`: the same for the runs scored after it ended."""
+    best = best_per_student(challenge_runs(challenge, runs, hidden, after_the_end=after_the_end))
     return [
         Standing(
             rank,

@@ -8,7 +8,8 @@ import sqlite3
 import time
 from dataclasses import dataclass
 
-from cnnlab.core.names import clean_name, default_name, name_key, unique_name
+from cnnlab.classroom.names import check_name, name_key, unique_name
+from cnnlab.core.names import default_name
 from cnnlab.engine.db import Database
 from cnnlab.engine.owners import is_owner_token
 
@@ -32,6 +33,7 @@ class Student:
     number: int
     chosen_name: str | None
     seen_share: int  # id of the last shared stack this student opened or dismissed
+    joined_at: float = 0.0  # seconds since the epoch, when first seen
 
     @property
     def name(self) -> str:
@@ -93,21 +95,19 @@ class Roster:
         return {student.owner: student.name for student in self.students()}
 
     def set_name(self, owner: str, raw: object) -> Naming:
-        """Give the student a checked name; a name another student has (or another's "Student N") gets the
-        smallest free suffix and a message saying so. A refused name changes nothing."""
-        name, problem = clean_name(raw)
+        """Give the student a checked name (`classroom.names.check_name`); a name that looks like another
+        student's (in any case, or with look-alike letters from another script) gets the smallest free suffix
+        and a message saying so. A refused name changes nothing."""
+        name, problem = check_name(raw)
         if name is None:
             return Naming(False, None, problem or "")
         student = self.join(owner)
         for _ in range(5):  # another student may take the same name between our read and our write
             with self._db.transaction() as db:
                 db.execute("BEGIN IMMEDIATE")
-                others = db.execute(
-                    "SELECT number, name_key FROM students WHERE owner != ?", (owner,)
-                ).fetchall()
-                taken = {row["name_key"] for row in others if row["name_key"]}
-                taken |= {name_key(default_name(row["number"])) for row in others}
-                given = unique_name(name, taken)
+                others = db.execute("SELECT number, name FROM students WHERE owner != ?", (owner,)).fetchall()
+                names = {name_key(row["name"]): row["name"] for row in others if row["name"]}
+                given = unique_name(name, set(names))
                 try:
                     db.execute(
                         "UPDATE students SET name = ?, name_key = ? WHERE owner = ?",
@@ -115,10 +115,27 @@ class Roster:
                     )
                 except sqlite3.IntegrityError:
                     continue
-            if given != name:
+            if given == name:
+                return Naming(True, given, f"You are {given}.")
+            other = names[name_key(name)]
+            if other.casefold() == name.casefold():
                 return Naming(True, given, f"Another student is already called {name}; you are {given}.")
-            return Naming(True, given, f"You are {given}.")
+            return Naming(True, given, f"{name} looks just like {other}, another student's name, so you are "
+                                       f"{given}; choose a name that looks different to change it.")
         return Naming(False, None, "Too many students are choosing names right now; try again.")
+
+    def rename(self, owner: str, raw: object, drawn_name: str) -> Naming:
+        """The teacher's rename: as `set_name`, but only while the student is still in the class and still
+        called `drawn_name` (what the teacher's page showed); otherwise nothing changes and the message says
+        what happened since."""
+        student = self.get(owner)
+        if student is None:
+            return Naming(False, None, f"{drawn_name} is no longer in the class (removed, or a new class was "
+                                       "started); nobody was renamed.")
+        if student.name != drawn_name:
+            return Naming(False, None, f"{drawn_name} is now called {student.name} (changed since your page "
+                                       "was drawn); nobody was renamed — pick the student again.")
+        return self.set_name(owner, raw)
 
     def mark_share_seen(self, owner: str, share_id: int) -> None:
         """Remember that the student opened or dismissed the shared stack `share_id`."""
@@ -130,4 +147,4 @@ class Roster:
 
 
 def _student(row: sqlite3.Row) -> Student:
-    return Student(row["owner"], row["number"], row["name"], row["seen_share"])
+    return Student(row["owner"], row["number"], row["name"], row["seen_share"], row["joined_at"])

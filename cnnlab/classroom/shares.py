@@ -38,11 +38,17 @@ class ShareBoard:
         """Keep them in `db`, whose schema includes `SCHEMA`."""
         self._db = db
 
-    def share(self, title: str, stack: Stack) -> Share:
-        """Send `stack` to the class under `title` (the stack's own name, or the preset's title)."""
+    def share(self, title: str, stack: Stack, drawn: int | None = None) -> Share | None:
+        """Send `stack` to the class under `title` (the stack's own name, or the preset's title). With `drawn`
+        (the id of the newest share a teacher's page showed, 0 for none), only while no newer share was made
+        since: None when refused, with nothing sent."""
         stack, _ = stack_from_json(stack)
         now = time.time()
         with self._db.transaction() as db:
+            db.execute("BEGIN IMMEDIATE")
+            newest = db.execute("SELECT COALESCE(MAX(share_id), 0) FROM shares").fetchone()[0]
+            if drawn is not None and newest != drawn:
+                return None
             cursor = db.execute(
                 "INSERT INTO shares (title, stack, shared_at) VALUES (?, ?, ?)",
                 (title, json.dumps(stack), now),

@@ -32,26 +32,32 @@ def add_challenge_arguments(parser: argparse.ArgumentParser) -> None:
     setting.add_argument("--train-images", metavar="N", help="most training images a run may use")
     setting.add_argument(
         "--lock",
-        metavar="FIELD=VALUE,…",
-        help="training settings fixed for everyone, e.g. optimizer=adam,batch_size=128 "
-        "(optimizer, learning_rate, batch_size, seed)",
+        action="append",
+        metavar="FIELD=VALUE[,…]",
+        help="a training setting fixed for everyone (optimizer, learning_rate, batch_size, seed); repeat it "
+        "to lock several (--lock optimizer=adam --lock batch_size=64) or give several at once, separated "
+        "by commas (--lock optimizer=adam,batch_size=64)",
     )
     show = actions.add_parser("show", help="print the active challenge, or the last one")
     show.add_argument("--json", action="store_true", help="print machine-readable JSON")
     actions.add_parser("end", help="end the active challenge; its leaderboard stays viewable")
 
 
-def parse_locks(text: str | None) -> dict[str, str] | None:
-    """ "optimizer=adam,batch_size=128" → {"optimizer": "adam", "batch_size": "128"}; UsageError for an item
-    without "="."""
-    if text is None:
+def parse_locks(texts: list[str] | None) -> dict[str, str] | None:
+    """Every `--lock` given, added up: ["optimizer=adam", "batch_size=64,seed=1"] → {"optimizer": "adam",
+    "batch_size": "64", "seed": "1"}; UsageError for an item without "=", or a setting locked to two
+    values."""
+    if texts is None:
         return None
-    locks = {}
-    for item in filter(None, (part.strip() for part in text.split(","))):
-        field, equals, value = item.partition("=")
-        if not equals or not field.strip() or not value.strip():
+    locks: dict[str, str] = {}
+    for item in filter(None, (part.strip() for text in texts for part in text.split(","))):
+        field, equals, value = (part.strip() for part in item.partition("="))
+        if not equals or not field or not value:
             raise UsageError(f"--lock takes FIELD=VALUE items separated by commas (got {item[:40]!r})")
-        locks[field.strip()] = value.strip()
+        if locks.get(field, value) != value:
+            raise UsageError(f"--lock gives {field} two values ({locks[field]} and {value[:40]}); lock each "
+                             "setting once")
+        locks[field] = value
     return locks
 
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from cnnlab.cli.challenge import add_challenge_arguments, run_challenge
 from cnnlab.cli.export import add_export_arguments, run_export
 from cnnlab.cli.inputs import EXIT_BAD_INPUT, UsageError
+from cnnlab.cli.lesson import add_lesson_arguments, run_lesson
 from cnnlab.cli.summary import add_summary_arguments, run_summary
 from cnnlab.cli.teacher_link import add_teacher_link_arguments, run_teacher_link
 from cnnlab.cli.train import add_train_arguments, run_train
@@ -36,6 +37,7 @@ COMMANDS: list[Command] = [
     Command("train", "train an architecture on MNIST and save the model", add_train_arguments, run_train),
     Command("export", "a trained model file as ONNX or as a Keras 2 .h5", add_export_arguments, run_export),
     Command("challenge", "set, show or end the class challenge", add_challenge_arguments, run_challenge),
+    Command("lesson", "list, check, start, show or end lessons", add_lesson_arguments, run_lesson),
     Command("teacher-link", "print the teacher's dashboard address", add_teacher_link_arguments,
             run_teacher_link),
 ]

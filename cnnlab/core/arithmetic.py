@@ -43,6 +43,7 @@ class LayerReport:
     formula: str  # "32 × (3×3×16) + 32 = 4,640"
     shape_formula: str  # "⌊(28 − 3) / 1⌋ + 1 = 26"
     macs: int
+    macs_formula: str  # "26×26 positions × 16 filters × (3×3×1) = 97,344"; "" for a layer without MACs
     output_size: int  # values in the output tensor, per sample
     hint: str | None
     problems: tuple[Problem, ...]
@@ -168,6 +169,7 @@ def _report(position: int, type_name: str, layer: Layer | None, shape: Shape | N
         params=step.params if known else 0, trainable_params=step.params - step.non_trainable if known else 0,
         non_trainable_params=step.non_trainable if known else 0, formula=step.formula if known else "",
         shape_formula=step.shape_formula if known else "", macs=step.macs if known else 0,
+        macs_formula=step.macs_formula if known else "",
         output_size=math.prod(step.output_shape) if known and step.output_shape else 0,
         hint=step.hint if known else None, problems=problems,
     )

@@ -1,4 +1,5 @@
-"""Students' display names: what a name may be, how a clash is resolved, and the name of the unnamed.
+"""Students' display names: what a name may be and the name of the unnamed (when two names clash:
+`cnnlab.classroom.names`).
 
 A name is what the class and the projector see, never the student's `?u=` token. Plain Python only.
 """
@@ -36,25 +37,3 @@ def clean_name(raw: object) -> tuple[str | None, str | None]:
     if len(name) > MAX_NAME_CHARS:
         return None, f"{_PROBLEM_PREFIX} is {len(name)} characters long; the limit is {MAX_NAME_CHARS}"
     return name, None
-
-
-def name_key(name: str) -> str:
-    """The form two names are compared in for uniqueness: "ADA" and " ada" clash with "Ada"."""
-    return " ".join(name.casefold().split())
-
-
-def unique_name(name: str, taken: set[str]) -> str:
-    """`name`, or `name` with the smallest suffix " 2", " 3", … that no other student has (`taken` holds
-    `name_key`s), cut so that the result still fits 24 characters.
-
-    Example: unique_name("Ada", {"ada"}) == "Ada 2".
-    """
-    if name_key(name) not in taken:
-        return name
-    number = 2
-    while True:
-        suffix = f" {number}"
-        candidate = name[: MAX_NAME_CHARS - len(suffix)].rstrip() + suffix
-        if name_key(candidate) not in taken:
-            return candidate
-        number += 1

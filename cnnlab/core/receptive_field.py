@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from cnnlab.core.arithmetic import Analysis, LayerReport
+from cnnlab.core.layer_types.shapes import per_axis
 
 
 @dataclass(frozen=True)
@@ -63,3 +64,30 @@ def receptive_fields(analysis: Analysis) -> tuple[View | None, ...]:
         view = _next(view, report, image) if view is not None and report.output_shape is not None else None
         views.append(view)
     return tuple(views)
+
+
+def view_formula(analysis: Analysis, position: int) -> str:
+    """How the receptive field of layer `position` (1-based) follows from the one before it, worked out;
+    "" when it is unknown. A window k sliding over values j pixels apart adds (k − 1)·j pixels.
+
+    >>> from cnnlab.core.arithmetic import analyze
+    >>> from cnnlab.core.presets import preset_spec
+    >>> view_formula(analyze(preset_spec("convnet")), 3)  # 3×3 kernels after 2×2 pooling
+    '4 + (3 − 1) × 2 = 8 px a side'
+    """
+    views = receptive_fields(analysis)
+    if not 1 <= position <= len(views) or views[position - 1] is None:
+        return ""
+    before = INPUT_VIEW if position == 1 else views[position - 2]
+    after, report = views[position - 1], analysis.layers[position - 1]
+    if before.whole:
+        return "the layer before already sees the whole image"
+    if after.whole:
+        return f"{report.type} mixes every position, so each value sees the whole image"
+    step = report.layer.receptive_step(report.input_shape)
+    if step.window == (1, 1):
+        return f"one value at a time: the same as the layer before, {after.text()}"
+    (k_rows, k_cols) = step.window
+    rows = f"{before.rows} + ({k_rows} − 1) × {before.jump_rows} = {after.rows}"
+    cols = f"{before.cols} + ({k_cols} − 1) × {before.jump_cols} = {after.cols}"
+    return f"{per_axis(rows, cols)} px{' a side' * (rows == cols)}"

@@ -9,12 +9,15 @@ lets the command line and a second server read and write the same file beside th
 from __future__ import annotations
 
 import contextlib
+import os
 import sqlite3
 import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 BUSY_TIMEOUT_S = 30  # another process writing the file: wait this long for it before giving up
+FILE_MODE = 0o600  # the files hold every student's token: readable by the server's own user only
+_COMPANIONS = ("", "-wal", "-shm")  # the database file and SQLite's write-ahead log and shared memory
 
 
 class Database:
@@ -53,10 +56,24 @@ class Database:
         if self._connection is None or inode != self._inode:
             self.close()
             self.path.parent.mkdir(parents=True, exist_ok=True)
+            # made 0600 before SQLite opens it: SQLite gives its -wal and -shm files the database's mode
+            os.close(os.open(self.path, os.O_WRONLY | os.O_CREAT, FILE_MODE))
             connection = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_S, check_same_thread=False)
             connection.row_factory = sqlite3.Row
             connection.execute("PRAGMA journal_mode=WAL")  # persists in the file
             connection.execute("PRAGMA synchronous=NORMAL")
             connection.executescript(self.schema)
+            self._private_files()
             self._connection, self._inode = connection, self.path.stat().st_ino
         return self._connection
+
+    def _private_files(self) -> None:
+        """Make the database and its -wal and -shm files mode 0600, also when an older version of CNN Lab made
+        them readable by everyone (0644)."""
+        for suffix in _COMPANIONS:
+            path = self.path.with_name(self.path.name + suffix)
+            try:
+                if path.stat().st_mode & 0o777 != FILE_MODE:
+                    path.chmod(FILE_MODE)
+            except FileNotFoundError:
+                continue

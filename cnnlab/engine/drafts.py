@@ -23,6 +23,7 @@ from cnnlab.engine.paths import atomic_write_text, read_json
 
 MAX_DRAFT_BYTES = 1_000_000  # far above any stack within the layer caps; a bigger file is not ours
 UNDO_DEPTH = 10  # changes a student can undo
+_FOLDERS = ("drafts", "history", "settings")  # what is kept per owner, one JSON file each
 
 
 @dataclass(frozen=True)
@@ -115,6 +116,16 @@ class Drafts:
         """Store `owner`'s last training settings (as `config_to_dict` writes them), so the Train form comes
         back with them after a reload or a visit to another page."""
         atomic_write_text(self._path("settings", owner), json.dumps(settings, separators=(",", ":")))
+
+    def move(self, owner: str, destination: Drafts) -> None:
+        """Move `owner`'s stack, its history and their last settings into another runs directory (an archived
+        class): here the owner then starts with an empty stack."""
+        for folder in _FOLDERS:
+            source = self._path(folder, owner)
+            if source.exists():
+                target = destination._path(folder, owner)
+                target.parent.mkdir(parents=True, exist_ok=True)
+                source.replace(target)
 
     def load_settings(self, owner: str) -> dict[str, Any] | None:
         """`owner`'s last training settings, unchecked (the form checks them), or None."""

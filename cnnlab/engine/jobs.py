@@ -220,11 +220,14 @@ class JobManager:
 
     # ---- what pages call -------------------------------------------------------------------------------
 
-    def submit(self, owner: str, spec: object, config: TrainConfig | Mapping, name: object = "") -> str:
+    def submit(self, owner: str, spec: object, config: TrainConfig | Mapping, name: object = "", *,
+               browser: str | None = None) -> str:
         """Queue a training job and return its id at once; raise `JobRefused` saying why if it cannot be.
 
         `spec` is a NetworkSpec or any JSON value (checked with `analyze`); `config` a TrainConfig or a
-        mapping of settings (checked with `parse_train_config`).
+        mapping of settings (checked with `parse_train_config`). `browser` is the id of the browser that
+        asked (`cnnlab.ui.identity.browser_id`), for the queue's one waiting job per browser (issue 21's
+        engine half); accepted here so that the pages can pass it.
         """
         if not is_owner_token(owner):
             raise JobRefused("this browser session has no valid owner token; reload the page")

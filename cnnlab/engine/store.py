@@ -21,6 +21,7 @@ import secrets
 import shutil
 import sqlite3
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
@@ -274,6 +275,30 @@ class RunStore:
     def save_model(self, run_id: str, fmt: RunFile, data: bytes) -> None:
         """Write one model file (bytes produced by a worker) atomically into the run directory."""
         atomic_write_bytes(self._dir(run_id) / fmt.filename, data)
+
+    def move_runs(self, run_ids: Iterable[str], destination: RunStore) -> list[str]:
+        """Move ended runs (index row and folder) into another runs directory, such as an archived class;
+        a run still queued or training stays. Returns the ids moved.
+
+        The row is copied first, then the folder renamed, then the row deleted here: a crash in between
+        leaves the run in both indexes (and its files in one place), never in neither.
+        """
+        moved = []
+        for run_id in filter(is_run_id, run_ids):
+            with self._index.transaction() as db:
+                row = db.execute("SELECT * FROM runs WHERE run_id = ?", (run_id,)).fetchone()
+            if row is None or not JobState(row["state"]).is_final:
+                continue
+            columns = row.keys()
+            with destination._index.transaction() as db:
+                db.execute(f"INSERT OR REPLACE INTO runs ({', '.join(columns)}) "
+                           f"VALUES ({', '.join('?' * len(columns))})", tuple(row))
+            if self._dir(run_id).is_dir():
+                self._dir(run_id).replace(destination._dir(run_id))
+            with self._index.transaction() as db:
+                db.execute("DELETE FROM runs WHERE run_id = ?", (run_id,))
+            moved.append(run_id)
+        return moved
 
     def get(self, run_id: object, owner: object) -> RunRecord | None:
         """The run if it exists and belongs to `owner`, else None (a stranger's run looks like no run)."""

@@ -15,6 +15,7 @@ import numpy as np
 from PIL import Image
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 from streamlit.proto.WidgetStates_pb2 import WidgetStates
+from streamlit.runtime.pages_manager import PagesManager
 from streamlit.runtime.scriptrunner.script_runner import ScriptRunnerEvent
 from streamlit.testing.v1 import AppTest
 from streamlit.testing.v1 import app_test as app_test_module
@@ -37,13 +38,16 @@ class BrowserAppTest(AppTest):
     A callback may rerun only some fragments (`st.rerun(<fragment keys>)`, as Build's Add and Edit do): a
     browser then replaces just those fragments' elements and keeps the rest of the page, while plain AppTest
     would show only the fragments. Here a run that ended as a fragments-only run replaces the elements of
-    its fragments in the previous page; a full run replaces the whole page.
+    its fragments in the previous page; a full run replaces the whole page. A fragment's own rerun also
+    still knows the app's pages, as the server's session does (plain AppTest forgets them, since only the
+    main script registers them), so a page link inside a fragment works.
     """
 
     def __init__(self, script_path: str | Path, **options: Any) -> None:
         """As `AppTest(script_path, default_timeout=…)`."""
         super().__init__(script_path, **options)
         self._page: list[ForwardMsg] = []  # the deltas the page shows now
+        self._pages: dict = {}  # the app's pages, as the last full run registered them
 
     def _run(self, widget_state: WidgetStates | None = None, timeout: float | None = None) -> AppTest:
         runners: list[LocalScriptRunner] = []
@@ -52,7 +56,20 @@ class BrowserAppTest(AppTest):
             runners.append(LocalScriptRunner(*args, **kwargs))
             return runners[-1]
 
-        with mock.patch.object(app_test_module, "LocalScriptRunner", runner):
+        known = self._pages
+
+        class SessionPages(PagesManager):
+            """A run's pages: those the script registers, else those of the session's last full run."""
+
+            def get_pages(self) -> dict:
+                pages = super().get_pages()
+                if len(pages) > 1:  # registered by this run's main script
+                    known.clear()
+                    known.update(pages)
+                return pages if len(pages) > 1 or not known else dict(known)
+
+        with (mock.patch.object(app_test_module, "LocalScriptRunner", runner),
+              mock.patch.object(app_test_module, "PagesManager", SessionPages)):
             result = super()._run(widget_state, timeout)
         script_runner = runners[-1]
         started = [data for event, data in zip(script_runner.events, script_runner.event_data, strict=True)

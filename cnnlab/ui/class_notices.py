@@ -14,6 +14,7 @@ from cnnlab.lab import running_lab
 from cnnlab.ui import session
 from cnnlab.ui.challenge_view import render_banner
 from cnnlab.ui.editor import replace_stack
+from cnnlab.ui.lesson_view import enter_class_lesson
 from cnnlab.ui.teacher_session import holds_teacher_key
 
 NAME_LABEL = "Your name"
@@ -81,14 +82,16 @@ def render_share_notice(classroom: Classroom, owner: str, student: Student) -> N
 
 
 def render_class_notices(owner: str) -> None:
-    """The class's part of a student page: sidebar name, challenge banner, shared-stack notice. The teacher
-    (a session holding the key) sees the banner only and is not counted as a student."""
+    """The class's part of a student page: sidebar name, challenge banner, shared-stack notice, and joining
+    the class's lesson (its start stack opened once). The teacher (a session holding the key) sees the
+    banner only and is not counted as a student."""
     classroom = running_lab().classroom
     if holds_teacher_key():
         st.sidebar.caption("You are the teacher.")
         render_banner(classroom.challenges.latest())
         return
     student = classroom.roster.join(owner)
+    enter_class_lesson(owner)
     with st.sidebar:
         st.caption(f"You are **{plain(student.name)}**")
         with st.popover("Change your name", icon=":material/badge:"):

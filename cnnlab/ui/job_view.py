@@ -14,6 +14,7 @@ from cnnlab.engine.paths import file_stem
 from cnnlab.engine.store import ModelFormat, RunFile
 from cnnlab.insight.charts import training_figure
 from cnnlab.insight.diagnose import learning_rate_hint
+from cnnlab.ui.identity import browser_id
 from cnnlab.ui.session import Level, flash
 
 STATE_WORDS = {
@@ -29,10 +30,10 @@ MIME = {ModelFormat.H5: "application/x-hdf5", ModelFormat.KERAS: "application/zi
 
 
 def submit_job(manager: JobManager, owner: str, spec: object, config: TrainConfig, name: str) -> bool:
-    """Queue a job; True on success. A refusal (a cap, a bad stack) or a failing disk becomes an error
-    message saying what to do, never a traceback."""
+    """Queue a job for this browser (`identity.browser_id`); True on success. A refusal (a cap, a bad stack)
+    or a failing disk becomes an error message saying what to do, never a traceback."""
     try:
-        manager.submit(owner, spec, config, name)
+        manager.submit(owner, spec, config, name, browser=browser_id())
     except JobRefused as refusal:
         flash(Level.error, plain(f"Not started: {refusal}."))
         return False

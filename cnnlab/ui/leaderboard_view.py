@@ -10,13 +10,15 @@ import streamlit as st
 from cnnlab.classroom.challenges import SetChallenge
 from cnnlab.classroom.leaderboard import Standing, standings
 from cnnlab.classroom.leaderboard_chart import standings_figure
-from cnnlab.core.challenge import describe_limits
+from cnnlab.core.challenge import ChallengeScore, describe_limits
+from cnnlab.core.class_digits import class_score_text
 from cnnlab.core.text import duration, plain
 from cnnlab.lab import running_lab
-from cnnlab.ui import projector
+from cnnlab.ui import lesson_class, projector
 from cnnlab.ui.job_view import accuracy_text
 
 REFRESH_S = 10  # seconds between redraws: a run takes longer than that to finish
+LATEST = 0  # the board picker's first choice: the newest challenge, whichever it is
 ALL_RUNS = 100_000
 _LARGE_TYPE = """<style>
 .st-key-leaderboard_rows { overflow-x: auto; }
@@ -29,25 +31,36 @@ _LARGE_TYPE = """<style>
 </style>"""
 
 
-def _row(standing: Standing) -> str:
+def score_text(standing: Standing) -> str:
+    """A standing's score as shown: "98.91 %" (test accuracy), "87.0 % (54 drawings)" (class handwriting)."""
+    if standing.drawings is None:
+        return accuracy_text(standing.score)
+    return class_score_text(standing.score, standing.drawings)
+
+
+def _row(standing: Standing, ranked: bool) -> str:
     seconds = "—" if standing.elapsed_s is None else duration(standing.elapsed_s)
+    rank = standing.rank if ranked else "—"
     return (
-        f"| {standing.rank} | {plain(standing.name)} | **{accuracy_text(standing.test_accuracy)}** | "
+        f"| {rank} | {plain(standing.name)} | **{score_text(standing)}** | "
         f"{standing.params:,} | {standing.epochs} | {seconds} |"
     )
 
 
-def standings_markdown(rows: list[Standing]) -> str:
-    """The standings as a Markdown table, every name escaped so it shows literally."""
+def standings_markdown(rows: list[Standing], score: ChallengeScore, ranked: bool = True) -> str:
+    """The standings as a Markdown table, every name escaped so it shows literally; the score's column is
+    named after what the challenge ranks by (unranked: "—" for the rank)."""
     head = (
-        "| # | Student | Test accuracy | Parameters | Epochs | Time |\n| --: | --- | --: | --: | --: | --: |"
+        f"| # | Student | {score.words.capitalize()} | Parameters | Epochs | Time |\n"
+        "| --: | --- | --: | --: | --: | --: |"
     )
-    return "\n".join([head, *(_row(row) for row in rows)])
+    return "\n".join([head, *(_row(row, ranked) for row in rows)])
 
 
 def render_board(entry: SetChallenge, on_projector: bool = False) -> None:
-    """Title, limits, standings (best first) and the scatter of one challenge; `on_projector`: laid out
-    for the projector (`cnnlab.ui.projector`), with the join address beside the title."""
+    """Title, limits, standings (best first) and the scatter of one challenge; for an ended one, the runs
+    scored after its end below the board, unranked. `on_projector`: laid out for the projector
+    (`cnnlab.ui.projector`), with the join address beside the title."""
     status = "" if entry.active else " (ended — final standings)"
     with projector.title_column() if on_projector else nullcontext():
         st.header(plain(f"{entry.challenge.title}{status}"))
@@ -56,30 +69,56 @@ def render_board(entry: SetChallenge, on_projector: bool = False) -> None:
         st.caption(plain(" · ".join(describe_limits(entry.challenge)) or "no limits"))
     lab = running_lab()
     runs = lab.store.all_runs(ALL_RUNS)
-    rows = standings(entry, runs, lab.classroom.roster.names(), lab.classroom.hidden.ids())
+    names, hidden = lab.classroom.roster.names(), lab.classroom.hidden.ids()
+    rows = standings(entry, runs, names, hidden)
     if not rows:
         st.info("No finished runs yet — the board fills in as runs finish.")
-        return
-    if on_projector:
-        projector.render_rows(rows, standings_markdown, REFRESH_S)
     else:
-        st.html(_LARGE_TYPE)
-        with st.container(key="leaderboard_rows"):
-            st.markdown(standings_markdown(rows))
-    figure = standings_figure(rows)
-    if on_projector:
-        figure.update_layout(font={"size": 24})  # axis labels readable from the back of the room
-    st.plotly_chart(figure, key="leaderboard_scatter", config={"displayModeBar": False})
+        if on_projector:
+            projector.render_rows(rows, standings_markdown, REFRESH_S)
+        else:
+            st.html(_LARGE_TYPE)
+            with st.container(key="leaderboard_rows"):
+                st.markdown(standings_markdown(rows))
+        figure = standings_figure(rows)
+        if on_projector:
+            figure.update_layout(font={"size": 24})  # axis labels readable from the back of the room
+        st.plotly_chart(figure, key="leaderboard_scatter", config={"displayModeBar": False})
+    late = standings(entry, runs, names, hidden, after_the_end=True)
+    if late:
+        st.subheader("After the end")
+        st.caption("Runs submitted during the challenge that were scored after it ended: not ranked.")
+        with st.container(key="leaderboard_after_the_end"):
+            st.markdown(standings_markdown(late, ranked=False))
+
+
+def _board_label(entries: dict[int, SetChallenge], choice: int) -> str:
+    if choice == LATEST:
+        return "The current challenge (follows the teacher)"
+    entry = entries[choice]
+    return f"{entry.challenge.title} ({'active' if entry.active else 'ended'})"
 
 
 @st.fragment(run_every=REFRESH_S)
 def live_board(on_projector: bool = False) -> None:
-    """The active challenge's board, else the last one's, else a note that none was set."""
-    entry = running_lab().classroom.challenges.latest()
-    if entry is None:
+    """The board picked: by default the active challenge's; with none active, the class's lesson progress
+    while a lesson runs, else the last challenge's board. Every earlier board of this class can be picked
+    (not on the projector, which follows the teacher); with no challenge and no lesson, a note that none
+    was set."""
+    entries = {entry.challenge_id: entry for entry in running_lab().classroom.challenges.all()}
+    latest = next(iter(entries.values()), None)  # all() is newest first
+    choice = LATEST
+    if entries and not on_projector:
+        choice = st.selectbox("Board", [LATEST, *entries], key="leaderboard_pick",
+                              format_func=lambda choice: _board_label(entries, choice),
+                              help="Every challenge of this class keeps its board: pick one to show it.")
+    idle = latest is None or not latest.active
+    if choice == LATEST and idle and lesson_class.render_projector_progress():
+        return  # no challenge running: the class's progress through its lesson
+    if latest is None:
         st.info(
             "No challenge has been set yet. The teacher sets one on the dashboard, or with "
             "`python -m cnnlab challenge set --title …`."
         )
         return
-    render_board(entry, on_projector)
+    render_board(entries.get(choice) or latest, on_projector)

@@ -3,9 +3,9 @@
 The token lives in `st.session_state` for the session, in the address bar, and in a cookie of this site in
 the student's browser, so a refresh, a bookmark, a reopened tab, and any CNN Lab address opened without
 `?u=` in the same browser (a Share link, the bare address) is the same student (their stack and their runs).
-Nobody can guess it; other browsers and devices get their own. The cookie is set by a line of script on
-the student's own page (`st.html`, Streamlit's own API, nothing loaded from the internet) and read back
-from the request with `st.context.cookies`.
+Nobody can guess it; other browsers and devices get their own. Which identity a new session takes when the
+address and the cookie disagree, the browser's own id, and "I'm someone else on this computer" (limited per
+browser, confirmed first) are `cnnlab.ui.identity`'s.
 """
 
 from __future__ import annotations
@@ -14,16 +14,11 @@ from enum import StrEnum
 
 import streamlit as st
 
-from cnnlab.engine.owners import is_owner_token, new_owner_token
-from cnnlab.ui import layout
+from cnnlab.core.text import plain
+from cnnlab.ui import identity, layout
 from cnnlab.ui.heap import freeze_imports
+from cnnlab.ui.identity import OWNER_PARAM
 from cnnlab.ui.teacher_session import holds_teacher_key
-
-OWNER_KEY = "owner"
-OWNER_PARAM = "u"
-OWNER_COOKIE = "cnnlab_owner"
-COOKIE_KEY = "owner_in_cookie"  # the token this session last wrote to the cookie
-COOKIE_MAX_AGE_S = 365 * 24 * 3600
 
 
 class Page(StrEnum):
@@ -37,10 +32,12 @@ class Page(StrEnum):
     COMPARE = "pages/5_Compare.py"
     TEACHER = "pages/6_Teacher.py"
     LEADERBOARD = "pages/7_Leaderboard.py"
+    LESSON = "pages/8_Lesson.py"
 
 
 PAGES = (  # (page, label, icon) of the sidebar navigation, in order
     (Page.HOME, "Home", ":material/home:"),
+    (Page.LESSON, "Lesson", ":material/menu_book:"),
     (Page.BUILD, "Build", ":material/stacks:"),
     (Page.TRAIN, "Train", ":material/model_training:"),
     (Page.RESULTS, "Results", ":material/insights:"),
@@ -51,42 +48,30 @@ PAGES = (  # (page, label, icon) of the sidebar navigation, in order
 
 
 def current_owner() -> str:
-    """This session's owner token: kept from earlier runs, else taken from `?u=`, else from this browser's
-    cookie, else a fresh one.
+    """This session's owner token (`identity.session_owner`: the session's, else by the address and this
+    browser's cookie, asking first when they disagree).
 
     Also writes it back to the URL on every run, since moving between pages drops the query string.
     """
-    owner = st.session_state.get(OWNER_KEY)
-    if not is_owner_token(owner):
-        from_url = st.query_params.get(OWNER_PARAM)
-        from_cookie = st.context.cookies.get(OWNER_COOKIE)
-        owner = next((token for token in (from_url, from_cookie) if is_owner_token(token)), None)
-        owner = owner or new_owner_token()
-        st.session_state[OWNER_KEY] = owner
+    owner = identity.session_owner()
     if st.query_params.get(OWNER_PARAM) != owner:
         st.query_params[OWNER_PARAM] = owner
     return owner
 
 
-def _remember_in_browser(owner: str) -> None:
-    """Write the token to this browser's cookie when it is not there yet (once per session and token).
-
-    The token is checked by `is_owner_token` (letters, digits, - and _ only), so it cannot break the script.
-    """
-    if owner in (st.session_state.get(COOKIE_KEY), st.context.cookies.get(OWNER_COOKIE)):
-        return
-    st.html(f"<script>document.cookie = '{OWNER_COOKIE}={owner}; path=/; max-age={COOKIE_MAX_AGE_S}; "
-            "SameSite=Strict';</script>", unsafe_allow_javascript=True)
-    st.session_state[COOKIE_KEY] = owner
-
-
 def _someone_else() -> None:
-    """Start a fresh identity in this browser (a shared lab PC): new token, nothing of the previous
-    student's kept in this session."""
-    st.session_state.clear()
-    st.session_state[OWNER_KEY] = new_owner_token()
-    flash(Level.info, "You are a new student on this computer: an empty stack and no runs yet. The previous "
-                      "student's work is kept at their own address.")
+    """Start a fresh identity in this browser (a shared lab PC), if its limit allows; say what happened."""
+    ok, message = identity.start_someone_else()
+    flash(Level.info if ok else Level.error, plain(message))
+
+
+def _render_someone_else() -> None:
+    """ "I'm someone else on this computer": a panel that states the limit and asks for confirmation."""
+    allowance = identity.someone_else_allowance()
+    with st.popover(identity.SOMEONE_ELSE, icon=":material/person_add:", help=identity.SOMEONE_ELSE_HELP):
+        st.markdown(plain(identity.someone_else_text(allowance)))
+        st.button("Yes, start as a new student", key="session_someone_else", on_click=_someone_else,
+                  type="primary", disabled=not allowance.ok)
 
 
 def start_page(title: str, view: layout.View = layout.View.student) -> str:
@@ -107,10 +92,8 @@ def start_page(title: str, view: layout.View = layout.View.student) -> str:
         st.caption("This browser remembers your work (your stack and your runs), and so does this page's "
                    "address (the `u=` part): bookmark it to come back from another browser. Don't share it — "
                    "use Build's Share link instead.")
-        st.button("I'm someone else on this computer", key="session_someone_else", on_click=_someone_else,
-                  icon=":material/person_add:", help="Starts a fresh, empty identity in this browser, e.g. "
-                                                     "on a shared lab PC.")
-        _remember_in_browser(owner)
+        _render_someone_else()
+        identity.remember_in_browser(owner)
     return owner
 
 

@@ -34,6 +34,7 @@ class Part(StrEnum):
     edit = "build_part_edit"
     picture = "build_part_picture"
     files = "build_part_files"
+    lesson = "build_part_lesson"  # the lesson's banner: a stack step may be done by the change
 
 
 @dataclass(frozen=True)

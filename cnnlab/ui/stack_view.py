@@ -8,9 +8,12 @@ shape, parameters and formulas). The cached objects are only ever read.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
+from pandas.io.formats.style import Styler
 
 from cnnlab.core.arithmetic import Analysis, LayerReport, training_problems
 from cnnlab.core.layer_fields import settings_text
@@ -18,10 +21,26 @@ from cnnlab.core.layer_types.shapes import format_shape
 from cnnlab.core.receptive_field import INPUT_VIEW, receptive_fields
 from cnnlab.core.text import plain
 from cnnlab.insight.charts import stack_figure
-from cnnlab.ui import build_feedback
 
 TABLE_COLUMNS = ("No.", "Layer", "Settings", "Output shape", "Shape arithmetic", "Receptive field", "Params",
                  "Parameter arithmetic", "Check")
+TOTALS = ("Parameters", "MACs per image", "Weight memory", "Output shape")
+HIDDEN_CELL = "guess it first"
+CHANGED_ROW_COLOUR = "background-color: #fff4c2"  # a pale yellow: dark text keeps its contrast
+TABLE_HINT = "Swipe the table sideways for the shapes and the parameter arithmetic."
+
+
+@dataclass(frozen=True)
+class Hidden:
+    """What Build keeps hidden while a lesson asks for it: some cells of the table (1-based layer, column)
+    and some of the totals (by their names in TOTALS), with a note saying why."""
+
+    cells: tuple[tuple[int, str], ...] = ()
+    totals: tuple[str, ...] = ()
+    note: str = ""
+
+
+NOTHING_HIDDEN = Hidden()
 RECEPTIVE_FIELD_NOTE = ("Receptive field: the patch of the input image that one value of the layer's output "
                         "depends on. A pooling layer widens the step between neighbouring values (2×2 "
                         "pooling doubles it), so every layer after it sees much more of the digit.")
@@ -65,19 +84,36 @@ def weight_memory(num_bytes: int) -> str:
     return f"{num_bytes:,} bytes"
 
 
-def render_totals(analysis: Analysis) -> None:
-    """Parameters, MACs, weight memory and the output shape, as four metrics."""
-    params, macs, memory, output = st.columns(4)
+def hide_cells(table: pd.DataFrame, hidden: Hidden) -> pd.DataFrame:
+    """A copy of `stack_table`'s table with the hidden cells written over (row 0 is the input)."""
+    if not hidden.cells:
+        return table
+    table = table.copy()
+    for position, column in hidden.cells:
+        if 0 < position < len(table):
+            table.loc[position, column] = HIDDEN_CELL
+    return table
+
+
+def render_totals(analysis: Analysis, hidden: Hidden = NOTHING_HIDDEN) -> None:
+    """Parameters, MACs, weight memory and the output shape, as four metrics (a hidden one shows "?")."""
+    params, macs, memory_column, output = st.columns(4)
     so_far = "" if analysis.ok else " so far"
-    params.metric(f"Parameters{so_far}", f"{analysis.total_params:,}",
-                  help=f"Trainable {analysis.trainable_params:,}, non-trainable "
-                       f"{analysis.non_trainable_params:,} (BatchNormalization's moving mean and variance).")
-    macs.metric(f"MACs per image{so_far}", f"{analysis.macs:,}",
+    output_shape = format_shape(analysis.output_shape) if analysis.output_shape else "?"
+    memory = weight_memory(analysis.weight_bytes)
+    values = (f"{analysis.total_params:,}", f"{analysis.macs:,}", memory, output_shape)
+    shown = dict(zip(TOTALS, values, strict=True))
+    shown |= {total: "?" for total in hidden.totals}
+    split = (f"Trainable {analysis.trainable_params:,}, non-trainable {analysis.non_trainable_params:,} "
+             "(BatchNormalization's moving mean and variance).")
+    params.metric(f"Parameters{so_far}", shown["Parameters"],
+                  help=hidden.note if "Parameters" in hidden.totals else split)
+    macs.metric(f"MACs per image{so_far}", shown["MACs per image"],
                 help="Multiply-accumulates for one image in Conv2D and Dense layers: the work of one "
                      "prediction.")
-    memory.metric(f"Weight memory{so_far}", weight_memory(analysis.weight_bytes),
-                  help="Parameters × 4 bytes (float32).")
-    output.metric("Output shape", format_shape(analysis.output_shape) if analysis.output_shape else "?",
+    memory_column.metric(f"Weight memory{so_far}", shown["Weight memory"],
+                         help="Parameters × 4 bytes (float32).")
+    output.metric("Output shape", shown["Output shape"],
                   help="What the last layer gives per image; MNIST needs 10 probabilities.")
 
 
@@ -101,16 +137,28 @@ def shared_stack_figure(analysis: Analysis) -> go.Figure:
     return stack_figure(analysis)
 
 
-def render_stack(analysis: Analysis, raw_layers: list[object], changed: int | None = None) -> None:
+def highlighted(table: pd.DataFrame, position: int | None) -> pd.DataFrame | Styler:
+    """The stack table with the row of layer `position` (row 0 is the input) highlighted; the shared
+    table itself is never changed."""
+    if position is None or not 0 < position < len(table):
+        return table
+    colours = [CHANGED_ROW_COLOUR if row == position else "" for row in range(len(table))]
+    return table.style.apply(lambda column: colours, axis=0)
+
+
+def render_stack(analysis: Analysis, raw_layers: list[object], hidden: Hidden = NOTHING_HIDDEN,
+                 changed: int | None = None) -> None:
     """The table (layer `changed` highlighted; on a phone with a hint that it scrolls sideways), totals and
-    problems of the stack."""
+    problems of the stack; the `hidden` cells and totals (a lesson's open question) show no value."""
     with st.container(key="build_table_hint"):
-        st.caption(build_feedback.TABLE_HINT)
+        st.caption(TABLE_HINT)
     with st.container(key="build_table"):
-        table = shared_stack_table(analysis, raw_layers)
-        st.table(build_feedback.highlighted(table, changed), hide_index=True)
+        table = hide_cells(shared_stack_table(analysis, raw_layers), hidden)
+        st.table(highlighted(table, changed), hide_index=True)
     st.caption(RECEPTIVE_FIELD_NOTE)
-    render_totals(analysis)
+    if hidden.note:
+        st.caption(hidden.note)
+    render_totals(analysis, hidden)
     render_problems(analysis)
 
 

@@ -8,6 +8,7 @@ import streamlit as st
 from cnnlab.classroom.dashboard import StudentRow, class_rows, queue_order
 from cnnlab.classroom.export import models_zip, runs_csv
 from cnnlab.classroom.leaderboard import standings
+from cnnlab.classroom.presence import NEWCOMER_GRACE_S
 from cnnlab.core.challenge import LockField, describe_limits, parse_challenge
 from cnnlab.core.hyper import MAX_EPOCHS, MAX_TRAIN_SIZE, MIN_TRAIN_SIZE, Optimizer
 from cnnlab.core.layer_types.registry import LAYER_TYPES
@@ -61,6 +62,11 @@ def _class_table(rows: list[StudentRow]) -> list[dict[str, object]]:
 
 
 def _stop(manager: JobManager, snapshot: JobSnapshot) -> None:
+    now = manager.snapshot(snapshot.job_id, snapshot.owner)
+    if now is not None and snapshot.state == JobState.QUEUED and now.state != JobState.QUEUED:
+        flash(Level.warning, plain(f"{snapshot.name} started training since your page was drawn, so it was "
+                                   "not cancelled; press Stop if you mean to stop it."))
+        return
     if manager.stop(snapshot.job_id, snapshot.owner):
         word = "Cancelled" if snapshot.state == JobState.QUEUED else "Stopping"
         flash(Level.success, plain(f"{word}: {snapshot.name}."))
@@ -110,6 +116,10 @@ def class_glance() -> None:
         rows = class_rows(students, lab.store.all_runs(ALL_RUNS), live, active, lab.drafts.current)
         show_flashes()
         st.subheader(f"The class: {len(rows)} student{'s' * (len(rows) != 1)}")
+        idle = len(students) - len(rows)
+        if idle:
+            st.caption(f"Not listed: {idle} who opened CNN Lab more than {duration(NEWCOMER_GRACE_S)} ago "
+                       "and have no name, stack or runs (they show again when they do something).")
         if rows:
             st.dataframe(_class_table(rows), hide_index=True, key="teacher_class_table")
         else:
@@ -122,7 +132,7 @@ def class_glance() -> None:
 # ------------------------------------------------------------------------------------------ the challenge
 
 
-def _set_challenge() -> None:
+def _set_challenge(drawn: int | None) -> None:
     state = st.session_state
     numbers = {
         "max_params": "teacher_max_params",
@@ -143,20 +153,28 @@ def _set_challenge() -> None:
         for problem in problems:
             flash(Level.error, plain(f"Challenge not set: {problem}"))
         return
-    running_lab().classroom.challenges.start(challenge)
+    challenges = running_lab().classroom.challenges
+    if challenges.replace(challenge, drawn) is None:
+        flash(Level.warning,
+              plain(f"Challenge not set: {_changed_since(drawn)} Set yours again to replace it."))
+        return
     flash(Level.success, plain(f"Challenge set: {challenge.title}. Every student page shows it now."))
 
 
-def _end_challenge() -> None:
-    ended = running_lab().classroom.challenges.end()
-    flash(
-        Level.success if ended else Level.info,
-        plain(
-            f"Ended {ended.challenge.title}; its leaderboard is frozen."
-            if ended
-            else "No challenge was active."
-        ),
-    )
+def _changed_since(drawn: int | None) -> str:
+    """What happened to the challenges since a page was drawn with the active challenge `drawn`."""
+    active = running_lab().classroom.challenges.active()
+    if active is None:
+        return "the challenge your page showed was ended since (on another page); no challenge is active now."
+    return f"another page set {active.challenge.title} since your page was drawn; it is the active one now."
+
+
+def _end_challenge(drawn: int) -> None:
+    ended = running_lab().classroom.challenges.end(drawn)
+    if ended is None:
+        flash(Level.warning, plain(f"Nothing was ended: {_changed_since(drawn)}"))
+        return
+    flash(Level.success, plain(f"Ended {ended.challenge.title}; its leaderboard is frozen."))
 
 
 def render_challenge() -> None:
@@ -170,6 +188,7 @@ def render_challenge() -> None:
             key="teacher_end_challenge",
             icon=":material/flag:",
             on_confirm=_end_challenge,
+            args=(entry.challenge_id,),
             question=plain(f"End {entry.challenge.title}? Its leaderboard freezes: runs that finish later do "
                            "not count."),
             yes="Yes, end it",
@@ -208,15 +227,14 @@ def render_challenge() -> None:
                 value.number_input(str(field), value=defaults[field], key=f"teacher_lock_{field}_value",
                                    label_visibility="collapsed",
                                    format="%.5f" if field == LockField.learning_rate else None)
-        st.form_submit_button(
-            "Set challenge", type="primary", key="teacher_set_challenge", on_click=_set_challenge
-        )
+        st.form_submit_button("Set challenge", type="primary", key="teacher_set_challenge",
+                              on_click=_set_challenge, args=(entry and entry.challenge_id,))
 
 
 # --------------------------------------------------------------------------------- sharing and renaming
 
 
-def _share(owner: str) -> None:
+def _share(owner: str, drawn: int) -> None:
     lab = running_lab()
     choice = st.session_state["teacher_share_choice"]
     if choice == OWN_STACK:
@@ -225,7 +243,12 @@ def _share(owner: str) -> None:
     else:
         preset = PRESETS[choice]
         stack, title = stack_from_spec(preset.spec), preset.title
-    share = lab.classroom.shares.share(str(title), stack)
+    share = lab.classroom.shares.share(str(title), stack, drawn)
+    if share is None:
+        latest = lab.classroom.shares.latest()
+        flash(Level.warning, plain(f"Not shared: {latest.title} was shared with the class since your page "
+                                   "was drawn (from another page). Press Share again to send yours instead."))
+        return
     flash(
         Level.success,
         plain(f"Shared {share.title} with the class: every student sees it on their next page."),
@@ -240,34 +263,31 @@ def render_share(owner: str) -> None:
         key="teacher_share_choice",
         format_func=lambda name: PRESETS[name].title if name in PRESETS else name,
     )
-    st.button(
-        "Share with the class", key="teacher_share", icon=":material/share:", on_click=_share, args=(owner,)
-    )
+    latest = running_lab().classroom.shares.latest()
+    st.button("Share with the class", key="teacher_share", icon=":material/share:", on_click=_share,
+              args=(owner, latest.share_id if latest else 0))
 
 
-def _rename() -> None:
-    roster = running_lab().classroom.roster
-    students = {s.number: s for s in roster.students()}
-    student = students.get(st.session_state["teacher_rename_who"])
-    if student is None:
-        return
-    naming = roster.set_name(student.owner, st.session_state["teacher_rename_to"])
+def _rename(names: dict[str, str]) -> None:
+    owner = st.session_state["teacher_rename_who"]
+    drawn = names[owner]
+    naming = running_lab().classroom.roster.rename(owner, st.session_state["teacher_rename_to"], drawn)
     flash(
         Level.success if naming.ok else Level.error,
-        plain(f"{student.name} is now {naming.name}." if naming.ok else naming.message),
+        plain(f"{drawn} is now {naming.name}." if naming.ok else naming.message),
     )
 
 
 def render_rename() -> None:
-    """Give a student a name fit for the projector."""
-    students = running_lab().classroom.roster.students()
-    if not students:
+    """Give a student a name fit for the projector (the rename names the student as the page showed them,
+    and is refused if they were renamed or removed since)."""
+    names = running_lab().classroom.roster.names()
+    if not names:
         st.caption("No students yet.")
         return
-    names = {s.number: s.name for s in students}
     st.selectbox("Student", list(names), key="teacher_rename_who", format_func=names.__getitem__)
     st.text_input("New name", key="teacher_rename_to")
-    st.button("Rename", key="teacher_rename", on_click=_rename)
+    st.button("Rename", key="teacher_rename", on_click=_rename, args=(names,))
 
 
 @st.fragment(run_every=REFRESH_S)
@@ -286,12 +306,14 @@ def live_hiding() -> None:
     render_hiding(lab.store.all_runs(ALL_RUNS), lab.classroom.roster.names())
 
 
-def _hide_run(run_id: str) -> None:
-    running_lab().classroom.hidden.hide(run_id)
+def _hide_run(run_id: str, name: str) -> None:
+    if not running_lab().classroom.hidden.hide(run_id):
+        flash(Level.info, plain(f"{name}'s run was already hidden (from another page)."))
 
 
-def _show_run(run_id: str) -> None:
-    running_lab().classroom.hidden.show(run_id)
+def _show_run(run_id: str, name: str) -> None:
+    if not running_lab().classroom.hidden.show(run_id):
+        flash(Level.info, plain(f"{name}'s run was already back on the leaderboard (from another page)."))
 
 
 def render_hiding(runs: list[RunRecord], names: dict[str, str]) -> None:
@@ -311,14 +333,15 @@ def render_hiding(runs: list[RunRecord], names: dict[str, str]) -> None:
             )
         )
         action.button(
-            "Hide", key=f"teacher_hide_{standing.run_id}", on_click=_hide_run, args=(standing.run_id,)
+            "Hide", key=f"teacher_hide_{standing.run_id}", on_click=_hide_run,
+            args=(standing.run_id, standing.name)
         )
     for run in (run for run in runs if run.run_id in hidden):
         text, action = st.columns([5, 1])
-        text.write(plain(f"hidden: {names.get(run.owner, 'a student')} — {accuracy_text(run.test_accuracy)}"))
-        action.button(
-            "Show again", key=f"teacher_show_{run.run_id}", on_click=_show_run, args=(run.run_id,)
-        )
+        name = names.get(run.owner, "a student")
+        text.write(plain(f"hidden: {name} — {accuracy_text(run.test_accuracy)}"))
+        action.button("Show again", key=f"teacher_show_{run.run_id}", on_click=_show_run,
+                      args=(run.run_id, name))
 
 
 def render_exports(manager: JobManager, runs: list[RunRecord], names: dict[str, str]) -> None:

@@ -14,6 +14,7 @@ import streamlit as st
 from cnnlab.core import hyper
 from cnnlab.core.hyper import CLASS_DEMO, Schedule, TrainConfig, without_unused
 from cnnlab.core.optimizer_args import ONE_CYCLE_START
+from cnnlab.ui.challenge_view import FILLED
 
 DEFAULTS = CLASS_DEMO
 SETTINGS = tuple(field.name for field in fields(TrainConfig))
@@ -41,11 +42,13 @@ def suggest(training: TrainConfig | None, preset_title: str) -> None:
 
 
 def take_suggestion() -> Suggestion | None:
-    """The pending suggestion, once: the form's fields are cleared so that they start from it."""
+    """The pending suggestion, once: the form's fields are cleared so that they start from it, and an active
+    challenge fills in its values again over it (`challenge_view.fill_train_form`)."""
     suggestion = st.session_state.pop(_SUGGESTION, None)
     if suggestion is not None:
         for setting in SETTINGS:
             st.session_state.pop(key(setting), None)
+        st.session_state.pop(FILLED, None)
     return suggestion
 
 

@@ -41,6 +41,7 @@ def test_a_share_link_in_the_same_browser_keeps_the_students_runs(st_page) -> No
     expect(form.get_by_role("spinbutton", name="Training images", exact=True)).to_have_value("500")
 
     page.get_by_test_id("stSidebar").get_by_role("button", name="I'm someone else on this computer").click()
+    page.get_by_role("button", name="Yes, start as a new student").click()
     st_page.wait_idle()
     fresh = owner_of(page)
     assert fresh != owner

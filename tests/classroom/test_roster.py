@@ -41,7 +41,9 @@ def test_a_clash_gets_a_suffix_and_says_so(roster: Roster) -> None:
 def test_a_name_cannot_take_another_students_number(roster: Roster) -> None:
     first, second = new_owner_token(), new_owner_token()
     roster.join(first)
-    assert roster.set_name(second, "Student 1").name == "Student 1 2"
+    naming = roster.set_name(second, "Student 1")
+    assert (naming.ok, naming.name) == (False, None)
+    assert "kept for students who have not chosen" in naming.message
 
 
 @pytest.mark.parametrize("bad", ["", "x" * 10_000, "bell\x07", "\u202eevil"])

@@ -50,3 +50,13 @@ def test_an_empty_key_file_is_replaced(lab: Lab, settings: Settings) -> None:
 )
 def test_anything_but_the_exact_key_is_refused(tmp_path, candidate: object) -> None:
     assert not TeacherKey(tmp_path, "class-7b-secret").matches(candidate)
+
+
+def test_the_teacher_cookie_is_derived_from_the_key_and_never_is_the_key(tmp_path) -> None:
+    key = TeacherKey(tmp_path, "the-key")
+    value = key.cookie_value()
+    assert len(value) == 64 and "the-key" not in value
+    assert key.matches_cookie(value)
+    assert not key.matches_cookie("the-key") and not key.matches_cookie(None)
+    assert not key.matches_cookie("0" * 64)
+    assert not TeacherKey(tmp_path, "another-key").matches_cookie(value)  # a new key ends every old cookie

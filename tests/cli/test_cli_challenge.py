@@ -125,3 +125,30 @@ def test_the_command_line_runs_as_a_module(monkeypatch: pytest.MonkeyPatch) -> N
         check=False,
     )
     assert (done.returncode, done.stdout) == (0, "Teacher: http://localhost:8501/Teacher?key=k3y\n")
+
+
+@pytest.mark.parametrize("locks", [
+    ["--lock", "optimizer=adam", "--lock", "batch_size=64"],  # issue 21, case 9: only the last one was kept
+    ["--lock", "optimizer=adam,batch_size=64"],
+    ["--lock", "optimizer=adam", "--lock", "batch_size=64,optimizer=adam"],
+])
+def test_repeated_locks_add_up(classroom: Classroom, locks: list[str]) -> None:
+    assert main(["challenge", "set", "--title", "Locked", *locks]) == 0
+    assert classroom.challenges.active().challenge.locked == {"optimizer": "adam", "batch_size": 64}
+
+
+def test_a_setting_locked_to_two_values_is_refused(classroom: Classroom,
+                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["challenge", "set", "--title", "Locked", "--lock", "batch_size=64",
+                 "--lock", "batch_size=128"]) == 2
+    error = capsys.readouterr().err
+    assert "--lock gives batch_size two values (64 and 128); lock each setting once" in error
+    assert classroom.challenges.active() is None
+
+
+def test_the_help_says_how_to_lock_several_settings(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        main(["challenge", "set", "--help"])
+    help_text = " ".join(capsys.readouterr().out.split())
+    assert "--lock optimizer=adam --lock batch_size=64" in help_text
+    assert "--lock optimizer=adam,batch_size=64" in help_text

@@ -1,10 +1,11 @@
-"""Students' names: what is accepted, the message for what is not, and suffixes for a clash."""
+"""Students' names: what is accepted and the message for what is not (clashes and look-alikes:
+tests/classroom/test_name_clashes.py)."""
 
 from __future__ import annotations
 
 import pytest
 
-from cnnlab.core.names import clean_name, default_name, name_key, unique_name
+from cnnlab.core.names import clean_name, default_name
 
 
 def test_a_name_is_trimmed_and_kept_as_typed() -> None:
@@ -47,11 +48,3 @@ def test_a_bad_name_gets_a_message(raw: object, message: str) -> None:
 
 def test_an_unnamed_student_is_student_n() -> None:
     assert default_name(3) == "Student 3"
-
-
-def test_a_clash_gets_the_smallest_free_suffix_within_24_characters() -> None:
-    assert unique_name("Ada", set()) == "Ada"
-    assert unique_name("Ada", {"ada"}) == "Ada 2"
-    assert unique_name("ADA", {"ada", "ada 2"}) == "ADA 3"
-    assert unique_name("x" * 24, {"x" * 24}) == "x" * 22 + " 2"
-    assert name_key("  Ada   LOVELACE") == "ada lovelace"

@@ -133,3 +133,24 @@ def test_a_dismissed_share_stays_dismissed(classroom: Classroom) -> None:
     at.button(key="class_share_dismiss").click().run()
     assert not [m for m in at.markdown if "Your teacher shared" in m.value]
     assert metric(at, "Parameters") == "0"
+
+
+@pytest.mark.parametrize("preset", ["tiny", "fast"])
+def test_opening_a_preset_keeps_the_challenges_values_in_the_train_form(classroom: Classroom, manager,
+                                                                        preset: str) -> None:
+    """Issue 21, case 9: with a challenge active, opening a preset on Build reset the Train form to the
+    preset's (or the default 30,000) images, and the challenge then refused the job."""
+    _start(classroom)
+    at = open_page(TRAIN)
+    assert at.number_input(key="train_train_size").value == 2000
+    at.switch_page(BUILD).run()
+    at.selectbox(key="build_preset").set_value(preset)
+    at.button(key="build_open_preset").click().run()
+    at.switch_page(TRAIN).run()
+    assert at.number_input(key="train_epochs").value == 1
+    assert at.number_input(key="train_train_size").value == 2000
+    assert at.selectbox(key="train_optimizer").value == "adam"
+    if preset == "tiny":  # 3,738 parameters: within the challenge, so the job is taken
+        at.button(key="train_submit").click().run()
+        assert not messages(at, "error")
+        assert len(manager.jobs(at.query_params["u"])) == 1

@@ -68,7 +68,7 @@ def test_a_token_in_the_url_is_kept_and_every_navigation_link_carries_it() -> No
     at = open_page(u=owner)
     assert at.query_params["u"] == owner
     links = {link.label: link.proto for link in at.sidebar.get("page_link")}
-    assert list(links) == ["Home", "Build", "Train", "Results", "Predict", "Compare", "Leaderboard"]
+    assert list(links) == ["Home", "Lesson", "Build", "Train", "Results", "Predict", "Compare", "Leaderboard"]
     assert all(proto.query_string == f"u={owner}" for proto in links.values())
 
 

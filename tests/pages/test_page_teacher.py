@@ -192,7 +192,7 @@ def test_sharing_a_preset_and_renaming_a_student(classroom: Classroom) -> None:
     at.button(key="teacher_share").click().run()
     share = classroom.shares.latest()
     assert share.title == PRESETS["lenot"].title and len(share.stack["layers"]) == 9
-    at.selectbox(key="teacher_rename_who").set_value(1)
+    at.selectbox(key="teacher_rename_who").set_value(owner)
     at.text_input(key="teacher_rename_to").input("Ada")
     at.button(key="teacher_rename").click().run()
     assert classroom.roster.get(owner).name == "Ada"

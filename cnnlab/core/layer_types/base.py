@@ -24,7 +24,8 @@ CHANNELS_LAST = ("channels_last", None)  # Keras's data_format values for (heigh
 class Step:
     """What one layer does to a known input shape: its output shape (None, with `problem`, when it cannot
     take that input), parameters (`non_trainable` of them not trained), the worked parameter and shape
-    formulas, multiply-accumulates per image, and a hint when the stack is valid but probably not meant."""
+    formulas, multiply-accumulates per image with their worked formula ("" for a layer without any), and a
+    hint when the stack is valid but probably not meant."""
 
     output_shape: Shape | None
     params: int = 0
@@ -34,6 +35,7 @@ class Step:
     macs: int = 0
     hint: str | None = None
     problem: str | None = None
+    macs_formula: str = ""  # "26×26 positions × 16 filters × (3×3×1) = 97,344"
 
 
 @dataclass(frozen=True)

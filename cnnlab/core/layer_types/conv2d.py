@@ -70,7 +70,8 @@ class Conv2D(Layer):
 
     def step(self, shape: Shape) -> Step:
         """Output (h', w', filters); MACs H_out·W_out·filters·k_h·k_w·C_in. Example: 16 3×3 kernels on
-        28×28×1 give 26×26×16 and 16 × (3×3×1) + 16 = 160 parameters."""
+        28×28×1 give 26×26×16, 16 × (3×3×1) + 16 = 160 parameters and 26×26 positions × 16 filters ×
+        (3×3×1) = 97,344 MACs."""
         problem = window_problem(shape, self.kernel_size, self.padding, "kernel", "kernel_size")
         if problem:
             return Step(None, problem=problem)
@@ -78,8 +79,11 @@ class Conv2D(Layer):
         out = (*window_output(shape, self.kernel_size, self.strides, self.padding), self.filters)
         params, formula = conv_formula(self.filters, self.kernel_size, channels, self.use_bias)
         macs = out[0] * out[1] * self.filters * self.kernel_size[0] * self.kernel_size[1] * channels
+        macs_formula = (f"{out[0]:,}×{out[1]:,} positions × {self.filters:,} filters × "
+                        f"({self.kernel_size[0]}×{self.kernel_size[1]}×{channels:,}) = {macs:,}")
         return Step(out, params, 0, formula,
-                    window_shape_formula(shape, self.kernel_size, self.strides, self.padding), macs)
+                    window_shape_formula(shape, self.kernel_size, self.strides, self.padding), macs,
+                    macs_formula=macs_formula)
 
     def receptive_step(self, shape: Shape) -> ReceptiveStep:
         """The kernel's window and strides."""

@@ -60,13 +60,17 @@ class Dense(Layer):
         params, formula = dense_formula(inputs, self.units, self.use_bias)
         out = (*shape[:-1], self.units)
         if len(shape) == 1:
-            return Step(out, params, 0, formula, f"{self.units:,} units", inputs * self.units)
+            macs = inputs * self.units
+            return Step(out, params, 0, formula, f"{self.units:,} units", macs,
+                        macs_formula=f"{inputs:,} inputs × {self.units:,} units = {macs:,}")
         where = format_shape(shape[:-1])
         hint = (f"Dense acts on the last axis only: each of the {where} positions maps its {inputs:,} values "
                 f"to {self.units:,} (same weights everywhere), giving {format_shape(out)}. To use the whole "
                 "image, you probably meant to put a Flatten (or GlobalAveragePooling2D) before this Dense.")
+        macs = math.prod(shape[:-1]) * inputs * self.units
+        macs_formula = f"{where} positions × {inputs:,} inputs × {self.units:,} units = {macs:,}"
         return Step(out, params, 0, formula, f"{inputs:,} → {self.units:,} at each of {where} positions",
-                    math.prod(shape[:-1]) * inputs * self.units, hint)
+                    macs, hint, macs_formula=macs_formula)
 
     def receptive_step(self, shape: Shape) -> ReceptiveStep:
         """On a flat vector it mixes every position (the whole image); on an image, each position alone."""
