@@ -7,12 +7,14 @@ once, every part of the running system from those settings and their one runs di
     drafts       each student's stack in progress and last training settings      (engine.drafts)
     classroom    the class list, challenges, shared stacks, hidden runs, lesson places (classroom)
     lessons      the lesson library, who follows which lesson, guesses, Reveal      (classroom.lessons)
+    class_digits our class's handwriting: drawn digits and each run's score on them (classroom.class_digits)
     teacher_key  the secret in the teacher's dashboard address                      (classroom.teacher_key)
     jobs         the job manager and its runner: local worker processes or Ray      (engine.jobs)
     inference    the worker process that answers questions about trained models     (insight.inference)
 
 The job manager enforces the class challenge through `classroom.challenges.active_challenge`, handed to it
-here: the engine knows nothing of the classroom. `Lab.start()` starts the driver thread that steps the job
+here, and gets the class's drawings for each digits run from `class_digits` (a `ClassSetSource`): the engine
+knows nothing of the classroom. `Lab.start()` starts the driver thread that steps the job
 manager; nothing else runs by itself.
 
 Pages ask `running_lab()` for the Lab of this process; the command line builds a Lab from
@@ -33,6 +35,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from cnnlab.classroom.class_digits import ClassDigits
 from cnnlab.classroom.classroom import Classroom
 from cnnlab.classroom.lesson_library import SHIPPED_LESSONS, TEACHER_LESSONS, LessonLibrary
 from cnnlab.classroom.lessons import Lessons
@@ -119,6 +122,7 @@ class Lab:
         self.store = RunStore(root)
         self.drafts = Drafts(root)
         self.classroom = Classroom.at(root)
+        self.class_digits = ClassDigits.at(root)
         self.teacher_key = TeacherKey(root, settings.teacher_key)
         classroom, library = self.classroom, LessonLibrary(SHIPPED_LESSONS, root / TEACHER_LESSONS)
         self.lessons = Lessons(library, classroom.lesson_progress, classroom.challenges, classroom.roster,
@@ -145,7 +149,8 @@ class Lab:
                                                  max_job_seconds=settings.max_job_seconds)
                 limits = limits or JobLimits(max_job_seconds=settings.max_job_seconds)
                 self._jobs = JobManager(self.store, runner, limits,
-                                        challenge=self.classroom.challenges.active_challenge)
+                                        challenge=self.classroom.challenges.active_challenge,
+                                        class_set=self.class_digits)
             return self._jobs
 
     def start(self) -> Lab:

@@ -3,7 +3,7 @@
 import streamlit as st
 
 from cnnlab.lab import running_lab
-from cnnlab.ui import class_notices, insight, session
+from cnnlab.ui import class_digits_view, class_notices, insight, session
 
 owner = session.start_page("Predict")
 class_notices.render_class_notices(owner)
@@ -26,6 +26,8 @@ with st.container(key="predict_columns"):  # stacked when narrow (cnnlab.ui.layo
     source_column, answer_column = st.columns([2, 3], border=True)
     with source_column:
         pixels, label = insight.render_digit_source()
+        if pixels is not None and label is None:  # the student's own drawing, not a test image
+            class_digits_view.render_add_drawing(owner, pixels)
     with answer_column:
         answered = pixels is not None and insight.render_prediction(path, pixels, label)
         if pixels is None:

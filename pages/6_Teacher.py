@@ -1,9 +1,18 @@
-"""Teacher: the class at a glance, the queue, challenges, shared stacks, exports (needs the teacher key)."""
+"""Teacher: the class at a glance, the queue, challenges, shared stacks, exports, our class's digits (needs
+the teacher key)."""
 
 import streamlit as st
 
 from cnnlab.lab import running_lab
-from cnnlab.ui import class_admin_view, join, lesson_class, session, teacher_session, teacher_view
+from cnnlab.ui import (
+    class_admin_view,
+    class_digits_teacher,
+    join,
+    lesson_class,
+    session,
+    teacher_session,
+    teacher_view,
+)
 from cnnlab.ui.teacher_session import sign_in_from_url
 
 signed_in = sign_in_from_url()
@@ -46,6 +55,10 @@ with board_column:
 with export_column:
     st.subheader("Export")
     teacher_view.render_exports(lab.jobs, runs, names)
+
+with st.container(border=True, key="teacher_class_digits"):
+    st.subheader("Our class's digits")
+    class_digits_teacher.render_class_digits()
 
 students_column, classes_column = st.columns(2, border=True)
 with students_column:

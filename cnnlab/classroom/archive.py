@@ -3,11 +3,12 @@
 An archive is a runs directory of its own under `runs/classes/` (its runs index, classroom database, run
 folders and the students' stacks), so everything that reads a class reads an archive too; `class.json` says
 what it holds. A new class moves the class list, every ended run, the challenges with their boards, the
-shared stacks and hidden runs, the class's lesson with every student's place in their lessons, and the
-students' stacks into `classes/<date and time>/`, and the class starts empty (a student who comes back joins
-it as a new student). Removing students moves their rows, runs, lesson places and stacks into
-`classes/removed-students/`. Nothing is deleted: `class_bundle` gives the teacher the students,
-runs and boards of any archive as CSV files in a zip, and the model files stay in its folder.
+shared stacks and hidden runs, the class's lesson with every student's place in their lessons, our class's
+handwriting with every run's score on it, and the students' stacks into `classes/<date and time>/`, and the
+class starts empty (a student who comes back joins it as a new student). Removing students moves their rows,
+runs, lesson places, drawings and stacks into `classes/removed-students/`. Nothing is deleted:
+`class_bundle` gives the teacher the students, runs and boards of any archive as CSV files in a zip, and the
+model files stay in its folder.
 
 Jobs still queued or training are never moved (the caller refuses while there are any): their runs are not
 ended, and `RunStore.move_runs` leaves such runs where they are.
@@ -26,6 +27,9 @@ from pathlib import Path
 
 import pandas as pd
 
+from cnnlab.classroom.class_digit_scores import SCHEMA as CLASS_DIGIT_SCORES_SCHEMA
+from cnnlab.classroom.class_digits import SCHEMA as CLASS_DIGITS_SCHEMA
+from cnnlab.classroom.class_digits import ClassDigits
 from cnnlab.classroom.classroom import Classroom
 from cnnlab.classroom.export import csv_bytes, runs_table
 from cnnlab.classroom.leaderboard import standings
@@ -40,9 +44,12 @@ REMOVED = "removed-students"
 MANIFEST = "class.json"
 ALL_RUNS = 100_000
 # The classroom's tables besides the class list: the class's own (challenges, shares, hidden runs, its
-# lessons and their reveals), and those kept per student (by `owner`: a lesson chosen alone, lesson places).
+# lessons and their reveals), and those kept per student (by `owner`: a lesson chosen alone, lesson places,
+# their drawings in our class's handwriting, the teacher's refusal of more, their runs' scores on it).
 CLASS_TABLES = ("challenges", "shares", "hidden_runs", "class_lessons", "lesson_reveals")
-STUDENT_TABLES = ("own_lessons", "lesson_places")
+STUDENT_TABLES = (
+    "own_lessons", "lesson_places", "class_digits", "class_digit_refusals", "class_digit_scores",
+)
 
 
 @dataclass(frozen=True)
@@ -89,6 +96,7 @@ def start_new_class(live: LiveClass, now: float | None = None) -> ArchivedClass:
     stamp = datetime.fromtimestamp(now).strftime("%Y-%m-%d %H:%M")
     folder = _free_folder(live.runs_dir / CLASSES, stamp.replace(" ", "-").replace(":", ""))
     target = _open(folder)
+    _with_every_table(live.classroom.db, target.classroom.db)
     owners = [student.owner for student in live.classroom.roster.students()]
     _move_students(live.classroom.db, target.classroom.db, None)
     for table in CLASS_TABLES + STUDENT_TABLES:
@@ -104,6 +112,7 @@ def remove_students(live: LiveClass, owners: Iterable[str], now: float | None = 
     `classes/removed-students/`. The caller makes sure none of them has a job queued or training."""
     owners = list(owners)
     target = _open(live.runs_dir / CLASSES / REMOVED)
+    _with_every_table(live.classroom.db, target.classroom.db)
     _move_students(live.classroom.db, target.classroom.db, owners)
     for table in STUDENT_TABLES:
         _move_rows(live.classroom.db, target.classroom.db, table, owners)
@@ -127,13 +136,14 @@ def class_bundle(archive: ArchivedClass) -> bytes:
           datetime.fromtimestamp(student.joined_at).strftime("%Y-%m-%d %H:%M"))
          for student in target.classroom.roster.students()],
         columns=["student", "runs", "joined"])
-    hidden = target.classroom.hidden.ids()
+    hidden, class_scores = target.classroom.hidden.ids(), ClassDigits.at(archive.path).scores.lines()
     boards = pd.DataFrame(
-        [(entry.challenge.title, standing.rank, standing.name, standing.test_accuracy, standing.params,
-          standing.epochs)
+        [(entry.challenge.title, entry.challenge.score.words, standing.rank, standing.name, standing.score,
+          standing.test_accuracy, standing.params, standing.epochs)
          for entry in target.classroom.challenges.all()
-         for standing in standings(entry, runs, names, hidden)],
-        columns=["challenge", "rank", "student", "test accuracy", "parameters", "epochs"])
+         for standing in standings(entry, runs, names, hidden, class_scores)],
+        columns=["challenge", "ranked by", "rank", "student", "score", "test accuracy", "parameters",
+                 "epochs"])
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as bundle:
         bundle.writestr("students.csv", csv_bytes(students))
@@ -157,6 +167,15 @@ def _free_folder(parent: Path, name: str) -> Path:
     while candidate.exists():
         candidate, number = parent / f"{name}-{number}", number + 1
     return candidate
+
+
+def _with_every_table(*databases: Database) -> None:
+    """Make sure each classroom database has the tables that other stores keep in the same file and create
+    only on first use (our class's handwriting and its scores), so every table moves whether or not the class
+    ever drew a digit."""
+    for database in databases:
+        with database.transaction() as db:
+            db.executescript(CLASS_DIGITS_SCHEMA + CLASS_DIGIT_SCORES_SCHEMA)
 
 
 def _owners_clause(owners: list[str] | None) -> tuple[str, tuple[str, ...]]:

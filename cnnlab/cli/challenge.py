@@ -38,6 +38,12 @@ def add_challenge_arguments(parser: argparse.ArgumentParser) -> None:
         "to lock several (--lock optimizer=adam --lock batch_size=64) or give several at once, separated "
         "by commas (--lock optimizer=adam,batch_size=64)",
     )
+    setting.add_argument(
+        "--score",
+        metavar="SCORE",
+        help="what the leaderboard ranks by: test (accuracy on the 10,000 test images, the default) or "
+        "class-digits (accuracy on our class's handwriting, the digits students added on Predict)",
+    )
     show = actions.add_parser("show", help="print the active challenge, or the last one")
     show.add_argument("--json", action="store_true", help="print machine-readable JSON")
     actions.add_parser("end", help="end the active challenge; its leaderboard stays viewable")
@@ -97,6 +103,7 @@ def run_challenge(args: argparse.Namespace) -> int:
             "epochs": args.epochs,
             "train_images": args.train_images,
             "locks": parse_locks(args.lock),
+            "score": args.score,
         }
         challenge, problems = parse_challenge(raw)
         if challenge is None:

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from cnnlab.bridge.export import INPUT_NAME, OUTPUT_NAME, ExportFailed, export_bytes, trained_model
 from cnnlab.bridge.modelfile import HDF5_SIGNATURE, MAX_MODEL_FILE_BYTES, read_model_file
-from cnnlab.cli.inputs import EXIT_OK, UsageError
+from cnnlab.cli.inputs import EXIT_OK, UsageError, output_path
 from cnnlab.core.arithmetic import MNIST_CLASSES, analyze, training_problems
 from cnnlab.core.export_rules import ExportFormat, export_problems
 from cnnlab.core.layers import NetworkSpec
@@ -69,25 +69,13 @@ def _checked_spec(data: bytes, path: Path, fmt: ExportFormat) -> NetworkSpec:
     return analysis.spec
 
 
-def _output_path(text: str, fmt: ExportFormat) -> Path:
-    """--out, checked before the slow part: the right suffix, in an existing directory."""
-    path = Path(text)
-    if path.suffix.lower() != _OUT_SUFFIXES[fmt]:
-        raise UsageError(f"--out {text}: the {fmt.title} file's name must end in {_OUT_SUFFIXES[fmt]}")
-    if path.is_dir() or not path.absolute().parent.is_dir():
-        raise UsageError(f"--out {text}: not a file in an existing folder")
-    if not os.access(path.absolute().parent, os.W_OK):
-        raise UsageError(f"--out {text}: that folder cannot be written to")
-    return path
-
-
 def run_export(args: argparse.Namespace) -> int:
     """Export the model file; print where it went (or one JSON object); the exit status."""
     fmt = ExportFormat(args.to)
     source = Path(args.model)
     data = _read_model(source)
     spec = _checked_spec(data, source, fmt)
-    out = _output_path(args.out, fmt)
+    out = output_path(args.out, _OUT_SUFFIXES[fmt], f"the {fmt.title} file")
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # before trained_model imports TensorFlow
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="cnnlab-export-") as folder:

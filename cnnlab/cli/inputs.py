@@ -3,6 +3,7 @@ safely."""
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -17,6 +18,19 @@ EXIT_BAD_INPUT = 2
 
 class UsageError(Exception):
     """Input the user can fix (bad file, bad spec, unknown preset); its message is printed, exit status 2."""
+
+
+def output_path(text: str, suffix: str, what: str) -> Path:
+    """--out, checked before any slow work: a name ending in `suffix` (".npz"), in an existing folder this
+    process may write to; raises UsageError naming `what` ("the ONNX file") otherwise."""
+    path = Path(text)
+    if path.suffix.lower() != suffix:
+        raise UsageError(f"--out {text}: {what}'s name must end in {suffix}")
+    if path.is_dir() or not path.absolute().parent.is_dir():
+        raise UsageError(f"--out {text}: not a file in an existing folder")
+    if not os.access(path.absolute().parent, os.W_OK):
+        raise UsageError(f"--out {text}: that folder cannot be written to")
+    return path
 
 
 def _is_model_file(head: bytes) -> bool:

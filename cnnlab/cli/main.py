@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from cnnlab.cli.challenge import add_challenge_arguments, run_challenge
+from cnnlab.cli.class_digits import add_class_digits_arguments, run_class_digits
 from cnnlab.cli.export import add_export_arguments, run_export
 from cnnlab.cli.inputs import EXIT_BAD_INPUT, UsageError
 from cnnlab.cli.lesson import add_lesson_arguments, run_lesson
@@ -37,6 +38,8 @@ COMMANDS: list[Command] = [
     Command("train", "train an architecture on MNIST and save the model", add_train_arguments, run_train),
     Command("export", "a trained model file as ONNX or as a Keras 2 .h5", add_export_arguments, run_export),
     Command("challenge", "set, show or end the class challenge", add_challenge_arguments, run_challenge),
+    Command("class-digits", "count or export our class's handwriting (digits drawn on Predict)",
+            add_class_digits_arguments, run_class_digits),
     Command("lesson", "list, check, start, show or end lessons", add_lesson_arguments, run_lesson),
     Command("teacher-link", "print the teacher's dashboard address", add_teacher_link_arguments,
             run_teacher_link),

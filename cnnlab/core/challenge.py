@@ -30,6 +30,19 @@ MAX_MACS = 10**12
 _MAX_DIGITS = 15  # a whole number typed as text, longer than any limit's digits
 
 
+class ChallengeScore(StrEnum):
+    """What a challenge's leaderboard ranks runs by (ties: fewer parameters, then the earlier run)."""
+
+    TEST = "test"  # accuracy on the 10,000 test images
+    CLASS_DIGITS = "class-digits"  # accuracy on our class's handwriting (`core.class_digits`)
+
+    @property
+    def words(self) -> str:
+        """The score in words, for the leaderboard's column and the challenge's description."""
+        return {ChallengeScore.TEST: "test accuracy",
+                ChallengeScore.CLASS_DIGITS: "accuracy on our class's handwriting"}[self]
+
+
 class LockField(StrEnum):
     """Training settings a teacher can lock to one value for the whole class."""
 
@@ -51,6 +64,7 @@ class Challenge:
     epochs: int | None = None  # most epochs a run may train
     train_images: int | None = None  # most training images a run may use
     locks: tuple[tuple[LockField, object], ...] = ()  # (setting, the teacher's value), in LockField order
+    score: ChallengeScore = ChallengeScore.TEST  # what the leaderboard ranks by
 
     @property
     def locked(self) -> dict[str, object]:
@@ -73,7 +87,7 @@ _NUMBER_LIMITS = {  # key: (low, high, what the number counts)
     "epochs": (1, MAX_EPOCHS, "epochs"),
     "train_images": (MIN_TRAIN_SIZE, MAX_TRAIN_SIZE, "training images"),
 }
-CHALLENGE_KEYS = ("title", "text", *_NUMBER_LIMITS, "layers", "locks")
+CHALLENGE_KEYS = ("title", "text", *_NUMBER_LIMITS, "layers", "locks", "score")
 
 
 def _text(raw: Mapping, key: str, limit: int, required: bool) -> tuple[str, str | None]:
@@ -139,6 +153,15 @@ def _config_value(config: TrainConfig, field: LockField) -> object:
     return str(value) if field == LockField.optimizer else value
 
 
+def _score(value: object) -> tuple[ChallengeScore, str | None]:
+    if value is None:
+        return ChallengeScore.TEST, None
+    if value not in set(ChallengeScore):
+        choices = ", ".join(ChallengeScore)
+        return ChallengeScore.TEST, f"score must be one of {choices} (got {show_value(value)})"
+    return ChallengeScore(value), None
+
+
 def parse_challenge(raw: object) -> tuple[Challenge | None, tuple[str, ...]]:
     """Check a challenge from the dashboard, the command line or the store: (challenge, ()) or (None, a
     message per problem naming the field, the rule and the received value).
@@ -165,9 +188,11 @@ def parse_challenge(raw: object) -> tuple[Challenge | None, tuple[str, ...]]:
     problems += [problem] if problem else []
     locks, lock_problems = _locks(raw.get("locks"))
     problems += lock_problems
+    score, problem = _score(raw.get("score"))
+    problems += [problem] if problem else []
     if problems:
         return None, tuple(problems)
-    return Challenge(title=title, text=text, layers=layers, locks=locks, **numbers), ()
+    return Challenge(title=title, text=text, layers=layers, locks=locks, score=score, **numbers), ()
 
 
 def challenge_to_dict(challenge: Challenge) -> dict:
@@ -181,6 +206,7 @@ def challenge_to_dict(challenge: Challenge) -> dict:
         "train_images": challenge.train_images,
         "layers": None if challenge.layers is None else list(challenge.layers),
         "locks": challenge.locked,
+        "score": str(challenge.score),
     }
 
 
@@ -265,4 +291,6 @@ def describe_limits(challenge: Challenge) -> tuple[str, ...]:
     if challenge.train_images is not None:
         parts.append(f"at most {challenge.train_images:,} training images")
     parts += [f"{field} = {value}" for field, value in challenge.locks]
+    if challenge.score != ChallengeScore.TEST:
+        parts.append(f"ranked by {challenge.score.words}")
     return tuple(parts)

@@ -1,7 +1,8 @@
 """The leaderboard's order: each student's best run, best first.
 
-Score is test accuracy on the 10,000 MNIST test images; a tie goes to fewer parameters, then to the earlier
-run. Plain Python, so the rule is tested without a server.
+Score is the accuracy the challenge ranks by (`core.challenge.ChallengeScore`: on the 10,000 test images, or
+on our class's handwriting); a tie goes to fewer parameters, then to the earlier run. Plain Python, so the
+rule is tested without a server.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ class ScoredRun:
 
     student: str  # the owner token: grouping only, never shown
     run_id: str
-    test_accuracy: float
+    score: float  # the accuracy ranked by
     params: int
     created_at: float  # seconds since the epoch; earlier wins a tie
     epochs: int
@@ -25,7 +26,7 @@ class ScoredRun:
 
 def score_key(run: ScoredRun) -> tuple[float, int, float]:
     """Sort key, smaller is better: higher accuracy, then fewer parameters, then the earlier run."""
-    return -run.test_accuracy, run.params, run.created_at
+    return -run.score, run.params, run.created_at
 
 
 def best_per_student(runs: Iterable[ScoredRun]) -> list[ScoredRun]:

@@ -83,6 +83,7 @@ class Finished(TypedDict):
     h5: bytes
     keras: bytes
     phases_s: dict[str, float]  # seconds in each phase: setup, fit, test, save (for the benches)
+    class_set: NotRequired[dict | None]  # the class's drawings' test figures, when the task was sent them
 
 
 class Failed(TypedDict):

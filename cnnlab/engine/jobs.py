@@ -19,6 +19,7 @@ order they were made.
 from __future__ import annotations
 
 import contextlib
+import logging
 import math
 import threading
 import time
@@ -35,6 +36,7 @@ from cnnlab.core.layers import MAX_NAME_LENGTH, NetworkSpec
 from cnnlab.core.mnist import TEST_IMAGES
 from cnnlab.core.spec_json import spec_to_dict
 from cnnlab.core.text import duration
+from cnnlab.engine.class_set import ClassScore, ClassSet, ClassSetSource
 from cnnlab.engine.estimate import (
     DEFAULT_MAX_JOB_SECONDS,
     SPEED_FILE,
@@ -61,6 +63,7 @@ LIMIT_MESSAGE = ("stopped at the server's limit of {limit} per job (it would hav
 SHUTDOWN_MESSAGE = "the server was shut down while this run was waiting or training; run it again"
 STEP_WAIT_S = 1.0  # the driver's longest wait for news in one step; a worker or a page wakes it earlier
 SAVE_POINTS_EVERY_S = 5.0  # live points reach metrics.json at least this often, so a crash keeps the curve
+_log = logging.getLogger(__name__)
 
 
 class JobRefused(Exception):
@@ -148,6 +151,7 @@ class _Job:
         self.epochs: list[EpochRecord] = []
         self.samples_per_second: float | None = None
         self.train_elapsed = 0.0
+        self.class_ids: tuple[int, ...] = ()  # the class's drawings sent with the job (`engine.class_set`)
         self.test_loss: float | None = None
         self.test_accuracy: float | None = None
 
@@ -197,17 +201,20 @@ class JobManager:
     """Queues, runs, watches and persists training jobs (see the module docstring)."""
 
     def __init__(self, store: RunStore, runner: Runner, limits: JobLimits | None = None,
-                 challenge: Callable[[], Challenge | None] | None = None) -> None:
+                 challenge: Callable[[], Challenge | None] | None = None,
+                 class_set: ClassSetSource | None = None) -> None:
         """Claim the store's runs for this manager and mark runs cut off by a dead server as interrupted.
         Nothing starts: see `step`, `drain` and `serve`.
 
         `challenge()` gives the class challenge in force, if any (`cnnlab.classroom.challenges`); every
-        submit is checked against its limits.
+        submit is checked against its limits. `class_set` gives each starting job the class's drawings to be
+        scored on and keeps their score (`engine.class_set`).
         """
         self.store = store
         self.runner = runner
         self.limits = limits or JobLimits()
         self._challenge = challenge or (lambda: None)
+        self._class_set = class_set
         self._lease = store.acquire_lease()
         self.speed = SpeedMeter(store.root / SPEED_FILE)
         self.recovered = store.recover()
@@ -509,6 +516,11 @@ class JobManager:
                 starting.append(self._jobs[self._queue.popleft()])
         for job in starting:
             payload = {"spec": job.spec, "config": config_to_dict(job.config)}
+            class_set = self._class_set_for(job)
+            if class_set is not None:
+                payload["class_set"] = class_set.payload()
+                with self._lock:
+                    job.class_ids = class_set.ids
             try:
                 handle = self.runner.start("train", payload)
             except Exception as error:  # e.g. no memory left to start a process: this job fails, others go on
@@ -521,6 +533,17 @@ class JobManager:
                     job.handle, job.started = handle, time.monotonic()
                 if job.state == JobState.QUEUED:  # else its owner stopped it while it started: it stops
                     self._change(job, JobState.RUNNING, "starting")
+
+    def _class_set_for(self, job: _Job) -> ClassSet | None:
+        """The class's drawings to send with a starting job, if any; a classroom that cannot be read now (its
+        database busy beyond the timeout) costs the job its class score, never its training."""
+        if self._class_set is None:
+            return None
+        try:
+            return self._class_set.for_run(config_to_dict(job.config))
+        except Exception:
+            _log.exception("could not read the class's drawings for run %s", job.run_id)
+            return None
 
     def _apply(self, job: _Job, event: Event) -> None:
         """Fold one worker event into the job; persist what must survive a restart."""
@@ -587,6 +610,13 @@ class JobManager:
         if state == JobState.FINISHED:  # its training clock: images trained and seconds in training steps
             seconds = event["seconds"]
             self.speed.record(job.macs, seconds * (event["samples_per_second"] or 0.0), seconds)
+        class_figures = event.get("class_set")
+        if class_figures is not None and self._class_set is not None:
+            try:
+                self._class_set.record(job.run_id, job.owner,
+                                       ClassScore.from_figures(job.class_ids, class_figures))
+            except Exception:  # the run is finished and stored: only its class score (which Results can
+                _log.exception("could not record run %s's class score", job.run_id)  # make again) is lost
 
     def _fail(self, job: _Job, message: str) -> None:
         """Mark the job failed with a message for the student, keeping the curves it produced."""

@@ -12,6 +12,7 @@ Everything the outside world learns arrives through `emit(event)`, one event of 
     {"event": "finished", "stopped", "test_loss", "test_accuracy", "confusion", "predicted", "confidence",
         "seconds", "samples_per_second", "h5", "keras"}          model files as bytes; after a stop, the
                                                                  test figures cover the first images only
+        and "class_set" (the class's drawings' figures, or None) when the task was sent them
 
 A failure a student can cause (NaN loss, a stack Keras refuses) raises `TrainingFailed` with the message to
 show; `failure_message` words any other error for a student. This module imports TensorFlow: worker
@@ -29,7 +30,7 @@ import logging
 import math
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 import keras
@@ -41,16 +42,15 @@ from cnnlab.bridge.optimizers import make_optimizer, portable_optimizer
 from cnnlab.core.arithmetic import trainability
 from cnnlab.core.hyper import TrainConfig
 from cnnlab.core.messages import finite_number
-from cnnlab.core.mnist import CLASSES
 from cnnlab.engine.data import load_mnist
 from cnnlab.engine.estimate import BACKWARD_FACTOR, SLOW_LAPTOP_MACS_PER_S
+from cnnlab.engine.evaluation import evaluate
 from cnnlab.engine.events import OUT_OF_MEMORY_MESSAGE, Emit
 
 MAX_STEPS_PER_EXECUTION = 16  # batches per compiled call: fewer Python round trips, still a live curve
 CALL_BUDGET_S = 0.3  # aim: one compiled call takes at most this long, so Stop answers within about a second
 STOP_SCORING_S = 1.0  # after a stop, test images are scored for at most about this long
 POINTS_PER_EPOCH = 50  # at most this many live batch points per epoch
-_EPSILON = 1e-7  # Keras's clip for probabilities in cross-entropy
 LOSS = "sparse_categorical_crossentropy"  # integer labels; same values as the Keras intro post's one-hot loss
 METRICS = ["accuracy"]
 
@@ -116,12 +116,17 @@ def _nan_message(epoch: int, config: TrainConfig) -> str:
     )
 
 
-def train(spec: dict, config: TrainConfig, emit: Emit, stop_requested: Callable[[], bool]) -> None:
+def train(spec: dict, config: TrainConfig, emit: Emit, stop_requested: Callable[[], bool],
+          class_set: Mapping[str, np.ndarray] | None = None) -> None:
     """Train the stack `spec` (a `spec_to_dict` document) on MNIST under `config`, emitting events as it goes.
 
     `stop_requested` is polled after every compiled call (validation and testing included); when it turns
     true training ends at that batch boundary and the model trained so far is tested for about a second and
     saved ("finished" with stopped=True), so a stop ends in seconds for any model.
+
+    `class_set` ({"images": uint8 (N, 28, 28), "labels": (N,)}, `engine.class_set`): the class's drawings,
+    scored right after the test images when the run was tested on all of them; "finished" then carries their
+    figures as "class_set". A stop during that scoring drops them (a part of the set is no score).
     """
     clock = _PhaseClock()
     check = trainability(spec)
@@ -160,12 +165,24 @@ def train(spec: dict, config: TrainConfig, emit: Emit, stop_requested: Callable[
     clock.lap("fit")
     emit({"event": "testing"})
     probabilities = score(model, mnist.x_test, test_chunk(analysis.macs), reporter.stop_time, stop_requested)
-    figures = test_figures(probabilities, mnist.y_test[:len(probabilities)])
+    figures = evaluate(probabilities, mnist.y_test[:len(probabilities)])
+    stopped = reporter.stopped or len(probabilities) < len(mnist.y_test)
+    if class_set is not None:
+        figures["class_set"] = None if stopped else _class_set_figures(model, class_set, analysis.macs,
+                                                                       stop_requested)
     clock.lap("test")
     files = _model_files(model)
     clock.lap("save")
-    emit({"event": "finished", "stopped": reporter.stopped or len(probabilities) < len(mnist.y_test),
-          **figures, **reporter.speed(), **files, "phases_s": clock.laps})
+    emit({"event": "finished", "stopped": stopped, **figures, **reporter.speed(), **files,
+          "phases_s": clock.laps})
+
+
+def _class_set_figures(model: keras.Model, class_set: Mapping[str, np.ndarray], macs: int,
+                       stop_requested: Callable[[], bool]) -> dict | None:
+    """The test figures of the class's drawings, or None when a stop cut their scoring short."""
+    images, labels = class_set["images"], class_set["labels"]
+    probabilities = score(model, images, test_chunk(macs), None, stop_requested)
+    return evaluate(probabilities, labels) if len(probabilities) == len(labels) else None
 
 
 def test_chunk(macs: int) -> int:
@@ -193,26 +210,6 @@ def score(model: keras.Model, images: np.ndarray, chunk: int, stopped_at: float 
         batch = images[start:start + chunk, ..., np.newaxis].astype(np.float32) / np.float32(255)
         parts.append(np.asarray(model.predict_on_batch(batch)))
     return np.concatenate(parts)
-
-
-def test_figures(probabilities: np.ndarray, labels: np.ndarray) -> dict:
-    """Test loss and accuracy, confusion matrix and per-image prediction from the softmax outputs (N, 10).
-
-    The loss is Keras's sparse categorical cross-entropy (probabilities clipped to [1e-7, 1 − 1e-7]), averaged
-    over the images as `model.evaluate` does.
-    """
-    probabilities = probabilities.astype(np.float64)
-    probabilities /= probabilities.sum(axis=1, keepdims=True)
-    picked = np.clip(probabilities[np.arange(len(labels)), labels], _EPSILON, 1 - _EPSILON)
-    predicted = probabilities.argmax(axis=1)
-    confusion = np.bincount(labels.astype(np.int64) * CLASSES + predicted, minlength=CLASSES * CLASSES)
-    return {
-        "test_loss": float(-np.log(picked).mean()),
-        "test_accuracy": float((predicted == labels).mean()),
-        "confusion": confusion.reshape(CLASSES, CLASSES).tolist(),
-        "predicted": predicted.astype(np.uint8),
-        "confidence": probabilities.max(axis=1).astype(np.float32),
-    }
 
 
 def _model_files(model: keras.Model) -> dict[str, bytes]:

@@ -55,14 +55,15 @@ class WorkerSettings:
 
 
 def _train(payload: dict, emit: Emit, stop_requested: Callable[[], bool]) -> None:
-    """Task "train": payload {"spec": spec_to_dict(…), "config": config_to_dict(…)}; see `trainer`."""
+    """Task "train": payload {"spec": spec_to_dict(…), "config": config_to_dict(…)} and, for a digits run when
+    the class has drawings, "class_set" (`ClassSet.payload`); see `trainer`."""
     from cnnlab.core.hyper import parse_train_config
     from cnnlab.engine.trainer import TrainingFailed, train
 
     config, problems = parse_train_config(payload["config"])
     if config is None:
         raise TrainingFailed("; ".join(problems))
-    train(payload["spec"], config, emit, stop_requested)
+    train(payload["spec"], config, emit, stop_requested, payload.get("class_set"))
 
 
 TASKS: dict[str, Task] = {"train": _train}

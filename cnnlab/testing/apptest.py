@@ -12,7 +12,7 @@ from typing import Any
 from unittest import mock
 
 import numpy as np
-from PIL import Image
+from PIL import Image, ImageDraw
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 from streamlit.proto.WidgetStates_pb2 import WidgetStates
 from streamlit.runtime.pages_manager import PagesManager
@@ -132,6 +132,16 @@ def figure_titles(at: AppTest) -> list[str]:
 def page_links(at: AppTest) -> list[tuple[str, str, str]]:
     """(label, page, query string) of every st.page_link on the page."""
     return [(e.proto.label, e.proto.page, e.proto.query_string) for e in at.get("page_link")]
+
+
+def drawn_one() -> np.ndarray:
+    """A "1" drawn as a white stroke on Predict's black 280×280 canvas: the canvas's RGBA image."""
+    ink = Image.new("L", (280, 280), 0)
+    ImageDraw.Draw(ink).line([(150, 40), (140, 240)], fill=255, width=18)
+    rgba = np.zeros((280, 280, 4), dtype=np.uint8)
+    rgba[:, :, :3] = np.asarray(ink)[:, :, None]
+    rgba[:, :, 3] = 255
+    return rgba
 
 
 def canvas_state(rgba: np.ndarray) -> dict:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -124,16 +125,21 @@ class StreamlitSession:
 
     # ---- what a user does ------------------------------------------------------------------------------
 
-    async def interact(self, values: Mapping[str, object] | None = None, click: str | None = None) -> Run:
+    async def interact(self, values: Mapping[str, object] | None = None, click: str | None = None,
+                       crafted: Mapping[str, str] | None = None) -> Run:
         """Change widgets (key → new value) and/or press the button `click`, as one rerun; wait until idle.
 
-        Selectboxes take the option's label, number inputs a number, checkboxes a bool, text inputs a str.
+        Selectboxes take the option's label, number inputs a number, checkboxes a bool, text inputs a str,
+        custom components (a drawing canvas) their JSON value. `crafted` (key → text) sends a selectbox a
+        value no browser offers, as a hostile client could (Streamlit hands the script that raw text).
         A form's widgets go in the same call as its submit button, as the browser sends them on submit.
         Like the browser, a change to widgets of one fragment (`st.fragment`) asks for a rerun of that
         fragment only; the run's `whole_page` tells whether the server then redrew the whole page.
         """
-        keys = [*(values or {}), *([click] if click is not None else [])]
+        keys = [*(values or {}), *(crafted or {}), *([click] if click is not None else [])]
         states = [self._state(key, value) for key, value in (values or {}).items()]
+        states += [WidgetState(id=self.widget(key).proto.id, string_value=text)
+                   for key, text in (crafted or {}).items()]
         if click is not None:
             states.append(WidgetState(id=self.widget(click).proto.id, trigger_value=True))
         fragments = {self.widget(key).fragment_id for key in keys}
@@ -189,6 +195,8 @@ class StreamlitSession:
             state.bool_value = bool(value)
         elif widget.kind in ("text_input", "text_area"):
             state.string_value = str(value)
+        elif widget.kind == "bidi_component":  # a custom component's state, e.g. the drawing canvas's
+            state.json_value = json.dumps(value)
         else:
             raise ProtocolError(f"{key}: setting a {widget.kind} is not supported by this client")
         return state

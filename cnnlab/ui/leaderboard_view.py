@@ -62,34 +62,39 @@ def render_board(entry: SetChallenge, on_projector: bool = False) -> None:
     scored after its end below the board, unranked. `on_projector`: laid out for the projector
     (`cnnlab.ui.projector`), with the join address beside the title."""
     status = "" if entry.active else " (ended — final standings)"
+    score = entry.challenge.score
     with projector.title_column() if on_projector else nullcontext():
         st.header(plain(f"{entry.challenge.title}{status}"))
         if entry.challenge.text:
             st.markdown(f"### {plain(entry.challenge.text)}")
         st.caption(plain(" · ".join(describe_limits(entry.challenge)) or "no limits"))
+        st.markdown(f"Ranked by **{score.words}**; a tie goes to fewer parameters, then to the earlier run.")
     lab = running_lab()
     runs = lab.store.all_runs(ALL_RUNS)
     names, hidden = lab.classroom.roster.names(), lab.classroom.hidden.ids()
-    rows = standings(entry, runs, names, hidden)
+    class_scores = lab.class_digits.scores.lines()
+    rows = standings(entry, runs, names, hidden, class_scores)
     if not rows:
-        st.info("No finished runs yet — the board fills in as runs finish.")
+        later = " A run counts once it is scored on our class's handwriting." * (
+            score == ChallengeScore.CLASS_DIGITS)
+        st.info(f"No finished runs yet — the board fills in as runs finish.{later}")
     else:
         if on_projector:
-            projector.render_rows(rows, standings_markdown, REFRESH_S)
+            projector.render_rows(rows, lambda part: standings_markdown(part, score), REFRESH_S)
         else:
             st.html(_LARGE_TYPE)
             with st.container(key="leaderboard_rows"):
-                st.markdown(standings_markdown(rows))
-        figure = standings_figure(rows)
+                st.markdown(standings_markdown(rows, score))
+        figure = standings_figure(rows, score.words)
         if on_projector:
             figure.update_layout(font={"size": 24})  # axis labels readable from the back of the room
         st.plotly_chart(figure, key="leaderboard_scatter", config={"displayModeBar": False})
-    late = standings(entry, runs, names, hidden, after_the_end=True)
+    late = standings(entry, runs, names, hidden, class_scores, after_the_end=True)
     if late:
         st.subheader("After the end")
         st.caption("Runs submitted during the challenge that were scored after it ended: not ranked.")
         with st.container(key="leaderboard_after_the_end"):
-            st.markdown(standings_markdown(late, ranked=False))
+            st.markdown(standings_markdown(late, score, ranked=False))
 
 
 def _board_label(entries: dict[int, SetChallenge], choice: int) -> str:

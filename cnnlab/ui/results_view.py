@@ -17,7 +17,7 @@ from cnnlab.core.hyper import config_to_dict
 from cnnlab.core.text import duration, plain
 from cnnlab.engine.jobs import JobSnapshot, JobState
 from cnnlab.lab import running_lab
-from cnnlab.ui import insight, session
+from cnnlab.ui import class_digits_view, insight, session
 from cnnlab.ui.export_view import render_exports
 from cnnlab.ui.job_view import (
     STATE_WORDS,
@@ -82,6 +82,7 @@ def render_outcome(owner: str, snapshot: JobSnapshot) -> None:
         accuracy, loss, params, elapsed = st.columns(4)
         accuracy.metric("Test accuracy", accuracy_text(snapshot.test_accuracy),
                         help="Share of MNIST's 10,000 test images (never seen in training) read correctly.")
+        class_digits_view.render_class_score(owner, snapshot, accuracy)
         loss.metric("Test loss", f"{snapshot.test_loss:.4f}" if snapshot.test_loss is not None else "—")
         params.metric("Parameters", f"{snapshot.params:,}")
         elapsed.metric("Training time", duration(snapshot.elapsed_s),
@@ -107,6 +108,7 @@ RunSection = Callable[[str, JobSnapshot], None]
 RUN_SECTIONS: list[tuple[str, RunSection]] = [
     ("Curves", _curves),
     ("Where it errs", insight.render_errors_section),
+    ("Our class's handwriting", class_digits_view.render_class_section),
     ("Architecture", _architecture),
 ]
 

@@ -9,7 +9,7 @@ from cnnlab.classroom.dashboard import StudentRow, class_rows, queue_order
 from cnnlab.classroom.export import models_zip, runs_csv
 from cnnlab.classroom.leaderboard import standings
 from cnnlab.classroom.presence import NEWCOMER_GRACE_S
-from cnnlab.core.challenge import LockField, describe_limits, parse_challenge
+from cnnlab.core.challenge import ChallengeScore, LockField, describe_limits, parse_challenge
 from cnnlab.core.hyper import MAX_EPOCHS, MAX_TRAIN_SIZE, MIN_TRAIN_SIZE, Optimizer
 from cnnlab.core.layer_types.registry import LAYER_TYPES
 from cnnlab.core.layers import MAX_PARAMS
@@ -21,6 +21,7 @@ from cnnlab.engine.store import ModelFormat, RunRecord
 from cnnlab.lab import running_lab
 from cnnlab.ui.confirm import confirmed_button
 from cnnlab.ui.job_view import STATE_WORDS, accuracy_text
+from cnnlab.ui.leaderboard_view import score_text
 from cnnlab.ui.session import Level, flash, show_flashes
 
 REFRESH_S = 5  # seconds between redraws: "every few seconds" at a small cost to the server
@@ -143,6 +144,7 @@ def _set_challenge(drawn: int | None) -> None:
     raw: dict[str, object] = {"title": state["teacher_title"], "text": state["teacher_text"]}
     raw |= {field: state[key] or None for field, key in numbers.items()}
     raw["layers"] = state["teacher_layers"] or None
+    raw["score"] = state["teacher_score"]
     raw["locks"] = {
         str(field): state[f"teacher_lock_{field}_value"]
         for field in LockField
@@ -215,6 +217,10 @@ def render_challenge() -> None:
             key="teacher_layers",
             help="Empty: every type allowed",
         )
+        st.selectbox("Rank by", [str(score) for score in ChallengeScore], key="teacher_score",
+                     format_func=lambda score: ChallengeScore(score).words.capitalize(),
+                     help="Our class's handwriting: the digits students added on Predict; a run ranks once "
+                          "it is scored on them (at the end of its training, or again from Results).")
         st.caption("Locked training settings (students see your value and cannot change it)")
         defaults = {LockField.learning_rate: 0.001, LockField.batch_size: 128, LockField.seed: 0}
         for field in LockField:
@@ -324,14 +330,11 @@ def render_hiding(runs: list[RunRecord], names: dict[str, str]) -> None:
         st.caption("No challenge set yet.")
         return
     hidden = classroom.hidden.ids()
-    for standing in standings(entry, runs, names, hidden):
+    st.caption(f"Ranked by {entry.challenge.score.words}.")
+    for standing in standings(entry, runs, names, hidden, running_lab().class_digits.scores.lines()):
         text, action = st.columns([5, 1])
-        text.write(
-            plain(
-                f"{standing.rank}. {standing.name} — {accuracy_text(standing.test_accuracy)}, "
-                f"{standing.params:,} parameters"
-            )
-        )
+        text.write(plain(f"{standing.rank}. {standing.name} — {score_text(standing)}, "
+                         f"{standing.params:,} parameters"))
         action.button(
             "Hide", key=f"teacher_hide_{standing.run_id}", on_click=_hide_run,
             args=(standing.run_id, standing.name)

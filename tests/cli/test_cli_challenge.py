@@ -53,6 +53,7 @@ def test_set_show_and_end(classroom: Classroom, capsys: pytest.CaptureFixture[st
         "train_images": 2000,
         "layers": ["Conv2D", "MaxPooling2D", "Flatten", "Dense"],
         "locks": {"optimizer": "adam", "batch_size": 128},
+        "score": "test",
     }
     assert main(["challenge", "end"]) == 0
     assert capsys.readouterr().out == "Ended: Small and sharp\n"

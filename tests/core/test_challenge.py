@@ -112,8 +112,9 @@ def test_a_challenge_round_trips_through_its_json_form() -> None:
         (
             {"colour": "red"},
             'unknown challenge field "colour"; the fields are title, text, max_params, max_macs, '
-            "epochs, train_images, layers, locks",
+            "epochs, train_images, layers, locks, score",
         ),
+        ({"score": "fastest"}, 'score must be one of test, class-digits (got "fastest")'),
     ],
 )
 def test_a_bad_value_is_refused_with_a_message_naming_it(changes: dict, message: str) -> None:

@@ -27,17 +27,17 @@ def test_steps_per_execution(config: TrainConfig, macs: int, expected: int) -> N
     assert steps_per_execution(config, macs) == expected
 
 
-def test_test_figures_agree_with_keras() -> None:
+def test_evaluated_figures_agree_with_keras() -> None:
     import keras
 
-    from cnnlab.engine.trainer import test_figures
+    from cnnlab.engine.evaluation import evaluate
 
     rng = np.random.default_rng(0)
     probabilities = rng.dirichlet(np.ones(10), size=500).astype(np.float32)
     probabilities[0] = np.eye(10)[3]  # a certain, wrong answer: Keras clips it to 1e-7
     labels = rng.integers(0, 10, size=500).astype(np.uint8)
     labels[0] = 4
-    figures = test_figures(probabilities, labels)
+    figures = evaluate(probabilities, labels)
     loss = keras.losses.SparseCategoricalCrossentropy()(labels, probabilities)
     assert figures["test_loss"] == pytest.approx(float(loss), rel=1e-5)
     metric = keras.metrics.SparseCategoricalAccuracy()

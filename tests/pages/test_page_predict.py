@@ -6,26 +6,23 @@ import re
 
 import numpy as np
 import pytest
-from PIL import Image, ImageDraw
 
 from cnnlab.engine.data import load_mnist
 from cnnlab.insight.digit import EMPTY_CANVAS_MESSAGE, canvas_to_mnist
-from cnnlab.testing.apptest import canvas_state, figure_titles, messages, open_page, page_links, plotly_specs
+from cnnlab.testing.apptest import (
+    canvas_state,
+    drawn_one,
+    figure_titles,
+    messages,
+    open_page,
+    page_links,
+    plotly_specs,
+)
 from cnnlab.testing.models import register_run
 from cnnlab.ui.insight import CANVAS_KEY, CHANNELS_KEY, RUN_KEY
 
 pytestmark = pytest.mark.keras
 PREDICT = "pages/4_Predict.py"
-
-
-def _drawn_one() -> np.ndarray:
-    """A "1" drawn as a white stroke on the black 280×280 canvas."""
-    ink = Image.new("L", (280, 280), 0)
-    ImageDraw.Draw(ink).line([(150, 40), (140, 240)], fill=255, width=18)
-    rgba = np.zeros((280, 280, 4), dtype=np.uint8)
-    rgba[:, :, :3] = np.asarray(ink)[:, :, None]
-    rgba[:, :, 3] = 255
-    return rgba
 
 
 def _metric(at) -> str:
@@ -48,7 +45,7 @@ def test_a_drawn_digit_gets_the_models_answer_and_the_layers_inside(manager, sto
     assert EMPTY_CANVAS_MESSAGE in messages(at, "info")
     assert not at.metric
 
-    drawing = _drawn_one()
+    drawing = drawn_one()
     at.session_state[CANVAS_KEY] = canvas_state(drawing)
     at.run()
     assert not at.exception and not at.error

@@ -90,7 +90,8 @@ def test_a_finished_run_shows_accuracy_curves_confusion_matrix_and_downloads(run
     counts = [[int(cell.replace(",", "")) for cell in row] for row in heatmaps[0]["text"]]  # shown counts
     assert len(counts) == 10 and sum(map(sum, counts)) == 10_000
     assert sum(counts[d][d] for d in range(10)) == round(runs.finished.test_accuracy * 10_000)
-    assert [tab.label for tab in at.tabs] == ["Curves", "Where it errs", "Architecture"]
+    assert [tab.label for tab in at.tabs] == ["Curves", "Where it errs", "Our class's handwriting",
+                                              "Architecture"]
     architecture = [shown(row[1]) for row in at.table[1].value.itertuples(index=False)]
     assert architecture == ["Input"] + [r.type for r in analyze(preset_spec("convnet")).layers]
 

@@ -215,7 +215,7 @@ def test_a_new_class_archives_the_old_one_downloadably_and_starts_empty(scripted
         students = bundle.read("students.csv").decode("utf-8-sig")
         boards = bundle.read("boards.csv").decode("utf-8-sig")
     assert students.splitlines()[1].startswith("'=Chloé,1,")
-    assert boards.splitlines()[1] == "Small and sharp,1,'=Chloé,0.97,6810,1"
+    assert boards.splitlines()[1] == "Small and sharp,test accuracy,1,'=Chloé,0.97,0.97,6810,1"
     classroom.challenges.start(_challenge("Next"))
     assert classroom.challenges.active().challenge_id == 2  # ids never come back: stale pages stay stale
 
