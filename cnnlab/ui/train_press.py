@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import streamlit as st
 
-from cnnlab.core.hyper import TrainConfig
+from cnnlab.core.hyper import TrainConfig, config_to_dict
 from cnnlab.core.text import duration, plain
 from cnnlab.engine.jobs import JobManager, JobRefused
 from cnnlab.lab import running_lab
@@ -36,7 +36,9 @@ def verdict(manager: JobManager, owner: str, form: tuple[TrainConfig | None, tup
     if config is None:
         return Verdict(refusal="; ".join(problems))
     try:
-        analysis, _, seconds = manager.checked(running_lab().drafts.current(owner), config)
+        # the settings as plain values: a job manager built before a module reload reads them with its own
+        # classes (as `submit` is handed a stored run's settings)
+        analysis, _, seconds = manager.checked(running_lab().drafts.current(owner), config_to_dict(config))
     except JobRefused as refusal:
         return Verdict(refusal=str(refusal))
     limit = manager.limits.max_job_seconds
