@@ -1,7 +1,9 @@
 """The Results page's parts: the list of the student's runs, and one run in detail.
 
-A run's detail is a row of tabs, one per entry of `RUN_SECTIONS`; a new view of a run (for example the
-misclassified digits or feature maps) is one more `(title, render)` entry there.
+A run's detail puts learning first: its test figures, then the first `LEAD_SECTIONS` entries of
+`RUN_SECTIONS` (the curves, and the confusion matrix), then a row of tabs for the others; the files come
+last, in one "Download" menu. A new view of a run (for example the misclassified digits or feature maps) is
+one more `(title, render)` entry there.
 """
 
 from __future__ import annotations
@@ -113,13 +115,22 @@ RUN_SECTIONS: list[tuple[str, RunSection]] = [
 ]
 
 
+LEAD_SECTIONS = 2  # the curves and the confusion matrix, drawn in the page before any tab
+
+
 def render_run(owner: str, snapshot: JobSnapshot) -> None:
-    """One run: its outcome and downloads, then a tab per entry of `RUN_SECTIONS`."""
+    """One run: its outcome, its curves and where it errs, a tab per further entry of `RUN_SECTIONS`, then
+    its files in one "Download" menu."""
     st.subheader(plain(f"{snapshot.name} — {STATE_WORDS[snapshot.state]}"))
     st.caption(f"Started {started(snapshot)} · {config_text(snapshot.config)}")
     render_outcome(owner, snapshot)
-    render_downloads(running_lab().jobs, owner, snapshot, key=f"results_download_{snapshot.job_id}")
-    render_exports(running_lab().jobs, owner, snapshot, key=f"results_export_{snapshot.job_id}")
-    for tab, (_, render) in zip(st.tabs([title for title, _ in RUN_SECTIONS]), RUN_SECTIONS, strict=True):
+    lead, rest = RUN_SECTIONS[:LEAD_SECTIONS], RUN_SECTIONS[LEAD_SECTIONS:]
+    for title, render in lead:
+        st.markdown(f"#### {title}")
+        render(owner, snapshot)
+    for tab, (_, render) in zip(st.tabs([title for title, _ in rest]), rest, strict=True):
         with tab:
             render(owner, snapshot)
+    with st.popover("Download", icon=":material/download:", key=f"results_files_{snapshot.job_id}"):
+        render_downloads(running_lab().jobs, owner, snapshot, key=f"results_download_{snapshot.job_id}")
+        render_exports(running_lab().jobs, owner, snapshot, key=f"results_export_{snapshot.job_id}")
