@@ -33,6 +33,7 @@ class RunSummary:
     test_accuracy: float | None
     history: tuple[EpochRecord, ...]
     spec: dict
+    batch_points: tuple[tuple[float, float, float | None], ...] = ()  # (fractional epoch, loss, accuracy)
 
 
 def comparable_runs(runs: Iterable[JobSnapshot]) -> list[JobSnapshot]:
@@ -54,7 +55,7 @@ def summarize(run: JobSnapshot, label: str) -> RunSummary:
     return RunSummary(
         run_id=run.job_id, label=label, name=run.name, params=run.params, macs=analyze(run.spec).macs,
         epochs=len(run.epochs_history), seconds=run.elapsed_s, test_accuracy=run.test_accuracy,
-        history=run.epochs_history, spec=run.spec,
+        history=run.epochs_history, spec=run.spec, batch_points=run.batch_points,
     )
 
 

@@ -25,12 +25,12 @@ from cnnlab.ui.job_view import (
     STATE_WORDS,
     accuracy_text,
     config_text,
-    render_curves,
     render_downloads,
     render_ending,
     render_hint,
     submit_job,
 )
+from cnnlab.ui.replay_view import render_curves_with_replay
 from cnnlab.ui.session import Level, flash
 from cnnlab.ui.stack_view import shared_stack_table
 
@@ -103,7 +103,7 @@ def _architecture(owner: str, snapshot: JobSnapshot) -> None:
 
 
 def _curves(owner: str, snapshot: JobSnapshot) -> None:
-    render_curves(snapshot, key=f"results_curves_{snapshot.job_id}")
+    render_curves_with_replay(snapshot, key=f"results_curves_{snapshot.job_id}")
 
 
 RunSection = Callable[[str, JobSnapshot], None]
