@@ -32,6 +32,8 @@ with add_column, st.container(key="build_add_section"):
 with edit_column, st.container(key="build_edit_section"):
     st.subheader("Edit a layer")
     build_parts.render_edit(owner)
+with st.container(border=True, key="build_explain_section"):
+    build_parts.render_explainer(owner)
 build_parts.render_picture(owner)
 
 presets_column, files_column = st.columns(2, border=True)

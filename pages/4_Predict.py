@@ -3,7 +3,7 @@
 import streamlit as st
 
 from cnnlab.lab import running_lab
-from cnnlab.ui import class_digits_view, class_notices, insight, session
+from cnnlab.ui import class_digits_view, class_notices, insight, session, trace_view
 
 owner = session.start_page("Predict")
 class_notices.render_class_notices(owner)
@@ -29,10 +29,13 @@ with st.container(key="predict_columns"):  # stacked when narrow (cnnlab.ui.layo
         if pixels is not None and label is None:  # the student's own drawing, not a test image
             class_digits_view.render_add_drawing(owner, pixels)
     with answer_column:
-        answered = pixels is not None and insight.render_prediction(path, pixels, label)
+        answer = insight.render_prediction(path, pixels, label) if pixels is not None else None
         if pixels is None:
             st.caption("The model's answer appears here.")
+        elif answer is not None:
+            trace_view.render_saliency(path, pixels, answer)
 
-if answered:
+if answer is not None:
     st.subheader("Inside the network")
     insight.render_inside(path, pixels)
+    trace_view.render_trace(path, pixels)

@@ -13,13 +13,12 @@ import argparse
 import json
 import os
 import sys
-import tempfile
 import time
 from pathlib import Path
 
-from cnnlab.bridge.export import INPUT_NAME, OUTPUT_NAME, ExportFailed, export_bytes, trained_model
-from cnnlab.bridge.modelfile import HDF5_SIGNATURE, MAX_MODEL_FILE_BYTES, read_model_file
-from cnnlab.cli.inputs import EXIT_OK, UsageError, output_path
+from cnnlab.bridge.export import INPUT_NAME, OUTPUT_NAME, ExportFailed, export_bytes
+from cnnlab.bridge.modelfile import read_model_file
+from cnnlab.cli.inputs import EXIT_OK, UsageError, model_with_weights, output_path, read_model_bytes
 from cnnlab.core.arithmetic import MNIST_CLASSES, analyze, training_problems
 from cnnlab.core.export_rules import ExportFormat, export_problems
 from cnnlab.core.layers import NetworkSpec
@@ -37,20 +36,6 @@ def add_export_arguments(parser: argparse.ArgumentParser) -> None:
                         help="onnx (onnxruntime, web pages, phones) or keras2-h5 (tf_keras / Keras 2)")
     parser.add_argument("--out", required=True, metavar="PATH", help="the file to write (.onnx or .h5)")
     parser.add_argument("--json", action="store_true", help="print one JSON object about the written file")
-
-
-def _read_model(path: Path) -> bytes:
-    """The model file's bytes; a missing, unreadable or oversized file is a UsageError."""
-    try:
-        if path.is_dir():
-            raise UsageError(f"{path}: is a directory, not a model file")
-        if path.stat().st_size > MAX_MODEL_FILE_BYTES:
-            raise UsageError(f"{path}: more than the cap of {MAX_MODEL_FILE_BYTES:,} bytes")
-        return path.read_bytes()
-    except FileNotFoundError:
-        raise UsageError(f"{path}: no such file") from None
-    except OSError as error:
-        raise UsageError(f"{path}: cannot be read ({error.strerror or type(error).__name__})") from None
 
 
 def _checked_spec(data: bytes, path: Path, fmt: ExportFormat) -> NetworkSpec:
@@ -73,24 +58,17 @@ def run_export(args: argparse.Namespace) -> int:
     """Export the model file; print where it went (or one JSON object); the exit status."""
     fmt = ExportFormat(args.to)
     source = Path(args.model)
-    data = _read_model(source)
+    data = read_model_bytes(source)
     spec = _checked_spec(data, source, fmt)
     out = output_path(args.out, _OUT_SUFFIXES[fmt], f"the {fmt.title} file")
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # before trained_model imports TensorFlow
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # before model_with_weights imports TensorFlow
     started = time.perf_counter()
-    with tempfile.TemporaryDirectory(prefix="cnnlab-export-") as folder:
-        # Keras picks its weights reader by the suffix: name the copy after its content, not its name.
-        weights = Path(folder) / ("weights.h5" if data.startswith(HDF5_SIGNATURE) else "weights.keras")
-        weights.write_bytes(data)
-        try:
-            model = trained_model(spec, weights, label=source.name)
-        except ExportFailed as error:
-            raise UsageError(str(error)) from None
-        try:
-            exported = export_bytes(model, spec, fmt)
-        except ExportFailed as error:
-            print(f"cnnlab export: {error}", file=sys.stderr)
-            return EXIT_EXPORT_FAILED
+    model = model_with_weights(spec, data, source.name)
+    try:
+        exported = export_bytes(model, spec, fmt)
+    except ExportFailed as error:
+        print(f"cnnlab export: {error}", file=sys.stderr)
+        return EXIT_EXPORT_FAILED
     try:
         atomic_write_bytes(out, exported)
     except OSError as error:

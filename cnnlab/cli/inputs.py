@@ -5,12 +5,18 @@ from __future__ import annotations
 
 import os
 import sys
+import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+from cnnlab.bridge.export import ExportFailed, trained_model
 from cnnlab.bridge.modelfile import HDF5_SIGNATURE, MAX_MODEL_FILE_BYTES, ZIP_SIGNATURE, read_model_file
-from cnnlab.core.layers import MAX_SPEC_BYTES
+from cnnlab.core.layers import MAX_SPEC_BYTES, NetworkSpec
 from cnnlab.core.messages import SpecError
 from cnnlab.core.spec_json import decode_spec_json
+
+if TYPE_CHECKING:
+    import keras
 
 EXIT_OK = 0
 EXIT_BAD_INPUT = 2
@@ -69,3 +75,32 @@ def read_spec_file(path: str) -> object:
         return decode_spec_json(data[:MAX_SPEC_BYTES + 1], source=source)
     except SpecError as error:
         raise UsageError(str(error)) from None
+
+
+def read_model_bytes(path: Path) -> bytes:
+    """The model file's bytes; a missing, unreadable or oversized file is a UsageError."""
+    try:
+        if path.is_dir():
+            raise UsageError(f"{path}: is a directory, not a model file")
+        if path.stat().st_size > MAX_MODEL_FILE_BYTES:
+            raise UsageError(f"{path}: more than the cap of {MAX_MODEL_FILE_BYTES:,} bytes")
+        return path.read_bytes()
+    except FileNotFoundError:
+        raise UsageError(f"{path}: no such file") from None
+    except OSError as error:
+        raise UsageError(f"{path}: cannot be read ({error.strerror or type(error).__name__})") from None
+
+
+def model_with_weights(spec: NetworkSpec, data: bytes, label: str) -> keras.Sequential:
+    """The Keras model of the checked `spec` with the weights of the model file `data` (named `label` in
+    messages): nothing of the file's own config is run. Imports TensorFlow. Weights that do not fit are a
+    UsageError."""
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # before trained_model imports TensorFlow
+    with tempfile.TemporaryDirectory(prefix="cnnlab-weights-") as folder:
+        # Keras picks its weights reader by the suffix: name the copy after its content, not its name.
+        weights = Path(folder) / ("weights.h5" if data.startswith(HDF5_SIGNATURE) else "weights.keras")
+        weights.write_bytes(data)
+        try:
+            return trained_model(spec, weights, label=label)
+        except ExportFailed as error:
+            raise UsageError(str(error)) from None

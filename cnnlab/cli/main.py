@@ -1,4 +1,5 @@
-"""The command line: `python -m cnnlab summary (--preset NAME | SPEC.json) [--json]`, and room for more.
+"""The command line: `python -m cnnlab summary (--preset NAME | SPEC.json) [--json]`, train, export, explain,
+challenge, teacher-link.
 
 Every command is a `Command` in `COMMANDS`; to add one, append it there and keep heavy imports (TensorFlow)
 inside its `run`, so `summary` stays fast. Bad input exits with status 2 and one line per problem on stderr;
@@ -14,6 +15,7 @@ from dataclasses import dataclass
 
 from cnnlab.cli.challenge import add_challenge_arguments, run_challenge
 from cnnlab.cli.class_digits import add_class_digits_arguments, run_class_digits
+from cnnlab.cli.explain import add_explain_arguments, run_explain
 from cnnlab.cli.export import add_export_arguments, run_export
 from cnnlab.cli.inputs import EXIT_BAD_INPUT, UsageError
 from cnnlab.cli.lesson import add_lesson_arguments, run_lesson
@@ -37,6 +39,8 @@ COMMANDS: list[Command] = [
             run_summary),
     Command("train", "train an architecture on MNIST and save the model", add_train_arguments, run_train),
     Command("export", "a trained model file as ONNX or as a Keras 2 .h5", add_export_arguments, run_export),
+    Command("explain", "one value of a trained model, traced: its inputs, weights, arithmetic, Keras's value",
+            add_explain_arguments, run_explain),
     Command("challenge", "set, show or end the class challenge", add_challenge_arguments, run_challenge),
     Command("class-digits", "count or export our class's handwriting (digits drawn on Predict)",
             add_class_digits_arguments, run_class_digits),

@@ -7,6 +7,7 @@ import json
 import sys
 
 from cnnlab.cli.inputs import EXIT_BAD_INPUT, EXIT_OK, UsageError, read_spec_file
+from cnnlab.core.advice import advise
 from cnnlab.core.arithmetic import analysis_to_json, analyze
 from cnnlab.core.presets import PRESETS
 from cnnlab.core.receptive_field import receptive_fields
@@ -32,6 +33,7 @@ def run_summary(args: argparse.Namespace) -> int:
         document = analysis_to_json(analysis)
         for layer, view in zip(document["layers"], receptive_fields(analysis), strict=True):
             layer["receptive_field"] = view.to_json() if view else None
+        document["advice"] = [piece.to_json() for piece in advise(analysis)]
         print(json.dumps(document, ensure_ascii=False, indent=2))
     elif analysis.ok:
         print(render_summary(analysis), end="")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from cnnlab.core.advice import advise
 from cnnlab.core.arithmetic import Analysis, LayerReport
 from cnnlab.core.keras_args import layer_names
 from cnnlab.core.receptive_field import receptive_fields
@@ -39,7 +40,8 @@ def _rows(analysis: Analysis) -> list[tuple[str, ...]]:
 
 
 def render_summary(analysis: Analysis) -> str:
-    """A table like Keras's `model.summary()` with the parameter and shape formulas, totals and problems.
+    """A table like Keras's `model.summary()` with the parameter and shape formulas, totals, hints, advice and
+    problems.
 
     Example row: "conv2d_1 (Conv2D) │ (None, 26, 26, 16) │ 160 │ 16 × (3×3×1) + 16 = 160 │
     ⌊(28 − 3) / 1⌋ + 1 = 26 │ 3×3 px" (on one line).
@@ -68,6 +70,9 @@ def render_summary(analysis: Analysis) -> str:
     hints = [f" layer {r.position} ({r.type}): {r.hint}" for r in analysis.layers if r.hint]
     if hints:
         out += ["", "Hints:", *hints]
+    advice = [f" {piece}" for piece in advise(analysis)]
+    if advice:
+        out += ["", "Advice (the stack trains as it is; a teacher would point these out):", *advice]
     if analysis.problems:
         out += ["", "Problems:", *(f" {problem}" for problem in analysis.problems)]
     return "\n".join(out) + "\n"

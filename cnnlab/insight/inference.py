@@ -14,6 +14,7 @@ child before its target, so the worker would first execute a page of the app (in
     client = InferenceClient()                                           # the server's one: `Lab.inference`
     probabilities = client.predict("runs/…/model.h5", pixels[None])      # (1, 10)
     layers = client.feature_maps("runs/…/model.h5", pixels, max_channels=16)
+    trace = client.trace("runs/…/model.h5", pixels, position=3, at=(4, 5, 0))  # .value, .keras_value
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ import numpy as np
 from cnnlab.core.export_rules import ExportFormat
 from cnnlab.engine.processes import ChildProcess, exit_cause
 from cnnlab.insight.inference_worker import ConvFilters, FeatureMaps, Op, Reply, Request
+from cnnlab.insight.trace import SaliencyMethod, Trace
 
 INFERENCE_WORKER_TARGET = "cnnlab.insight.inference_worker:serve"  # "module:function" the worker runs
 
@@ -37,6 +39,8 @@ __all__ = [
     "FeatureMaps",
     "InferenceClient",
     "InferenceError",
+    "SaliencyMethod",
+    "Trace",
 ]
 
 CACHE_SIZE = 4  # models kept loaded in the worker (a class switches between a few runs)
@@ -126,6 +130,25 @@ class InferenceClient:
         shown = max(1, min(int(max_filters), MAX_FILTERS))
         request = Request(Op.FIRST_CONV_FILTERS, _absolute(model_path), {"max_filters": shown})
         return self._call(request, timeout)
+
+    def trace(
+        self, model_path: str | Path, image: np.ndarray, position: int, at: tuple[int, ...], *,
+        timeout: float | None = None,
+    ) -> Trace:
+        """Output value `at` (row, column, channel, or unit; from 0) of layer `position` (1-based, as on
+        Build) for one image, traced: what it reads, the weights, the arithmetic and Keras's own value. A
+        layer or cell the model lacks raises InferenceError saying so."""
+        args = {"image": np.asarray(image, dtype=np.float32), "position": int(position),
+                "at": tuple(int(index) for index in at)}
+        return self._call(Request(Op.TRACE, _absolute(model_path), args), timeout)
+
+    def saliency(
+        self, model_path: str | Path, image: np.ndarray, digit: int, method: SaliencyMethod, *,
+        timeout: float | None = None,
+    ) -> np.ndarray:
+        """Which pixels of one image the score of `digit` depends on (`ModelProbe.saliency`), (28, 28)."""
+        args = {"image": np.asarray(image, dtype=np.float32), "digit": int(digit), "method": str(method)}
+        return self._call(Request(Op.SALIENCY, _absolute(model_path), args), timeout)
 
     def export(
         self, model_path: str | Path, spec: dict, fmt: ExportFormat, *, timeout: float = EXPORT_TIMEOUT_S

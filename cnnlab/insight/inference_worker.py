@@ -1,5 +1,6 @@
-"""The inference worker process: loads trained models and answers predictions, feature maps and filters, and
-exports a model to ONNX or Keras 2 (`bridge.export`; the Keras 2 part in a process of its own).
+"""The inference worker process: loads trained models and answers predictions, feature maps and filters, one
+value traced and saliency maps (`insight.trace`), and exports a model to ONNX or Keras 2 (`bridge.export`;
+the Keras 2 part in a process of its own).
 
 Runs in its own process (a fresh interpreter started by `inference`), so TensorFlow is imported here
 and never in the web server. The top level imports only numpy and modules that import TensorFlow lazily
@@ -23,6 +24,7 @@ from cnnlab.bridge.export import ExportFailed, export_bytes
 from cnnlab.core.arithmetic import analyze
 from cnnlab.core.export_rules import ExportFormat
 from cnnlab.core.messages import error_summary
+from cnnlab.insight.trace import ModelProbe, SaliencyMethod, Trace, TraceError, analysis_of
 
 MAP_LAYER_TYPES = ("Conv2D", "MaxPooling2D", "AveragePooling2D")  # layers whose output is a stack of 2-D maps
 PREDICT_CHUNK = 1024  # images per forward pass: bounds the worker's memory for a 10,000-image request
@@ -34,6 +36,8 @@ class Op(StrEnum):
     PREDICT = "predict"
     FEATURE_MAPS = "feature_maps"
     FIRST_CONV_FILTERS = "first_conv_filters"
+    TRACE = "trace"
+    SALIENCY = "saliency"
     EXPORT = "export"
     STOP = "stop"
 
@@ -110,7 +114,7 @@ def _answer(models: _ModelCache, request: Request) -> Reply:
     try:
         model = models.get(request.model_path)
         value = _HANDLERS[request.op](model, **request.args)
-    except (ModelFileError, ExportFailed) as error:
+    except (ModelFileError, ExportFailed, TraceError) as error:
         return Reply(False, message=str(error), rss_bytes=_rss_bytes())
     except Exception as error:  # a bad model or input must not end the worker
         detail = error_summary(error)
@@ -120,10 +124,18 @@ def _answer(models: _ModelCache, request: Request) -> Reply:
 
 @dataclass
 class _LoadedModel:
-    """A loaded Keras model plus, built on first use, the model that outputs every map layer."""
+    """A loaded Keras model plus, built on first use, the model that outputs every map layer and the probe
+    that traces its values."""
 
     model: Any
     extractor: Any = None
+    probe: ModelProbe | None = None
+
+    def probed(self) -> ModelProbe:
+        """The model's probe (its stack read from its config once)."""
+        if self.probe is None:
+            self.probe = ModelProbe(self.model, analysis_of(self.model))
+        return self.probe
 
 
 class _ModelCache:
@@ -241,6 +253,16 @@ def _answer_first_conv_filters(loaded: _LoadedModel, max_filters: int) -> ConvFi
     return None
 
 
+def _answer_trace(loaded: _LoadedModel, image: np.ndarray, position: int, at: tuple[int, ...]) -> Trace:
+    """Output value `at` of layer `position` (1-based) for one image, traced (`ModelProbe.trace`)."""
+    return loaded.probed().trace(image, position, at)
+
+
+def _answer_saliency(loaded: _LoadedModel, image: np.ndarray, digit: int, method: str) -> np.ndarray:
+    """Which pixels the score of `digit` depends on, for one image (`ModelProbe.saliency`)."""
+    return loaded.probed().saliency(image, digit, SaliencyMethod(method))
+
+
 def _answer_export(loaded: _LoadedModel, spec: dict, fmt: str) -> bytes:
     """The loaded model as an `ExportFormat` file's bytes; `spec` is the run's stack (spec_to_dict form)."""
     network = analyze(spec).spec
@@ -253,6 +275,8 @@ _HANDLERS = {
     Op.PREDICT: _answer_predict,
     Op.FEATURE_MAPS: _answer_feature_maps,
     Op.FIRST_CONV_FILTERS: _answer_first_conv_filters,
+    Op.TRACE: _answer_trace,
+    Op.SALIENCY: _answer_saliency,
     Op.EXPORT: _answer_export,
 }
 

@@ -59,24 +59,30 @@ def confusion_select_figure(matrix: Matrix) -> go.Figure:
     return figure
 
 
-def selected_cells(event: object) -> list[tuple[int, int]]:
-    """(true, predicted) cells chosen in a `confusion_select_figure`, from `st.plotly_chart`'s event.
+def selected_points(event: object, size: int) -> list[tuple[int, ...]]:
+    """The whole-number `customdata` of each point selected in a figure, from `st.plotly_chart`'s event, in
+    the order given; points whose customdata is not `size` numbers are left out.
 
     The event looks like {"selection": {"points": [{"customdata": [3, 5, 7], "x": "5", "y": "3", …}], …}};
-    anything else (no selection yet, a box over empty space) gives []. Sorted, without repeats.
+    anything else (no selection yet, a box over empty space) gives [].
     """
     try:
         points = event["selection"]["points"]  # type: ignore[index]
     except (KeyError, TypeError, AttributeError):
         return []
-    cells = set()
+    chosen = []
     for point in points if isinstance(points, list) else []:
         data = point.get("customdata") if isinstance(point, Mapping) else None
-        if isinstance(data, list | tuple) and len(data) == 3:
-            true_digit, predicted_digit = data[0], data[1]
-            if isinstance(true_digit, int | float) and isinstance(predicted_digit, int | float):
-                cells.add((int(true_digit), int(predicted_digit)))
-    return sorted(cells)
+        if isinstance(data, list | tuple) and len(data) == size and all(
+                isinstance(value, int | float) for value in data):
+            chosen.append(tuple(int(value) for value in data))
+    return chosen
+
+
+def selected_cells(event: object) -> list[tuple[int, int]]:
+    """(true, predicted) cells chosen in a `confusion_select_figure` (`selected_points`), sorted, without
+    repeats."""
+    return sorted({(true_digit, predicted) for true_digit, predicted, _ in selected_points(event, 3)})
 
 
 def class_accuracy_figure(matrix: Matrix) -> go.Figure:
@@ -153,7 +159,7 @@ def feature_maps_figure(layer: FeatureMaps, columns: int = 8) -> go.Figure:
     height, width, channels = layer.shape
     title = (f"layer {layer.position} ({html.escape(layer.layer_type)}) · output {height}×{width}×{channels}"
              f" · {which}")
-    tiles = [_stretch(channel_map, symmetric=False) for channel_map in layer.maps]
+    tiles = [stretch(channel_map, symmetric=False) for channel_map in layer.maps]
     return image_grid(tiles, [f"ch {c + 1}" for c in range(shown)], title=title, columns=columns,
                       colorscale="Viridis", value_label="activation", raw_values=list(layer.maps))
 
@@ -168,7 +174,7 @@ def filters_figure(filters: ConvFilters, columns: int = 8) -> go.Figure:
     kernel_h, kernel_w, inputs, _ = filters.kernel_shape
     channel_note = f" (input channel 1 of {inputs})" if inputs > 1 else ""
     title = f"layer {filters.position} (Conv2D) · {kernel_h}×{kernel_w} kernels{channel_note} · {which}"
-    tiles = [_stretch(kernel, symmetric=True) for kernel in filters.weights]
+    tiles = [stretch(kernel, symmetric=True) for kernel in filters.weights]
     return image_grid(tiles, [f"f {f + 1}" for f in range(shown)], title=title, columns=columns,
                       colorscale="RdBu_r", value_label="weight", raw_values=list(filters.weights),
                       zmin=-1.0, tile_px=max(6, 84 // max(kernel_h, kernel_w)))
@@ -244,7 +250,7 @@ def image_grid(
     return figure
 
 
-def _stretch(values: np.ndarray, *, symmetric: bool) -> np.ndarray:
+def stretch(values: np.ndarray, *, symmetric: bool) -> np.ndarray:
     """Scale one map for colour: min…max → 0…1, or (symmetric) −max|v|…max|v| → −1…1; a flat map → 0."""
     values = np.asarray(values, dtype=np.float32)
     if symmetric:

@@ -38,9 +38,10 @@ class BrowserAppTest(AppTest):
     A callback may rerun only some fragments (`st.rerun(<fragment keys>)`, as Build's Add and Edit do): a
     browser then replaces just those fragments' elements and keeps the rest of the page, while plain AppTest
     would show only the fragments. Here a run that ended as a fragments-only run replaces the elements of
-    its fragments in the previous page; a full run replaces the whole page. A fragment's own rerun also
-    still knows the app's pages, as the server's session does (plain AppTest forgets them, since only the
-    main script registers them), so a page link inside a fragment works.
+    its fragments — everything inside their containers, nested fragments included — in the previous page;
+    a full run replaces the whole page. A fragment's own rerun also still knows the app's pages, as the
+    server's session does (plain AppTest forgets them, since only the main script registers them), so a page
+    link inside a fragment works.
     """
 
     def __init__(self, script_path: str | Path, **options: Any) -> None:
@@ -76,7 +77,11 @@ class BrowserAppTest(AppTest):
                    if event == ScriptRunnerEvent.SCRIPT_STARTED]
         fragments = set(started[-1].get("fragment_ids_this_run") or ()) if started else set()
         deltas = [message for message in script_runner.forward_msgs() if message.HasField("delta")]
-        kept = [message for message in self._page if message.delta.fragment_id not in fragments]
+        containers = [min(paths, key=len) for fragment in fragments  # each rerun fragment's own container
+                      if (paths := [tuple(m.metadata.delta_path) for m in deltas
+                                    if m.delta.fragment_id == fragment])]
+        kept = [message for message in self._page if message.delta.fragment_id not in fragments
+                and not any(tuple(message.metadata.delta_path)[:len(c)] == c for c in containers)]
         self._page = [*kept, *deltas] if fragments else deltas
         in_page_order = sorted(self._page, key=lambda message: tuple(message.metadata.delta_path))
         self._tree = parse_tree_from_messages(in_page_order)

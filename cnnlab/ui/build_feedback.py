@@ -9,6 +9,7 @@ import streamlit as st
 from cnnlab.classroom.challenges import SetChallenge
 from cnnlab.core.arithmetic import Analysis, LayerReport
 from cnnlab.core.layer_types.shapes import format_shape
+from cnnlab.core.layer_walk import named_terms
 from cnnlab.core.text import plain
 from cnnlab.ui.stack_view import Hidden
 
@@ -56,7 +57,16 @@ def layer_summary(report: LayerReport, hidden_columns: frozenset[str] = frozense
         params = HIDDEN_MARK
     else:
         params = f"{report.params:,}: {plain(report.formula)}"
+        terms = _terms(report)
+        params += f"  \n*{plain(terms)}*" if terms else ""
     return f"**Output shape** {shape}  \n**Parameters** {params}"
+
+
+def _terms(report: LayerReport) -> str:
+    """What each number of the layer's parameter formula counts, in words: "32 filters, 3 kernel rows, …"."""
+    if report.layer is None or report.input_shape is None:
+        return ""
+    return ", ".join(words for words, _ in named_terms(report.layer.step(report.input_shape).pieces))
 
 
 def render_layer_summary(analysis: Analysis, position: int) -> None:

@@ -7,7 +7,16 @@ import streamlit as st
 
 from cnnlab.core.stack_doc import layers_of
 from cnnlab.lab import running_lab
-from cnnlab.ui import build_feedback, challenge_view, editor, files, lesson_view, session, stack_view
+from cnnlab.ui import (
+    build_feedback,
+    challenge_view,
+    editor,
+    files,
+    layer_explainer,
+    lesson_view,
+    session,
+    stack_view,
+)
 from cnnlab.ui.shown_stack import Part, shown_in
 
 
@@ -39,6 +48,15 @@ def render_add(owner: str) -> None:
 def render_edit(owner: str) -> None:
     """"Edit a layer"."""
     editor.render_edit(owner, shown_in(Part.edit, owner))
+
+
+@st.fragment(key=Part.explain)
+def render_explainer(owner: str) -> None:
+    """"How this layer works" for the layer picked there or in "Edit a layer" (not while a lesson's question
+    is open: its formulas and pictures give the shapes and parameter counts away)."""
+    analysis = shown_in(Part.explain, owner).analysis
+    layer_explainer.render_explainer(analysis, answers_hidden=bool(lesson_view.hidden_on_build(owner,
+                                                                                                analysis).note))
 
 
 @st.fragment(key=Part.picture)

@@ -44,7 +44,7 @@ from cnnlab.core.stack_doc import (
 )
 from cnnlab.core.text import plain
 from cnnlab.lab import running_lab
-from cnnlab.ui import build_feedback, train_settings
+from cnnlab.ui import build_feedback, layer_explainer, train_settings
 from cnnlab.ui.session import Level, flash
 from cnnlab.ui.shown_stack import ShownStack, redraw
 
@@ -349,7 +349,8 @@ def render_edit(owner: str, shown: ShownStack) -> None:
     if st.session_state.get(EDIT_POSITION) not in positions:
         st.session_state[EDIT_POSITION] = 1
     position = st.selectbox("Layer", positions, key=EDIT_POSITION,
-                            format_func=lambda p: f"{p} · {_type_of(layers[p - 1]) or 'unknown type'}")
+                            format_func=lambda p: f"{p} · {_type_of(layers[p - 1]) or 'unknown type'}",
+                            on_change=layer_explainer.follow_choice, args=(EDIT_POSITION,))
     layer = layers[position - 1]
     kind = _type_of(layer)
     drawn = shown.draft.version  # every control below acts only on this version of the stack

@@ -154,14 +154,15 @@ def render_digit_source() -> tuple[np.ndarray | None, int | None]:
     return digit.pixels, None
 
 
-def render_prediction(path: str, pixels: np.ndarray, label: int | None) -> bool:
-    """The 28×28 input beside the model's 10 probabilities; False (after an error message) if it failed."""
+def render_prediction(path: str, pixels: np.ndarray, label: int | None) -> int | None:
+    """The 28×28 input beside the model's 10 probabilities; the digit it reads, or None (after an error
+    message) if it failed."""
     try:
         with st.spinner("Asking the model… (the first answer after a server start takes a few seconds)"):
             probabilities = running_lab().inference.predict(path, pixels[None])[0]
     except InferenceError as error:
         st.error(plain(str(error)))
-        return False
+        return None
     best = int(np.argmax(probabilities))
     seen, read = st.columns([2, 3])
     with seen:
@@ -171,7 +172,7 @@ def render_prediction(path: str, pixels: np.ndarray, label: int | None) -> bool:
         st.metric("The model reads", f"{best}{verdict}", help="The digit with the highest probability.")
         st.plotly_chart(probability_figure(probabilities), key="predict_probabilities",
                         config={"displayModeBar": False})
-    return True
+    return best
 
 
 def render_inside(path: str, pixels: np.ndarray) -> None:

@@ -1,11 +1,11 @@
 """The stack a Build page shows, read once per change and handed to every part of the page that draws it.
 
 The parts of Build that depend on the stack — the layer table with its totals, "Add a layer", "Edit a
-layer", the picture and the stack's files — are fragments, each with a key (`Part`). A change made in Add or
-Edit reruns only those parts (`redraw`), not the sidebar, the class notices, the name and input boxes or
-the presets; a choice that does not change the stack (a layer to edit, the next layer's type) reruns only
-its own panel. With 60 students editing, the web server's one core is the class's bottleneck
-(`bench/classroom_load.py`).
+layer", "How this layer works", the picture and the stack's files — are fragments, each with a key (`Part`).
+A change made in Add or Edit reruns only those parts (`redraw`), not the sidebar, the class notices, the name
+and input boxes or the presets; a choice that does not change the stack (a layer to edit, the next layer's
+type) reruns only its own panel. With 60 students editing, the web server's one core is the class's
+bottleneck (`bench/classroom_load.py`).
 
 Every part draws the same stack: the page run (or the change's callback) reads it once, with its analysis,
 and lists every part as still to draw it; a part rerun on its own reads it again and, should another tab have
@@ -34,6 +34,7 @@ class Part(StrEnum):
     edit = "build_part_edit"
     picture = "build_part_picture"
     files = "build_part_files"
+    explain = "build_part_explain"
     lesson = "build_part_lesson"  # the lesson's banner: a stack step may be done by the change
 
 

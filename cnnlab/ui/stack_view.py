@@ -15,6 +15,7 @@ import plotly.graph_objects as go
 import streamlit as st
 from pandas.io.formats.style import Styler
 
+from cnnlab.core.advice import Advice, advice_by_layer
 from cnnlab.core.arithmetic import Analysis, LayerReport, training_problems
 from cnnlab.core.layer_fields import settings_text
 from cnnlab.core.layer_types.shapes import format_shape
@@ -46,11 +47,14 @@ RECEPTIVE_FIELD_NOTE = ("Receptive field: the patch of the input image that one 
                         "pooling doubles it), so every layer after it sees much more of the digit.")
 
 
-def _check(report: LayerReport) -> str:
-    """✓, or the layer's problems (✗) and its hint (ℹ); "…" when a layer above it must be fixed first."""
+def _check(report: LayerReport, advice: tuple[Advice, ...]) -> str:
+    """✓, or the layer's problems (✗), its hint (ℹ) and advice (☞ why — fix; a symbol common fonts have,
+    unlike an emoji, which a lab PC without an emoji font shows as a box); "…" when a layer above it must be
+    fixed first."""
     notes = [f"✗ {p.message}" for p in report.problems]
     if report.hint:
         notes.append(f"ℹ {report.hint}")
+    notes += [f"☞ {piece.reason} — {piece.fix}" for piece in advice]
     if not notes and report.output_shape is None:
         return "… its input is known once the layer above is fixed"
     return "  ".join(notes) or "✓"
@@ -65,13 +69,14 @@ def stack_table(analysis: Analysis, raw_layers: list[object]) -> pd.DataFrame:
     input_shape = format_shape(analysis.input_shape) if analysis.input_shape else "?"
     rows = [("", "Input", f"input_shape={input_shape}", input_shape, "the image", INPUT_VIEW.text(), "0", "",
              "✓")]
+    advice = advice_by_layer(analysis)
     for report, view in zip(analysis.layers, receptive_fields(analysis), strict=True):
         raw = raw_layers[report.position - 1] if report.position <= len(raw_layers) else {}
         rows.append((
             str(report.position), report.type or "?", settings_text(raw, report.position),
             format_shape(report.output_shape) if report.output_shape else "?", report.shape_formula,
             view.text() if view else "?", f"{report.params:,}" if report.output_shape else "?",
-            report.formula, _check(report),
+            report.formula, _check(report, advice.get(report.position, ())),
         ))
     return pd.DataFrame([[plain(cell) for cell in row] for row in rows], columns=list(TABLE_COLUMNS))
 

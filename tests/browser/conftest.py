@@ -117,10 +117,10 @@ class StreamlitPage:
             field.press("Enter")
             self.wait_idle()
 
-    def screenshot(self, name: str, whole_page: bool = True) -> Path:
-        """Save the whole page (or, with `whole_page=False`, the screen as the person sees it) as <name>.png:
-        in $CNNLAB_SCREENSHOTS (`make screenshots` sets it to the README's docs/screenshots), else in a
-        temporary folder, so `make test` leaves the work tree clean.
+    def screenshot(self, name: str, part: Locator | None = None, whole_page: bool = True) -> Path:
+        """Save the whole page (or just `part` of it; or, with `whole_page=False`, the screen as the person
+        sees it) as <name>.png: in $CNNLAB_SCREENSHOTS (`make screenshots` sets it to the README's
+        docs/screenshots), else in a temporary folder, so `make test` leaves the work tree clean.
 
         Streamlit scrolls inside its main container, so the window is made as tall as the content first.
         """
@@ -135,7 +135,7 @@ class StreamlitPage:
         height = self.page.evaluate(_CONTENT_HEIGHT_JS)
         self.page.set_viewport_size({"width": viewport["width"], "height": max(viewport["height"], height)})
         self.page.wait_for_timeout(500)
-        self.page.screenshot(path=str(path))
+        (part or self.page).screenshot(path=str(path))
         self.page.set_viewport_size(viewport)
         return path
 
@@ -164,3 +164,16 @@ def new_tab(browser: Browser) -> Iterator[Callable[..., StreamlitPage]]:
     yield open_tab
     for context in contexts:
         context.close()
+
+
+PHONE = {"width": 390, "height": 844}  # a phone held upright
+
+
+@pytest.fixture
+def phone_tab(browser: Browser, app: Server) -> Iterator[StreamlitPage]:
+    """A phone's tab on the running app: 390 px wide, a touch screen (tap, not click), its own cookies."""
+    context = browser.new_context(viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True)
+    tab = context.new_page()
+    tab.set_default_timeout(30_000)
+    yield StreamlitPage(tab, app.url)
+    context.close()

@@ -202,6 +202,7 @@ def test_on_a_phone_the_new_total_shows_where_the_student_edits(new_tab: Tabs, c
     assert box["y"] >= 0 and box["y"] + box["height"] <= PHONE.height, f"the totals are off screen: {box}"
     summary = edit.locator(".st-key-build_edit_summary")
     expect(summary).to_contain_text("Parameters 200: 20 × (3×3×1) + 20 = 200")
+    expect(summary).to_contain_text("20 filters, 3 kernel rows, 3 kernel columns, 1 input channel, 20 biases")
     highlighted = tab.page.locator(".st-key-build_table tbody tr").nth(1).locator("td").first
     assert "255, 244, 194" in highlighted.evaluate("cell => getComputedStyle(cell).backgroundColor")
     tab.screenshot("screens-build-edit-phone", whole_page=False)

@@ -132,3 +132,18 @@ def test_summary_imports_no_tensorflow_keras_or_streamlit() -> None:
                 if line.startswith("import time:")}
     assert "cnnlab" in imported and "json" in imported  # the import log was read
     assert imported.isdisjoint({"tensorflow", "keras", "streamlit", "numpy"})
+
+
+def test_summary_prints_the_advice_build_shows(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["summary", "--preset", "convnet"]) == 0
+    out = capsys.readouterr().out
+    assert ("Advice (the stack trains as it is; a teacher would point these out):\n layer 7 (Dense): holds "
+            "36,928 of the stack's 60,874 weights (61 %)") in out
+    spec = tmp_path / "linear.json"  # two Dense layers without an activation in a row, softmax last
+    spec.write_text(json.dumps({"name": "linear", "layers": [
+        {"type": "Flatten"}, {"type": "Dense", "units": 32}, {"type": "Dense", "units": 32},
+        {"type": "Dense", "units": 10, "activation": "softmax"}]}))
+    assert main(["summary", str(spec), "--json"]) == 0
+    advice = json.loads(capsys.readouterr().out)["advice"]
+    assert (3, "linear_pair") in {(piece["position"], piece["rule"]) for piece in advice}
+    assert all(piece["reason"] and piece["fix"] for piece in advice)

@@ -12,14 +12,15 @@ import pytest
 import cnnlab.core
 
 CORE_MODULES = sorted(info.name for info in pkgutil.walk_packages(cnnlab.core.__path__, "cnnlab.core."))
-WITH_EXAMPLES = {"cnnlab.core.arithmetic", "cnnlab.core.class_digits", "cnnlab.core.export_rules",
+WITH_EXAMPLES = {"cnnlab.core.advice", "cnnlab.core.layer_walk", "cnnlab.core.receptive_field",
+                 "cnnlab.core.arithmetic", "cnnlab.core.class_digits", "cnnlab.core.export_rules",
                  "cnnlab.core.hyper",
                  "cnnlab.core.keras_args", "cnnlab.core.layer_fields", "cnnlab.core.messages",
-                 "cnnlab.core.lesson_answers", "cnnlab.core.lesson_goals", "cnnlab.core.receptive_field",
-                 "cnnlab.core.toml_lines",
+                 "cnnlab.core.lesson_answers", "cnnlab.core.lesson_goals", "cnnlab.core.toml_lines",
                  "cnnlab.core.summary_table", "cnnlab.core.text", "cnnlab.core.layer_types.base",
                  "cnnlab.core.layer_types.batch_normalization",
                  "cnnlab.core.layer_types.conv2d", "cnnlab.core.layer_types.dense",
+                 "cnnlab.core.layer_types.flatten",
                  "cnnlab.core.layer_types.pooling", "cnnlab.core.layer_types.shapes",
                  "cnnlab.core.layer_types.zero_padding"}
 

@@ -134,12 +134,15 @@ def test_build_hides_the_guessed_layers_answer_until_it_is_answered_in_the_banne
     assert metric(at, "Parameters") == "?" and metric(at, "Weight memory") == "?"
     assert not at.get("plotly_chart")
     assert "The picture of your stack comes back once you have answered" in _texts(at)
+    assert "build_explain_pos" not in [box.key for box in at.selectbox]  # nor "How this layer works"
+    assert "It comes back once you have answered the lesson's question" in _texts(at)
     assert any("Guess then change" in m.value and "step 1 of 4" in m.value for m in at.markdown)
     at = _guess(at, "160", "build_lesson")
     assert not at.exception
     assert messages(at, "success")[0] == "Right! The parameters of layer 1 (Conv2D): 16 × (3×3×1) + 16 = 160"
     assert table_rows(at)[1][6] == "160" and metric(at, "Parameters") == "60,874"
     assert at.get("plotly_chart")
+    assert "build_explain_pos" in [box.key for box in at.selectbox]
 
 
 def test_a_stack_step_done_on_build_moves_the_banner_on_and_the_next_guess_hides_its_shape(lab: Lab) -> None:

@@ -60,7 +60,9 @@ def test_a_drawn_digit_gets_the_models_answer_and_the_layers_inside(manager, sto
     bars = specs[1]["data"][0]
     assert bars["type"] == "bar" and [str(d) for d in range(10)] == bars["x"]
     np.testing.assert_allclose(_bars(bars["y"]), expected, atol=1e-5)
-    assert figure_titles(at)[2:] == [
+    titles = figure_titles(at)
+    assert titles[2] == f"Why {int(expected.argmax())}: red pixels speak for it, blue against"  # saliency
+    assert titles[3:8] == [
         "layer 1 (Conv2D) · output 26×26×8 · all 8 channels",
         "layer 2 (MaxPooling2D) · output 13×13×8 · all 8 channels",
         "layer 3 (Conv2D) · output 11×11×24 · showing the first 16 of 24 channels",
@@ -69,7 +71,7 @@ def test_a_drawn_digit_gets_the_models_answer_and_the_layers_inside(manager, sto
     ]
 
     at.slider(key=CHANNELS_KEY).set_value(3).run()
-    assert figure_titles(at)[4] == "layer 3 (Conv2D) · output 11×11×24 · showing the first 3 of 24 channels"
+    assert figure_titles(at)[5] == "layer 3 (Conv2D) · output 11×11×24 · showing the first 3 of 24 channels"
 
 
 def _bars(values: object) -> np.ndarray:

@@ -1,6 +1,7 @@
 """What every layer type is, as Keras's `Layer` is for its layers: a frozen dataclass of its settings that
 knows its fields, what it does to an input shape (output shape, parameters, their worked formulas, MACs),
-what one of its output values sees of the image, and its Keras arguments.
+what one of its output values sees of the image, which input values each output value is computed from and
+how, how Build pictures it and says it in words, and its Keras arguments.
 """
 
 from __future__ import annotations
@@ -13,11 +14,59 @@ from enum import StrEnum
 from types import MappingProxyType
 from typing import ClassVar, Self
 
-from cnnlab.core.layer_types.settings import Field
-from cnnlab.core.layer_types.shapes import Pair, Shape
+from cnnlab.core.layer_types.settings import Activation, Field
+from cnnlab.core.layer_types.shapes import Pair, Shape, format_shape
 
 NO_WEIGHTS = "no weights = 0"
 CHANNELS_LAST = ("channels_last", None)  # Keras's data_format values for (height, width, channels)
+
+Box = tuple[range, ...]  # a block of a tensor's values: one range of indices per axis (batch axis left out)
+
+
+class Term(StrEnum):
+    """A number a parameter formula counts, in words; Build colours it alike in formula and picture."""
+
+    kernel_rows = "kernel rows"
+    kernel_cols = "kernel columns"
+    input_channels = "input channels"
+    filters = "filters"
+    inputs = "inputs"
+    units = "units"
+    biases = "biases"
+    channels = "channels"
+
+
+@dataclass(frozen=True)
+class Piece:
+    """A piece of a worked formula: its text, and the `Term` it counts (None for operators and results)."""
+
+    text: str
+    term: Term | None = None
+
+
+def formula_text(pieces: tuple[Piece, ...]) -> str:
+    """The formula the pieces spell: "32 × (3×3×16) + 32 = 4,640"."""
+    return "".join(piece.text for piece in pieces)
+
+
+class PictureKind(StrEnum):
+    """How Build's "How this layer works" draws a layer type."""
+
+    window = "window"  # a window sliding over the (padded) input, filling the output cell by cell
+    border = "border"  # a border of zeros around the input
+    unroll = "unroll"  # a volume unrolled into one row
+    connections = "connections"  # every input joined to every unit
+    elementwise = "elementwise"  # each value on its own: words only
+
+
+class CellRule(StrEnum):
+    """How one output value is computed from the input values it reads (`Layer.reads`): what a trace shows."""
+
+    weighted_sum = "weighted sum"  # Σ input × weight, plus the bias, then the activation
+    maximum = "maximum"  # the largest value inside the input (the padding never wins)
+    mean = "mean"  # the average of the values inside the input (the padding is not counted)
+    copy = "copy"  # the value itself (0 in a border of zeros)
+    normalise = "normalise"  # γ · (x − moving mean) / √(moving variance + ε) + β
 
 
 @dataclass(frozen=True)
@@ -35,6 +84,7 @@ class Step:
     macs: int = 0
     hint: str | None = None
     problem: str | None = None
+    pieces: tuple[Piece, ...] = ()  # `formula` in pieces, each number tagged with what it counts
     macs_formula: str = ""  # "26×26 positions × 16 filters × (3×3×1) = 97,344"
 
 
@@ -61,6 +111,8 @@ class Layer(ABC):
     shrink_advice: ClassVar[str] = "make this layer smaller"  # the fix when its parameters pass the cap
     # Keras settings it does not offer, and the values that mean what it does (to read a model file)
     keras_fixed: ClassVar[Mapping[str, tuple[object, ...]]] = MappingProxyType({})
+    picture: ClassVar[PictureKind] = PictureKind.elementwise  # how "How this layer works" draws it
+    cell_rule: ClassVar[CellRule] = CellRule.copy  # how one output value is computed from what it reads
     # Build's "Add a layer" starts these fields here instead of at Keras's default (the layer written out
     # still names every value it has, so the Keras code and files stay exact)
     add_form_start: ClassVar[Mapping[str, tuple[object, ...]]] = MappingProxyType({})
@@ -82,6 +134,29 @@ class Layer(ABC):
     def receptive_step(self, shape: Shape) -> ReceptiveStep:
         """How the layer, on an input of `shape`, widens what one output value sees; by default not at all."""
         return ReceptiveStep()
+
+    def reads(self, shape: Shape, box: Box) -> Box:
+        """The input values (one range per axis of its `shape`) that the output values in `box` are computed
+        from; positions before 0 or past the end lie in its padding. By default each output value reads the
+        input value at its own position, so a type that moves values (a window, a border, a reshape) says
+        otherwise."""
+        return box
+
+    def activation_setting(self) -> Activation | None:
+        """The layer's activation, or None for a type without that setting."""
+        return getattr(self, "activation", None) if "activation" in self.setting_keys() else None
+
+    def is_linear(self) -> bool:
+        """True when, predicting, the layer is a linear (or affine) map of its input — so two of them in a row
+        compute nothing one layer could not. By default: when its activation, if it has one, is linear."""
+        return self.activation_setting() in (None, Activation.linear)
+
+    def how_it_works(self, shape: Shape) -> str:
+        """A few sentences on what the layer does to an input of `shape`, with its real settings; by default
+        its one-line help and the shapes."""
+        out = self.step(shape).output_shape
+        becomes = f" {format_shape(shape)} becomes {format_shape(out)}." if out is not None else ""
+        return f"{self.help}{becomes}"
 
     def keras_arguments(self) -> dict[str, object]:
         """Its keyword arguments for Keras: the required ones, and the others where they differ from Keras's

@@ -6,8 +6,20 @@ from __future__ import annotations
 from dataclasses import dataclass
 from types import MappingProxyType
 
-from cnnlab.core.layer_types.base import Layer, Step
+from cnnlab.core.layer_types.base import CellRule, Layer, Piece, Step, Term, formula_text
 from cnnlab.core.layer_types.shapes import Shape
+
+
+def batchnorm_pieces(channels: int) -> tuple[int, int, tuple[Piece, ...]]:
+    """BatchNormalization: γ and β are learned, moving mean and variance are tracked (not trained).
+
+    Returns (trainable, non_trainable, the worked formula in pieces); `batchnorm_formula` is its text.
+    """
+    trainable = non_trainable = 2 * channels
+    count = Piece(f"{channels:,}", Term.channels)
+    return trainable, non_trainable, (
+        Piece("2 × "), count, Piece(" trainable (γ, β) + 2 × "), count,
+        Piece(f" non-trainable (moving mean, variance) = {trainable + non_trainable:,}"))
 
 
 def batchnorm_formula(channels: int) -> tuple[int, int, str]:
@@ -18,9 +30,8 @@ def batchnorm_formula(channels: int) -> tuple[int, int, str]:
     >>> batchnorm_formula(32)
     (64, 64, '2 × 32 trainable (γ, β) + 2 × 32 non-trainable (moving mean, variance) = 128')
     """
-    trainable = non_trainable = 2 * channels
-    return trainable, non_trainable, (f"2 × {channels:,} trainable (γ, β) + 2 × {channels:,} non-trainable "
-                                      f"(moving mean, variance) = {trainable + non_trainable:,}")
+    trainable, non_trainable, pieces = batchnorm_pieces(channels)
+    return trainable, non_trainable, formula_text(pieces)
 
 
 @dataclass(frozen=True)
@@ -31,8 +42,20 @@ class BatchNormalization(Layer):
     help = "Normalises each channel; 4 numbers per channel (2 learned). No settings."
     colour = "#B279A2"
     keras_fixed = MappingProxyType({"axis": (-1, 3, [-1], [3]), "center": (True,), "scale": (True,)})
+    cell_rule = CellRule.normalise
 
     def step(self, shape: Shape) -> Step:
         """The shape is unchanged; four numbers per channel of the last axis."""
-        trainable, non_trainable, formula = batchnorm_formula(shape[-1])
-        return Step(shape, trainable + non_trainable, non_trainable, formula, "unchanged")
+        trainable, non_trainable, pieces = batchnorm_pieces(shape[-1])
+        return Step(shape, trainable + non_trainable, non_trainable, formula_text(pieces), "unchanged",
+                    pieces=pieces)
+
+    def how_it_works(self, shape: Shape) -> str:
+        """What it computes per channel, and why 2 of its 4 numbers per channel are not trained."""
+        channels = shape[-1]
+        return (f"Normalises each of the {channels:,} channels: subtracts the channel's mean and divides by "
+                "its standard deviation — over the batch while training, over moving averages of those when "
+                "predicting — then multiplies by a learned scale γ and adds a learned shift β. That is 4 "
+                "numbers per channel, of which 2 are trained: γ and β learn by gradient descent like any "
+                "weight, while the moving mean and variance are only tracked (averaged from the batches "
+                f"seen), not trained — {2 * channels:,} trainable and {2 * channels:,} non-trainable.")

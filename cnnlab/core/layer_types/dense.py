@@ -6,7 +6,17 @@ import math
 from dataclasses import dataclass
 from types import MappingProxyType
 
-from cnnlab.core.layer_types.base import Layer, ReceptiveStep, Step
+from cnnlab.core.layer_types.base import (
+    Box,
+    CellRule,
+    Layer,
+    PictureKind,
+    Piece,
+    ReceptiveStep,
+    Step,
+    Term,
+    formula_text,
+)
 from cnnlab.core.layer_types.settings import (
     Activation,
     Field,
@@ -19,16 +29,25 @@ from cnnlab.core.layer_types.shapes import Shape, format_shape
 MAX_UNITS = 8192
 
 
+def dense_pieces(inputs: int, units: int, use_bias: bool) -> tuple[int, tuple[Piece, ...]]:
+    """Dense parameters: every input connects to every unit, plus one bias per unit — the count and its
+    worked formula, each number tagged with what it counts (`dense_formula` is its text)."""
+    params = inputs * units + (units if use_bias else 0)
+    product = (Piece(f"{inputs:,}", Term.inputs), Piece(" × "), Piece(f"{units:,}", Term.units))
+    pieces = (Piece("("), *product, Piece(") + "), Piece(f"{units:,}", Term.biases)) if use_bias else product
+    return params, (*pieces, Piece(f" = {params:,}"))
+
+
 def dense_formula(inputs: int, units: int, use_bias: bool) -> tuple[int, str]:
     """Dense parameters: every input connects to every unit, plus one bias per unit.
 
     >>> dense_formula(576, 64, True)
     (36928, '(576 × 64) + 64 = 36,928')
+    >>> dense_formula(576, 64, False)
+    (36864, '576 × 64 = 36,864')
     """
-    params = inputs * units + (units if use_bias else 0)
-    if use_bias:
-        return params, f"({inputs:,} × {units:,}) + {units:,} = {params:,}"
-    return params, f"{inputs:,} × {units:,} = {params:,}"
+    params, pieces = dense_pieces(inputs, units, use_bias)
+    return params, formula_text(pieces)
 
 
 @dataclass(frozen=True)
@@ -42,6 +61,8 @@ class Dense(Layer):
     type = "Dense"
     help = "Connects every input to every neuron."
     colour = "#F58518"
+    picture = PictureKind.connections
+    cell_rule = CellRule.weighted_sum
     shrink_advice = "use fewer units, or shrink its input first (pooling, strides, or GlobalAveragePooling2D)"
     add_form_start = MappingProxyType({"activation": (str(Activation.relu),)})  # a hidden layer
     fields = (
@@ -57,12 +78,13 @@ class Dense(Layer):
         """The last axis becomes `units`; MACs inputs·units at each position. On an image (h, w, c) it maps
         each position's c values alike, which a student rarely means: that comes with a hint."""
         inputs = shape[-1]
-        params, formula = dense_formula(inputs, self.units, self.use_bias)
+        params, pieces = dense_pieces(inputs, self.units, self.use_bias)
+        formula = formula_text(pieces)
         out = (*shape[:-1], self.units)
         if len(shape) == 1:
             macs = inputs * self.units
             return Step(out, params, 0, formula, f"{self.units:,} units", macs,
-                        macs_formula=f"{inputs:,} inputs × {self.units:,} units = {macs:,}")
+                        macs_formula=f"{inputs:,} inputs × {self.units:,} units = {macs:,}", pieces=pieces)
         where = format_shape(shape[:-1])
         hint = (f"Dense acts on the last axis only: each of the {where} positions maps its {inputs:,} values "
                 f"to {self.units:,} (same weights everywhere), giving {format_shape(out)}. To use the whole "
@@ -70,8 +92,26 @@ class Dense(Layer):
         macs = math.prod(shape[:-1]) * inputs * self.units
         macs_formula = f"{where} positions × {inputs:,} inputs × {self.units:,} units = {macs:,}"
         return Step(out, params, 0, formula, f"{inputs:,} → {self.units:,} at each of {where} positions",
-                    macs, hint, macs_formula=macs_formula)
+                    macs, hint, macs_formula=macs_formula, pieces=pieces)
 
     def receptive_step(self, shape: Shape) -> ReceptiveStep:
         """On a flat vector it mixes every position (the whole image); on an image, each position alone."""
         return ReceptiveStep(whole=len(shape) == 1)
+
+    def reads(self, shape: Shape, box: Box) -> Box:
+        """Every input at the positions of `box` (on a flat input: all of them)."""
+        return (*box[:-1], range(shape[-1]))
+
+    def how_it_works(self, shape: Shape) -> str:
+        """Its connections, what one unit computes, and (on an image) that it works per position."""
+        inputs = shape[-1]
+        products = "adds up the products and its bias" if self.use_bias else "adds up the products"
+        then = ("— no activation (linear)" if self.activation == Activation.linear
+                else f"and applies {self.activation}")
+        words = (f"Each of the {self.units:,} units is joined to each of the {inputs:,} inputs by a weight "
+                 f"of its own{' and has one bias' if self.use_bias else ''}. A unit multiplies every input "
+                 f"by its weight, {products} {then}.")
+        if len(shape) > 1:
+            words += (f" On this {format_shape(shape)} input it does that at each of the "
+                      f"{format_shape(shape[:-1])} positions with the same weights.")
+        return words

@@ -31,3 +31,10 @@ class Dropout(Layer):
     def step(self, shape: Shape) -> Step:
         """The shape is unchanged."""
         return Step(shape, shape_formula="unchanged")
+
+    def how_it_works(self, shape: Shape) -> str:
+        """What it does while training and while predicting."""
+        return (f"While training, it sets a random {self.rate:.0%} of the values to 0 — a new draw for "
+                f"every image — and multiplies the others by 1 / (1 − {self.rate:g}), so their sum stays the "
+                "same on average; the next layer cannot rely on any single value, which fights overfitting. "
+                "When predicting it does nothing. No weights.")

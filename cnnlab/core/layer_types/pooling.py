@@ -6,9 +6,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Self
+from typing import ClassVar, Self
 
-from cnnlab.core.layer_types.base import CHANNELS_LAST, Layer, ReceptiveStep, Step
+from cnnlab.core.layer_types.base import CHANNELS_LAST, Box, CellRule, Layer, PictureKind, ReceptiveStep, Step
 from cnnlab.core.layer_types.settings import (
     MAX_KERNEL_SIDE,
     Field,
@@ -17,7 +17,19 @@ from cnnlab.core.layer_types.settings import (
     padding_field,
     strides_field,
 )
-from cnnlab.core.layer_types.shapes import Pair, Shape, window_output, window_problem, window_shape_formula
+from cnnlab.core.layer_types.shapes import (
+    Pair,
+    Shape,
+    format_shape,
+    padding_words,
+    slide_words,
+    window_output,
+    window_problem,
+    window_shape_formula,
+    window_span,
+)
+
+NO_PARAMETERS = "0 parameters: pooling only compares or averages."
 
 
 def _pooling_fields(kept: str) -> tuple[Field, ...]:
@@ -43,6 +55,8 @@ class Pooling2D(Layer):
     colour = "#72B7B2"
     needs_image = True
     keras_fixed = MappingProxyType({"data_format": CHANNELS_LAST})
+    picture = PictureKind.window
+    keeps: ClassVar[str]  # what it keeps of each window, in words
 
     @classmethod
     def from_settings(cls, settings: Mapping[str, object]) -> Self:
@@ -62,6 +76,22 @@ class Pooling2D(Layer):
     def receptive_step(self, shape: Shape) -> ReceptiveStep:
         """The pool's window and strides."""
         return ReceptiveStep(self.pool_size, self.strides)
+
+    def reads(self, shape: Shape, box: Box) -> Box:
+        """The pool's windows at the output rows and columns of `box`, in the same channels."""
+        return (window_span(box[0], shape[0], self.pool_size[0], self.strides[0], self.padding),
+                window_span(box[1], shape[1], self.pool_size[1], self.strides[1], self.padding), box[2])
+
+    def how_it_works(self, shape: Shape) -> str:
+        """The window, how it slides, what it keeps, and that it learns nothing."""
+        (rows, cols), out = self.pool_size, window_output(shape, self.pool_size, self.strides, self.padding)
+        return (f"A {rows}×{cols} window slides over each of the {shape[2]:,} channels on its own, "
+                f"{slide_words(self.strides)}, with "
+                f"{padding_words(shape, self.pool_size, self.strides, self.padding, 'window')}. At each of "
+                f"the {out[0]:,}×{out[1]:,} positions it keeps {self.keeps} of the values under it"
+                f"{' (the border of zeros never counts)' if self.padding == Padding.same else ''}, so "
+                f"{format_shape(shape)} becomes "
+                f"{out[0]:,}×{out[1]:,}×{shape[2]:,}. {NO_PARAMETERS}")
 
     def keras_arguments(self) -> dict[str, object]:
         """pool_size always; strides only when not the pool size (Keras's default), padding when not valid.
@@ -84,6 +114,12 @@ class MaxPooling2D(Pooling2D):
     type = "MaxPooling2D"
     help = "Keeps the largest value of each window: a smaller image, no weights."
     fields = _pooling_fields("maximum")
+    cell_rule = CellRule.maximum
+    keeps = "the largest"
+
+    def is_linear(self) -> bool:
+        """Keeping the largest value is not linear: it is what makes a pooled stack more than one matrix."""
+        return False
 
 
 @dataclass(frozen=True)
@@ -93,3 +129,5 @@ class AveragePooling2D(Pooling2D):
     type = "AveragePooling2D"
     help = "Keeps the average of each window: a smaller image, no weights."
     fields = _pooling_fields("average")
+    cell_rule = CellRule.mean
+    keeps = "the average"

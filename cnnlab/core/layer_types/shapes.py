@@ -65,6 +65,32 @@ def window_output(shape: Shape, window: Pair, strides: Pair, padding: Padding) -
             output_length(shape[1], window[1], strides[1], padding))
 
 
+def axis_padding(size: int, window: int, stride: int, padding: Padding) -> Pair:
+    """Zeros added before and after one axis, as TensorFlow pads: none for "valid"; for "same" as many as
+    ⌈n / s⌉ windows need, the odd one after.
+
+    >>> axis_padding(28, 3, 1, Padding.same), axis_padding(28, 3, 2, Padding.same)
+    ((1, 1), (0, 1))
+    >>> axis_padding(28, 3, 2, Padding.valid)
+    (0, 0)
+    """
+    if padding != Padding.same:
+        return (0, 0)
+    total = max((output_length(size, window, stride, padding) - 1) * stride + window - size, 0)
+    return (total // 2, total - total // 2)
+
+
+def window_span(cells: range, size: int, window: int, stride: int, padding: Padding) -> range:
+    """The input positions the windows of output positions `cells` cover along one axis; before 0 and from
+    `size` on, they lie in the padding.
+
+    >>> window_span(range(0, 1), 28, 3, 1, Padding.same), window_span(range(2, 4), 13, 2, 2, Padding.valid)
+    (range(-1, 2), range(4, 8))
+    """
+    before = axis_padding(size, window, stride, padding)[0]
+    return range(cells.start * stride - before, (cells.stop - 1) * stride - before + window)
+
+
 def window_shape_formula(shape: Shape, window: Pair, strides: Pair, padding: Padding) -> str:
     """Shape formula of a sliding window (Conv2D, pooling) over an (h, w, c) input; both axes if they differ.
 
@@ -87,3 +113,27 @@ def window_problem(shape: Shape, window: Pair, padding: Padding, what: str, key:
     limit = f"{shape[0]:,}" if shape[0] == shape[1] else f"[{shape[0]:,}, {shape[1]:,}]"
     return (f"{what} {window[0]}×{window[1]} is larger than its {format_shape(shape)} input; "
             f'use {key} ≤ {limit} or padding="same"')
+
+
+def padding_words(shape: Shape, window: Pair, strides: Pair, padding: Padding, what: str) -> str:
+    """How a window (`what`: "kernel", "window") meets the edges of an (h, w, c) input, in words.
+
+    >>> padding_words((28, 28, 1), (3, 3), (1, 1), Padding.valid, "kernel")
+    'no padding ("valid"): the kernel only goes where it fits whole, so the output is smaller'
+    >>> padding_words((28, 28, 1), (3, 3), (2, 2), Padding.same, "kernel")[:65]
+    'padding ("same"): a border of zeros (0 rows above, 1 below, 0 col'
+    """
+    if padding == Padding.valid:
+        return f'no padding ("valid"): the {what} only goes where it fits whole, so the output is smaller'
+    (top, bottom), (left, right) = (axis_padding(shape[0], window[0], strides[0], padding),
+                                    axis_padding(shape[1], window[1], strides[1], padding))
+    return (f'padding ("same"): a border of zeros ({top} rows above, {bottom} below, {left} columns '
+            f"left, {right} right) lets it start at every stride-th position, so each side becomes "
+            "⌈input / stride⌉")
+
+
+def slide_words(strides: Pair) -> str:
+    """A window's stride in words: "1 pixel at a time", "2 rows down and 1 column across at a time"."""
+    if strides[0] == strides[1]:
+        return f"{strides[0]} pixel{'s' if strides[0] > 1 else ''} at a time"
+    return f"{strides[0]} rows down and {strides[1]} columns across at a time"
