@@ -82,7 +82,8 @@ def test_a_class_with_a_challenge_a_refusal_a_stop_and_a_restart(new_tab, tmp_pa
             timeout=JOB_TIMEOUT_MS)
         stop = teacher.page.get_by_role("button", name="Stop", exact=True)
         expect(stop).to_be_visible()
-        stop.click()
+        stop.click()  # asks first
+        teacher.page.get_by_role("button", name="Yes, stop it").click()
         teacher.wait_idle()
         expect(teacher.page.get_by_text("Stopping: convnet.")).to_be_visible()
         expect(teacher.page.get_by_text(re.compile(r"Queue: 0 training, 0 waiting"))).to_be_visible(

@@ -86,6 +86,7 @@ def test_build_train_reload_and_download_the_h5(st_page, tmp_path: Path) -> None
 
     page.get_by_test_id("stSidebar").get_by_role("link", name="Results").click()
     st_page.wait_idle()
+    page.get_by_role("button", name="Download", exact=True).click()  # the files: one menu, last
     download_button = page.get_by_role("button", name=re.compile(r"Download convnet-\d+\.\d\d\.h5"))
     expect(download_button).to_be_visible()
     expect(page.get_by_test_id("stException")).to_have_count(0)
