@@ -35,7 +35,6 @@ _STUDENT_CSS = f"""<style>
 .st-key-build_table table th:nth-child(2), .st-key-build_table table td:nth-child(2) {{ left: 2.6rem; }}
 .st-key-build_table table td:nth-child(1), .st-key-build_table table th:nth-child(1) {{
   min-width: 2.6rem; max-width: 2.6rem; }}
-.st-key-build_table table tr.cnnlab-changed td {{ background: #fff4c2; }}
 .st-key-build_table_hint {{ display: none; }}
 /* Build's totals stay in sight while the student scrolls to the Edit panel: Streamlit has no sticky
    container. */

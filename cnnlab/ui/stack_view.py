@@ -13,7 +13,6 @@ from dataclasses import dataclass
 import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
-from pandas.io.formats.style import Styler
 
 from cnnlab.core.advice import Advice, advice_by_layer
 from cnnlab.core.arithmetic import Analysis, LayerReport, training_problems
@@ -27,7 +26,7 @@ TABLE_COLUMNS = ("No.", "Layer", "Settings", "Output shape", "Shape arithmetic",
                  "Parameter arithmetic", "Check")
 TOTALS = ("Parameters", "MACs per image", "Weight memory", "Output shape")
 HIDDEN_CELL = "guess it first"
-CHANGED_ROW_COLOUR = "background-color: #fff4c2"  # a pale yellow: dark text keeps its contrast
+CHANGED_ROW_STYLE = "background-color: #fff4c2;"  # a pale yellow: dark text keeps its contrast
 TABLE_HINT = "Swipe the table sideways for the shapes and the parameter arithmetic."
 
 
@@ -142,13 +141,13 @@ def shared_stack_figure(analysis: Analysis) -> go.Figure:
     return stack_figure(analysis)
 
 
-def highlighted(table: pd.DataFrame, position: int | None) -> pd.DataFrame | Styler:
-    """The stack table with the row of layer `position` (row 0 is the input) highlighted; the shared
-    table itself is never changed."""
-    if position is None or not 0 < position < len(table):
-        return table
-    colours = [CHANGED_ROW_COLOUR if row == position else "" for row in range(len(table))]
-    return table.style.apply(lambda column: colours, axis=0)
+def highlight_rule(position: int | None, rows: int) -> str:
+    """A style rule that highlights the table row of layer `position` (row 1 is the input), or "" — a rule
+    rather than a pandas Styler, which would style the shared table again on every page run."""
+    if position is None or not 0 < position < rows:
+        return ""
+    return (f"<style>.st-key-build_table tbody tr:nth-child({position + 1}) td, .st-key-build_table tbody "
+            f"tr:nth-child({position + 1}) th {{ {CHANGED_ROW_STYLE} }}</style>")
 
 
 def render_stack(analysis: Analysis, raw_layers: list[object], hidden: Hidden = NOTHING_HIDDEN,
@@ -159,7 +158,10 @@ def render_stack(analysis: Analysis, raw_layers: list[object], hidden: Hidden = 
         st.caption(TABLE_HINT)
     with st.container(key="build_table"):
         table = hide_cells(shared_stack_table(analysis, raw_layers), hidden)
-        st.table(highlighted(table, changed), hide_index=True)
+        st.table(table, hide_index=True)
+        rule = highlight_rule(changed, len(table))
+        if rule:
+            st.html(rule)
     st.caption(RECEPTIVE_FIELD_NOTE)
     if hidden.note:
         st.caption(hidden.note)

@@ -275,3 +275,22 @@ def _check_layout_projector(tab) -> None:
     measured = tab.page.evaluate(_MEASURE_JS)
     assert measured["scrollWidth"] <= measured["innerWidth"]
     assert measured["sidebar"] == "none"
+
+
+def test_one_tap_selects_a_confusion_matrix_cell_on_a_phone(new_tab: Tabs, class_app: ClassApp) -> None:
+    tab = _tab(new_tab, class_app, PHONE)
+    tab.goto(_path("Results", class_app))  # Chloé's newest run: the small MLP
+    matrix = trained_runs()["mlp"].result.confusion
+    count, true_digit, predicted_digit = max((matrix[t][p], t, p) for t in range(10) for p in range(10)
+                                             if t != p and matrix[t][p] > 0)
+    heatmap = tab.page.locator('[class*="st-key-errors_confusion_"] .js-plotly-plot').first
+    heatmap.scroll_into_view_if_needed()
+    tab.wait_idle()
+    x, y = heatmap.evaluate(f"""plot => {{
+        const xa = plot._fullLayout.xaxis, ya = plot._fullLayout.yaxis, box = plot.getBoundingClientRect();
+        return [box.left + xa._offset + xa.l2p(xa.d2l("{predicted_digit}")),
+                box.top + ya._offset + ya.l2p(ya.d2l("{true_digit}"))];
+    }}""")
+    tab.page.touchscreen.tap(x, y)
+    shown = f"all {count}" if count <= 24 else f"24 of {count:,}"
+    expect(tab.page.get_by_text(f"{true_digit} read as {predicted_digit}: {shown}")).to_be_visible()
