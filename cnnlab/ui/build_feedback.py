@@ -1,6 +1,6 @@
 """Feedback where the student is looking on Build: a compact totals bar that stays in sight while they
 scroll (`layout` pins it), and the edited layer's shape and parameter arithmetic inside the Edit panel (its
-row is highlighted in the table: `stack_view.highlighted`)."""
+row is highlighted in the table: `stack_view.highlight_rule`)."""
 
 from __future__ import annotations
 
