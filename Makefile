@@ -23,7 +23,7 @@ $(VENV)/.dev: requirements-dev.txt requirements-ray.txt $(VENV)/.runtime
 
 run: $(VENV)/.runtime $(if $(RAY),$(VENV)/.ray)
 	@$(PY) -m cnnlab teacher-link --port $(PORT)
-	$(if $(RAY),CNNLAB_RAY_ADDRESS=$(RAY) )$(PY) -m streamlit run app.py --server.port $(PORT) --server.headless true
+	$(if $(RAY),CNNLAB_RAY_ADDRESS=$(RAY) )$(PY) -m streamlit run serve.py --server.port $(PORT) --server.headless true
 
 chromium:
 	@command -v chromium >/dev/null || { \

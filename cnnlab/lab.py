@@ -11,6 +11,8 @@ once, every part of the running system from those settings and their one runs di
     teacher_key  the secret in the teacher's dashboard address                      (classroom.teacher_key)
     jobs         the job manager and its runner: local worker processes or Ray      (engine.jobs)
     inference    the worker process that answers questions about trained models     (insight.inference)
+    exports      a second such worker that makes export files (ONNX, Keras 2, .keras), so a slow export
+                 never holds up another student's Predict                           (insight.inference)
 
 The job manager enforces the class challenge through `classroom.challenges.active_challenge`, handed to it
 here, and gets the class's drawings for each digits run from `class_digits` (a `ClassSetSource`): the engine
@@ -46,6 +48,7 @@ from cnnlab.engine.jobs import JobLimits, JobManager
 from cnnlab.engine.paths import PROJECT_ROOT
 from cnnlab.engine.runner import Runner
 from cnnlab.engine.runner_choice import DEFAULT_CPUS_PER_JOB, RunnerChoice, select_runner
+from cnnlab.engine.storage import DEFAULT_MAX_CLASS_BYTES, DEFAULT_MAX_STUDENT_BYTES
 from cnnlab.engine.store import RunStore
 from cnnlab.insight.inference import InferenceClient
 
@@ -54,6 +57,8 @@ TEACHER_KEY_ENV = "CNNLAB_TEACHER_KEY"
 RAY_ADDRESS_ENV = "CNNLAB_RAY_ADDRESS"  # `make run RAY=…` sets it
 RAY_CPUS_ENV = "CNNLAB_RAY_CPUS_PER_JOB"
 MAX_JOB_MINUTES_ENV = "CNNLAB_MAX_JOB_MINUTES"
+MAX_STUDENT_MB_ENV = "CNNLAB_MAX_STUDENT_MB"
+MAX_CLASS_GB_ENV = "CNNLAB_MAX_CLASS_GB"
 DRIVER_THREAD = "cnnlab-lab"
 _log = logging.getLogger(__name__)
 
@@ -67,14 +72,18 @@ class Settings:
     ray_address: str | None = None  # train on this Ray cluster: "auto", "HOST:6379" or "ray://HOST:10001"
     ray_cpus_per_job: int = DEFAULT_CPUS_PER_JOB  # CPUs each Ray job asks for
     max_job_seconds: float = DEFAULT_MAX_JOB_SECONDS  # the longest estimated time a job may have
+    max_student_bytes: int = DEFAULT_MAX_STUDENT_BYTES  # run files one student may keep (200 MB)
+    max_class_bytes: int = DEFAULT_MAX_CLASS_BYTES  # run files the whole class may keep (5 GB)
 
     @classmethod
     def from_environment(cls, environ: Mapping[str, str] | None = None) -> Settings:
         """The settings in `environ` (default: this process's environment): `CNNLAB_RUNS_DIR`,
-        `CNNLAB_TEACHER_KEY`, `CNNLAB_RAY_ADDRESS`, `CNNLAB_RAY_CPUS_PER_JOB` and `CNNLAB_MAX_JOB_MINUTES`.
+        `CNNLAB_TEACHER_KEY`, `CNNLAB_RAY_ADDRESS`, `CNNLAB_RAY_CPUS_PER_JOB`, `CNNLAB_MAX_JOB_MINUTES`,
+        `CNNLAB_MAX_STUDENT_MB` and `CNNLAB_MAX_CLASS_GB`.
 
-        A value that makes no sense (a CPU count that is not a whole number ≥ 1, minutes that are not a
-        positive number) keeps the default, so a typo never lifts a limit; a bad CPU count says so in the log.
+        A value that makes no sense (a CPU count that is not a whole number ≥ 1, minutes or a budget that are
+        not a positive number) keeps the default, so a typo never lifts a limit; a bad CPU count or budget
+        says so in the log.
         """
         environ = os.environ if environ is None else environ
         runs_dir = environ.get(RUNS_DIR_ENV, "").strip()
@@ -84,7 +93,16 @@ class Settings:
             ray_address=environ.get(RAY_ADDRESS_ENV, "").strip() or None,
             ray_cpus_per_job=_cpus_per_job(environ.get(RAY_CPUS_ENV, "").strip()),
             max_job_seconds=_max_job_seconds(environ.get(MAX_JOB_MINUTES_ENV, "").strip()),
+            max_student_bytes=_budget(environ, MAX_STUDENT_MB_ENV, 10**6, DEFAULT_MAX_STUDENT_BYTES),
+            max_class_bytes=_budget(environ, MAX_CLASS_GB_ENV, 10**9, DEFAULT_MAX_CLASS_BYTES),
         )
+
+    def limits(self, max_running: int | None = None) -> JobLimits:
+        """The job manager's caps these settings set (time per job, storage budgets), with `max_running`
+        jobs at once (None: the default for this machine)."""
+        running = {} if max_running is None else {"max_running": max_running}
+        return JobLimits(**running, max_job_seconds=self.max_job_seconds,
+                         max_student_bytes=self.max_student_bytes, max_class_bytes=self.max_class_bytes)
 
 
 def _cpus_per_job(text: str) -> int:
@@ -95,6 +113,22 @@ def _cpus_per_job(text: str) -> int:
         _log.warning("%s=%s is not a whole number of CPUs ≥ 1; each Ray job asks for %d", RAY_CPUS_ENV, text,
                      DEFAULT_CPUS_PER_JOB)
     return DEFAULT_CPUS_PER_JOB
+
+
+def _budget(environ: Mapping[str, str], name: str, unit: int, default: int) -> int:
+    """A storage budget in bytes from a number of `unit`s: CNNLAB_MAX_STUDENT_MB=150 → 150,000,000; anything
+    but a positive number → the default (said in the log unless empty)."""
+    text = environ.get(name, "").strip()
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if math.isfinite(value) and value > 0:
+        return int(value * unit)
+    if text:
+        _log.warning("%s=%s is not a positive number; the default budget of %d bytes holds", name, text,
+                     default)
+    return default
 
 
 def _max_job_seconds(minutes: str) -> float:
@@ -128,6 +162,7 @@ class Lab:
         self.lessons = Lessons(library, classroom.lesson_progress, classroom.challenges, classroom.roster,
                                self.store, self.drafts)
         self.inference = InferenceClient()
+        self.exports = InferenceClient()
         self.runner_choice: RunnerChoice | None = None  # how the runner was picked, unless one was given
         self._runner, self._limits = runner, limits
         self._jobs: JobManager | None = None
@@ -145,9 +180,8 @@ class Lab:
                     self.runner_choice = select_runner(settings.ray_address, settings.ray_cpus_per_job,
                                                        limits.max_running if limits else None)
                     runner = self.runner_choice.runner
-                    limits = limits or JobLimits(max_running=self.runner_choice.max_running,
-                                                 max_job_seconds=settings.max_job_seconds)
-                limits = limits or JobLimits(max_job_seconds=settings.max_job_seconds)
+                    limits = limits or settings.limits(self.runner_choice.max_running)
+                limits = limits or settings.limits()
                 self._jobs = JobManager(self.store, runner, limits,
                                         challenge=self.classroom.challenges.active_challenge,
                                         class_set=self.class_digits)
@@ -164,7 +198,7 @@ class Lab:
 
     def close(self) -> None:
         """Shut the job manager down (jobs still queued or training are recorded as interrupted), stop the
-        driver thread and the inference worker."""
+        driver thread and the inference and export workers."""
         with self._lock:
             jobs, driver = self._jobs, self._driver
         if jobs is not None:
@@ -173,6 +207,7 @@ class Lab:
             driver.serves_process = False
             driver.join(timeout=10)
         self.inference.close()
+        self.exports.close()
 
 
 class _Driver(threading.Thread):

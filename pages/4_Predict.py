@@ -13,6 +13,7 @@ runs, labels = insight.trained_runs(owner)
 st.title("Predict")
 st.caption("Try a trained model on your own handwriting. Your drawing is turned into the 28×28 image the "
            "model was trained on: cropped, scaled into a 20×20 box and centred by its centre of mass.")
+insight.render_teacher_stopped_note(owner)
 if not runs:
     insight.render_no_runs(owner)
     st.stop()

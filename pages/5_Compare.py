@@ -11,6 +11,7 @@ runs, labels = insight.trained_runs(owner)
 st.title("Compare")
 st.caption("Pick some of your finished runs: their loss and accuracy curves are overlaid, and the table and "
            "the chart show what each architecture cost and what it reached.")
+insight.render_teacher_stopped_note(owner)
 if not runs:
     insight.render_no_runs(owner)
     st.stop()

@@ -9,6 +9,7 @@ from cnnlab.ui import (
     class_digits_teacher,
     join,
     lesson_class,
+    server_view,
     session,
     teacher_session,
     teacher_view,
@@ -30,6 +31,7 @@ if not signed_in:
 
 teacher_view.class_glance()
 join.render_join()
+server_view.render_server()
 lab = running_lab()
 runs = lab.store.all_runs(teacher_view.ALL_RUNS)
 names = lab.classroom.roster.names()
@@ -54,7 +56,7 @@ with board_column:
     teacher_view.live_hiding()
 with export_column:
     st.subheader("Export")
-    teacher_view.render_exports(lab.jobs, runs, names)
+    teacher_view.render_exports(runs, names)
 
 with st.container(border=True, key="teacher_class_digits"):
     st.subheader("Our class's digits")

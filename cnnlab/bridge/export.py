@@ -8,6 +8,9 @@ no ONNX operator of their own, so they are written with ones that do: Expm1 (cel
 Keras 2: the stack is rebuilt with `tf_keras` layers in a separate process (`cnnlab.bridge.keras2`), never in
 this one, so importing tf_keras can never change this process's Keras 3.
 
+Keras 3's own `.keras` of a big run is made from its `.h5` when asked for (`keras3_bytes`): the run's files
+are then written once, not twice (`cnnlab.engine.storage`).
+
 TensorFlow, tf2onnx and Keras are imported inside the functions: this module is cheap to import.
 """
 
@@ -67,6 +70,36 @@ def export_bytes(model: keras.Model, spec: NetworkSpec, fmt: ExportFormat) -> by
     if fmt is ExportFormat.ONNX:
         return onnx_bytes(model)
     return keras2_h5_bytes(model, spec)
+
+
+def keras3_bytes(h5_file: Path) -> bytes:
+    """A `.h5` saved by the trainer as a Keras 3 `.keras` file: the same weights, compile settings and
+    optimizer state, as if the trainer had saved it too.
+
+    Keras's legacy loader reads the optimizer's saved state but, for a Sequential model, builds the optimizer
+    for no weights and drops it; so the model is compiled again from its own compile config (a fresh
+    optimizer of the same settings), the optimizer built for its weights, and the state set from the file's
+    `optimizer_weights` in their saved order.
+    """
+    import h5py
+    import keras
+    import numpy as np
+
+    try:
+        model = keras.models.load_model(h5_file)
+        model.compile_from_config(model.get_compile_config())
+        model.optimizer.build(model.trainable_variables)
+        with h5py.File(h5_file, "r") as handle:
+            saved = handle["optimizer_weights"]
+            names = [name.decode() if isinstance(name, bytes) else name
+                     for name in saved.attrs["weight_names"]]
+            model.optimizer.set_weights([np.asarray(saved[name]) for name in names])
+    except Exception as error:  # h5py, Keras and a damaged file each raise their own kinds
+        raise ExportFailed(f"the .keras file could not be made ({error_summary(error)})") from None
+    with tempfile.TemporaryDirectory(prefix="cnnlab-keras3-") as folder:
+        path = Path(folder) / "model.keras"
+        model.save(path)
+        return path.read_bytes()
 
 
 def onnx_bytes(model: keras.Model) -> bytes:

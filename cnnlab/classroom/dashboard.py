@@ -14,6 +14,7 @@ from cnnlab.classroom.roster import Student
 from cnnlab.core.arithmetic import analyze
 from cnnlab.core.challenge import Challenge, stack_checks
 from cnnlab.engine.jobs import JobSnapshot
+from cnnlab.engine.scores import is_whole, partial_note
 from cnnlab.engine.store import JobState, RunRecord
 
 
@@ -30,6 +31,7 @@ class JobStatus:
     epochs: int
     accuracy: float | None  # live training accuracy while it trains, test accuracy once tested
     message: str
+    partial: str = ""  # "on 1,928 test images" for a test accuracy that covers only those
 
 
 @dataclass(frozen=True)
@@ -41,7 +43,7 @@ class StudentRow:
     stack_params: int | None  # None: no stack yet, or one with a problem
     meets_challenge: bool | None  # None: no active challenge, or no valid stack
     runs: int
-    best_accuracy: float | None
+    best_accuracy: float | None  # of the runs with a whole score (`engine.scores`)
     job: JobStatus | None
 
 
@@ -65,7 +67,8 @@ def stored_status(run: RunRecord) -> JobStatus:
     """A stored run's status: its final state, test accuracy and message."""
     epochs = int(run.config.get("epochs", 0))
     return JobStatus(
-        run.run_id, run.owner, run.name, run.state, None, epochs, epochs, run.test_accuracy, run.message
+        run.run_id, run.owner, run.name, run.state, None, epochs, epochs, run.test_accuracy, run.message,
+        partial_note(run.tested_images, run.config) if run.test_accuracy is not None else "",
     )
 
 
@@ -96,7 +99,8 @@ def class_rows(
         meets = None
         if challenge is not None and valid:
             meets = all(check.ok for check in stack_checks(challenge, analysis))
-        accuracies = [run.test_accuracy for run in own if run.test_accuracy is not None]
+        accuracies = [run.test_accuracy for run in own
+                      if run.test_accuracy is not None and is_whole(run.tested_images, run.config)]
         snapshot = live_by_owner.get(student.owner)
         job = live_status(snapshot) if snapshot else (stored_status(own[0]) if own else None)
         rows.append(

@@ -1,11 +1,12 @@
 """What the teacher downloads after class: a CSV of every run (pandas) and a zip of every trained `.h5`,
-each file named by student and accuracy."""
+each file named by student and accuracy. The zip is made as it is sent (`models_zip_chunks`), a megabyte at a
+time, so a class's gigabyte of models never sits in the web server's memory."""
 
 from __future__ import annotations
 
 import io
 import zipfile
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -13,7 +14,10 @@ import pandas as pd
 
 from cnnlab.core.arithmetic import analyze
 from cnnlab.engine.paths import file_stem
+from cnnlab.engine.scores import test_set_size
 from cnnlab.engine.store import RunRecord
+
+ZIP_CHUNK_BYTES = 1 << 20  # the zip is sent in pieces of about this size
 
 CSV_COLUMNS = (
     "student",
@@ -29,6 +33,7 @@ CSV_COLUMNS = (
     "validation split",
     "seed",
     "test accuracy",
+    "test images",  # its score covers these; fewer than all: stopped while testing, not on the leaderboard
     "seconds",
     "state",
     "submitted (UTC)",
@@ -66,6 +71,7 @@ def runs_table(runs: Iterable[RunRecord], names: Mapping[str, str]) -> pd.DataFr
                 config.get("validation_split"),
                 config.get("seed"),
                 run.test_accuracy,
+                None if run.test_accuracy is None else run.tested_images or test_set_size(config),
                 None if run.elapsed_s is None else round(run.elapsed_s, 1),
                 str(run.state),
                 datetime.fromtimestamp(run.created_at, UTC).strftime("%Y-%m-%d %H:%M:%S"),
@@ -103,14 +109,48 @@ def model_file_name(student: str, run: RunRecord) -> str:
     return f"{file_stem(student, 'student', accents=True)}-{accuracy}-{run.run_id[:6]}.h5"
 
 
-def models_zip(
+def models_zip_chunks(
     runs: Iterable[RunRecord], names: Mapping[str, str], model_path: Callable[[RunRecord], Path | None]
-) -> bytes:
-    """A zip of every run's trained `.h5` (runs without a model file are skipped)."""
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_STORED) as archive:
+) -> Iterator[bytes]:
+    """A zip of every run's trained `.h5`, piece by piece as the files are read (about `ZIP_CHUNK_BYTES`
+    each): what the web server streams to the teacher. Runs without a model file, or whose file was deleted
+    meanwhile, are skipped."""
+    sink = _Sink()
+    with zipfile.ZipFile(sink, "w", compression=zipfile.ZIP_STORED, allowZip64=True) as archive:
         for run in runs:
             path = model_path(run)
-            if path is not None:
-                archive.write(path, model_file_name(names.get(run.owner, "a student"), run))
-    return buffer.getvalue()
+            try:
+                source = path.open("rb") if path is not None else None
+            except FileNotFoundError:  # its student deleted the run a moment ago
+                source = None
+            if source is None:
+                continue
+            with source:
+                name = model_file_name(names.get(run.owner, "a student"), run)
+                entry = zipfile.ZipInfo.from_file(path, name)
+                with archive.open(entry, "w") as target:
+                    while block := source.read(ZIP_CHUNK_BYTES):
+                        target.write(block)
+                        yield sink.take()
+    yield sink.take()  # the central directory, written when the archive closes
+
+
+class _Sink(io.RawIOBase):
+    """Where the zip is written: it keeps the bytes until `take` hands them on (it cannot seek, so zipfile
+    writes each entry's sizes after its data)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._pending = bytearray()
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data: bytes) -> int:
+        self._pending += data
+        return len(data)
+
+    def take(self) -> bytes:
+        """The bytes written since the last call."""
+        taken, self._pending = bytes(self._pending), bytearray()
+        return taken

@@ -1,11 +1,13 @@
 """A challenge's leaderboard: each student's best run submitted while it was active, best first.
 
 Every run submitted during a challenge passed its limits in the job manager, so the challenge's window
-(start to end) picks its runs. The board freezes at "End": a run submitted in time but scored after the end
-(it was still queued or training) is not ranked; it is listed below the board as "after the end". Hidden
-runs are left out; names only, never owner tokens. A challenge ranks by test accuracy, or by accuracy on our
-class's handwriting (`ChallengeScore`): then only digits runs with a score on the class's drawings are
-ranked (`class_digit_scores`; a run is scored at the end of its training, or again from Results).
+(start to end) picks its runs. Only whole scores rank (`engine.scores.is_whole`: scored on every test image;
+a run stopped while testing ranks once its test is finished). The board freezes at "End": a run submitted in
+time but scored after the end (it was still queued or training) is not ranked; it is listed below the board
+as "after the end". Hidden runs are left out; names only, never owner tokens. A challenge ranks by test
+accuracy, or by accuracy on our class's handwriting (`ChallengeScore`): then only digits runs with a score on
+the class's drawings are ranked (`class_digit_scores`; a run is scored at the end of its training, or again
+from Results).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from cnnlab.classroom.class_digit_scores import ScoreLine
 from cnnlab.core.challenge import ChallengeScore
 from cnnlab.core.class_digits import is_digits_run
 from cnnlab.core.scoring import ScoredRun, best_per_student
+from cnnlab.engine.scores import is_whole
 from cnnlab.engine.store import JobState, RunRecord
 
 SCORED_STATES = frozenset({JobState.FINISHED, JobState.STOPPED})  # tested on the 10,000 test images
@@ -55,9 +58,9 @@ def challenge_runs(
     challenge: SetChallenge, runs: Iterable[RunRecord], hidden: frozenset[str],
     class_scores: Mapping[str, ScoreLine] | None = None, *, after_the_end: bool = False,
 ) -> list[ScoredRun]:
-    """The tested, visible runs submitted while `challenge` was active that have the score it ranks by
-    (`class_scores`: runs' scores on the class's handwriting by run id) and were scored before it ended (or,
-    with `after_the_end`, those scored after it ended)."""
+    """The visible runs with a whole test score submitted while `challenge` was active that have the score it
+    ranks by (`class_scores`: runs' scores on the class's handwriting by run id) and were scored before it
+    ended (or, with `after_the_end`, those scored after it ended)."""
     class_scores = class_scores or {}
     return [
         ScoredRun(
@@ -72,6 +75,7 @@ def challenge_runs(
         for run in runs
         if run.state in SCORED_STATES
         and run.test_accuracy is not None
+        and is_whole(run.tested_images, run.config)
         and challenge.covers(run.created_at)
         and run.run_id not in hidden
         and scored_in_time(challenge, run) != after_the_end

@@ -22,6 +22,7 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 
+from cnnlab.bridge.export import ExportFailed, keras3_bytes
 from cnnlab.core.arithmetic import trainability
 from cnnlab.core.hyper import (
     Optimizer,
@@ -182,6 +183,17 @@ def _train_here(spec: dict, config: TrainConfig, emit: Emit,
     return None
 
 
+def _model_bytes(finished: dict, suffix: str) -> bytes:
+    """The trained model as a `suffix` (".h5" or ".keras") file; a big model's .keras, which the trainer
+    leaves out (`engine.storage`), made here from its .h5 (this process trains, so it has TensorFlow)."""
+    if suffix == ".h5" or "keras" in finished:
+        return finished["h5" if suffix == ".h5" else "keras"]
+    with tempfile.TemporaryDirectory(prefix="cnnlab-train-") as folder:
+        h5 = Path(folder) / "model.h5"
+        h5.write_bytes(finished["h5"])
+        return keras3_bytes(h5)
+
+
 def run_train(args: argparse.Namespace) -> int:
     """Train a preset or spec file on MNIST, save the model, print the figures (see the module docstring)."""
     from cnnlab.cli.inputs import UsageError, read_spec_file
@@ -217,9 +229,9 @@ def run_train(args: argparse.Namespace) -> int:
         return EXIT_TRAINING_FAILED
     finished = progress.finished
     try:
-        atomic_write_bytes(out, finished["h5" if out.suffix == ".h5" else "keras"])
-    except OSError as error:
-        reason = error.strerror or type(error).__name__
+        atomic_write_bytes(out, _model_bytes(finished, out.suffix))
+    except (OSError, ExportFailed) as error:
+        reason = getattr(error, "strerror", None) or str(error) or type(error).__name__
         print(f"cnnlab train: could not write {out} ({reason})", file=sys.stderr)
         return EXIT_TRAINING_FAILED
     epochs_done = len(progress.history) or 1

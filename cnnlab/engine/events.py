@@ -3,7 +3,8 @@
 A worker process (or the command line, or another runner) sends these, picklable, through a pipe; the job
 manager reads them. `TypedDict`s keep the wire form a dict while letting a reader and a type checker see every
 field. The order of a training task: ready (the worker is warm) → started → batch… / epoch… → testing →
-finished, or failed at any point → done (the worker has nothing more to say).
+finished, or failed at any point → done (the worker has nothing more to say). A test task (finishing the test
+of a run stopped while testing): ready → testing → scored… → tested, or failed → done.
 
 Epochs and steps count from 1 in every event, as a student counts them ("epoch 1 of 5, batch 12 of 422"):
 the first live point of a job is epoch 1, step 1, and its first complete epoch is epoch 1.
@@ -69,7 +70,8 @@ class Testing(TypedDict):
 
 
 class Finished(TypedDict):
-    """The result: test figures, speed, and both model files as bytes."""
+    """The result: test figures, speed, and the model files as bytes (a big model's `.keras` is left out:
+    it is made on demand, so its files are not written twice)."""
 
     event: Literal["finished"]
     stopped: bool
@@ -80,10 +82,33 @@ class Finished(TypedDict):
     confidence: list[float]
     seconds: float
     samples_per_second: float | None
+    steady_seconds: float  # training seconds after the first compiled call (which also traces the model)
+    steady_images: int  # training images in those seconds
+    steady_steps: int  # training steps in those seconds
     h5: bytes
-    keras: bytes
+    keras: NotRequired[bytes]
     phases_s: dict[str, float]  # seconds in each phase: setup, fit, test, save (for the benches)
     class_set: NotRequired[dict | None]  # the class's drawings' test figures, when the task was sent them
+
+
+class Scored(TypedDict):
+    """A test task's progress: test images scored so far, counted from the first test image."""
+
+    event: Literal["scored"]
+    images: int
+
+
+class Tested(TypedDict):
+    """A test task's result: figures of the test images from `start` on (as `Finished` gives them)."""
+
+    event: Literal["tested"]
+    start: int
+    stopped: bool
+    test_loss: float
+    test_accuracy: float
+    confusion: list[list[int]]
+    predicted: list[int]
+    confidence: list[float]
 
 
 class Failed(TypedDict):
@@ -100,7 +125,7 @@ class Done(TypedDict):
     reusable: NotRequired[bool]  # True: the worker stays and says "ready" again for another task
 
 
-Event = Ready | Started | Batch | Epoch | Testing | Finished | Failed | Done
+Event = Ready | Started | Batch | Epoch | Testing | Finished | Scored | Tested | Failed | Done
 
 Emit = Callable[[Event], None]  # how a task reports: one call per event
 

@@ -1,9 +1,16 @@
 """The job manager: it queues training jobs, runs them through a `Runner`, keeps each job's live snapshot
 current and persists every run in the `RunStore`.
 
-Pages (through `cnnlab.lab.Lab.jobs`) call only `submit`, `snapshot`, `jobs`, `stop`, `result`, `model_file`.
-Every call takes the owner token; another owner's job behaves exactly like a job that does not exist.
-TensorFlow is never imported here: training happens in worker processes (`runner`, `worker`).
+Pages (through `cnnlab.lab.Lab.jobs`) call `submit`, `snapshot`, `jobs`, `stop`, `delete`, `finish_testing`,
+`result`, `model_file`. Every call takes the owner token; another owner's job behaves exactly like a job that
+does not exist. The teacher's dashboard also calls `live_jobs`, `stop(…, by=Stopper.TEACHER)` and
+`cancel_waiting`. TensorFlow is never imported here: training happens in worker processes (`runner`,
+`worker`).
+
+What keeps one student from taking the server from the class: a waiting job per identity and per browser,
+round robin between students (`fairness`), a batch short enough for a quick Stop and a job short enough for
+the time limit (`estimate`), run files within the storage budgets (`storage`), and a leaderboard of whole
+scores only (`scores`).
 
 Nothing runs by itself: `step()` does one turn of the work (fold the workers' events into their jobs, stop
 jobs over the time limit, pass on stop requests, start queued jobs in free slots, keep a worker warm), and
@@ -27,13 +34,13 @@ import traceback
 from collections import deque
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
+from enum import StrEnum
 from pathlib import Path
 
 from cnnlab.core.arithmetic import Analysis, LayerReport, trainability
 from cnnlab.core.challenge import Challenge, refusals
 from cnnlab.core.hyper import TrainConfig, config_to_dict, parse_train_config
 from cnnlab.core.layers import MAX_NAME_LENGTH, NetworkSpec
-from cnnlab.core.mnist import TEST_IMAGES
 from cnnlab.core.spec_json import spec_to_dict
 from cnnlab.core.text import duration
 from cnnlab.engine.class_set import ClassScore, ClassSet, ClassSetSource
@@ -43,24 +50,57 @@ from cnnlab.engine.estimate import (
     QueuePlan,
     RunningJob,
     SpeedMeter,
+    StackCost,
+    batch_refusal,
+    job_work,
     over_limit_message,
     overruns,
     queue_plan,
 )
-from cnnlab.engine.events import Event, Finished
+from cnnlab.engine.events import Event, Finished, Tested
+from cnnlab.engine.fairness import RoundRobin
 from cnnlab.engine.owners import is_owner_token
 from cnnlab.engine.runner import Runner, TaskHandle, default_max_running
-from cnnlab.engine.store import JobState, ModelFormat, RunFile, RunRecord, RunResult, RunStore, is_run_id
+from cnnlab.engine.scores import merged_result, scored_on, test_set_size
+from cnnlab.engine.storage import (
+    DEFAULT_MAX_CLASS_BYTES,
+    DEFAULT_MAX_STUDENT_BYTES,
+    budget_refusal,
+    run_bytes,
+)
+from cnnlab.engine.store import (
+    JobState,
+    ModelFormat,
+    RunFile,
+    RunRecord,
+    RunResult,
+    RunStore,
+    Stopper,
+    is_run_id,
+)
 
-__all__ = ["EpochRecord", "JobLimits", "JobManager", "JobRefused", "JobSnapshot", "JobState"]
+__all__ = ["EpochRecord", "JobKind", "JobLimits", "JobManager", "JobRefused", "JobSnapshot", "JobState",
+           "Stopper"]
 
 TESTING_MESSAGE = "testing the model on the 10,000 test images"
 QUEUED_STOP_MESSAGE = "stopped while waiting in the queue; nothing was trained"
-STOPPED_MESSAGE = "stopped early; the model trained so far was tested on {tested} and saved"
-LIMIT_MESSAGE = ("stopped at the server's limit of {limit} per job (it would have taken far longer); the "
-                 "model trained so far was tested on {tested} and saved — use fewer epochs or images, or "
-                 "fewer filters")
+TEACHER_CANCEL_MESSAGE = "your teacher cancelled this run while it waited in the queue; nothing was trained"
+STOPPING_MESSAGES = {
+    Stopper.STUDENT: "stopping at the next batch; the model trained so far is kept",
+    Stopper.TEACHER: "your teacher is stopping this run at the next batch; the model trained so far is kept",
+}
+STOPPED_WORDS = {  # how a stopped run's message begins, by who stopped it
+    Stopper.STUDENT: "stopped early",
+    Stopper.TEACHER: "your teacher stopped this run",
+    Stopper.LIMIT: "stopped at the server's limit of {limit} per job (it would have taken far longer)",
+}
+STOPPED_MESSAGE = "{words}; the model trained so far was tested on {tested} and saved"
+LIMIT_ADVICE = " — use fewer epochs or images, or fewer filters"
+TEST_STOPPING_MESSAGE = "stopping its test; the test images scored so far are kept"
 SHUTDOWN_MESSAGE = "the server was shut down while this run was waiting or training; run it again"
+FINISH_TESTING_QUEUED = "waiting to finish testing the model"
+FINISH_TESTING_MESSAGE = "testing the model on the other {count:,} test images"
+_RESUMABLE = (JobState.STOPPED, JobState.INTERRUPTED)  # a run whose test can be finished (if partial)
 STEP_WAIT_S = 1.0  # the driver's longest wait for news in one step; a worker or a page wakes it earlier
 SAVE_POINTS_EVERY_S = 5.0  # live points reach metrics.json at least this often, so a crash keeps the curve
 _log = logging.getLogger(__name__)
@@ -70,16 +110,26 @@ class JobRefused(Exception):
     """A job that will not be queued; `str(error)` tells the student why and, for a cap, what the cap is."""
 
 
+class JobKind(StrEnum):
+    """What a job does."""
+
+    TRAIN = "train"  # train a stack, test it, save it
+    TEST = "test"  # finish the test of a run stopped while testing (`JobManager.finish_testing`)
+
+
 @dataclass(frozen=True)
 class JobLimits:
     """Caps that keep one server fair to a whole class (hyperparameter caps live in `cnnlab.core.hyper`)."""
 
     max_running: int = field(default_factory=default_max_running)  # jobs training at once
     max_queued_per_owner: int = 1  # jobs one student may have waiting, so everyone gets a turn
+    max_queued_per_browser: int = 1  # jobs one browser may have waiting, whatever identities it takes
     max_queued: int = 60  # jobs waiting in all
     max_params: int = 5_000_000  # weights a job may train on this CPU
     max_activation_bytes: int = 2 * 1024**3  # estimated memory of one batch's activations (see `submit`)
     max_job_seconds: float = DEFAULT_MAX_JOB_SECONDS  # a job's estimated time (`estimate`)
+    max_student_bytes: int = DEFAULT_MAX_STUDENT_BYTES  # run files one student may keep (`storage`)
+    max_class_bytes: int = DEFAULT_MAX_CLASS_BYTES  # run files the whole class may keep
 
 
 @dataclass(frozen=True)
@@ -122,6 +172,9 @@ class JobSnapshot:
     spec: dict  # spec_to_dict form: enough to run it again
     estimate_s: float | None = None  # while queued or training: its estimated time when submitted
     wait_s: float | None = None  # while queued: expected seconds until it starts
+    tested_images: int | None = None  # test images its score covers (fewer than all: a partial score)
+    kind: JobKind = JobKind.TRAIN  # a live test job (finishing a test) says TEST
+    stopped_by: Stopper | None = None  # who stopped it (a stopped run), or who is stopping it
 
 
 _EPOCH_FIELDS = tuple(EpochRecord.__dataclass_fields__)
@@ -131,12 +184,19 @@ class _Job:
     """A live job's mutable state; read and written under the manager's `_lock`, its state by `_change`."""
 
     def __init__(self, run_id: str, owner: str, name: str, spec: dict, config: TrainConfig, params: int,
-                 created_at: float, macs: int = 0, estimate_s: float = 0.0) -> None:
+                 created_at: float, cost: StackCost, estimate_s: float = 0.0, browser: str | None = None,
+                 kind: JobKind = JobKind.TRAIN) -> None:
         self.run_id, self.owner, self.name = run_id, owner, name
+        self.browser = browser  # the student's browser, when the page said which
+        self.kind = kind
         self.spec, self.config, self.params = spec, config, params
         self.created_at = created_at
-        self.macs, self.estimate_s = macs, estimate_s  # MACs per image; estimated seconds (`estimate`)
-        self.over_limit = False  # stopped by the manager at the time limit
+        self.cost, self.estimate_s = cost, estimate_s  # what it costs per image and step; estimated seconds
+        self.stopped_by: Stopper | None = None  # who asked it to stop, if anyone did
+        self.tested_images: int | None = None  # test images scored (a test job: from the first, so far)
+        self.test_start = 0  # a test job: the first test image it scores
+        self.resumed: RunRecord | None = None  # a test job: the run as it was before its testing went on
+        self.round = 0  # its turn among the students' jobs (`fairness.RoundRobin`)
         self.points_saved = 0.0  # time.monotonic() when the live points were last written to metrics.json
         self.state = JobState.QUEUED
         self.message = ""
@@ -173,8 +233,18 @@ class _Job:
         """Training batches done so far, over all epochs."""
         return max(self.epoch - 1, 0) * self.steps_per_epoch + self.step
 
+    @property
+    def student(self) -> str:
+        """Who takes turns in the queue: the browser when known (every identity of a browser is one student),
+        else the identity."""
+        return self.browser or self.owner
+
     def progress(self) -> float:
-        """Fraction of the planned training batches done (0 while queued)."""
+        """Fraction of the planned training batches (a test job: of its test images) done; 0 while queued."""
+        if self.kind is JobKind.TEST:
+            left = test_set_size(self.config) - self.test_start
+            done = (self.tested_images or self.test_start) - self.test_start
+            return min(done / left, 1.0) if left > 0 else 0.0
         total = self.config.epochs * self.steps_per_epoch
         return min(self.steps_done() / total, 1.0) if total else 0.0
 
@@ -184,7 +254,7 @@ class _Job:
 
     def eta(self) -> float | None:
         """Seconds of training left, from the pace so far; None until there is a pace."""
-        if self.state != JobState.RUNNING or not self.train_elapsed:
+        if self.state != JobState.RUNNING or not self.train_elapsed or self.kind is JobKind.TEST:
             return None
         done = self.steps_done()
         total = self.config.epochs * self.steps_per_epoch
@@ -222,7 +292,8 @@ class JobManager:
         self._changing = threading.RLock()  # one change at a time, memory then store (readers never take it)
         self._turn = threading.Lock()  # one step at a time
         self._jobs: dict[str, _Job] = {}  # queued, training, or ended but still holding a worker
-        self._queue: deque[str] = deque()
+        self._queue: deque[str] = deque()  # waiting jobs, in the order they were submitted
+        self._rounds = RoundRobin()  # the order they start in (`_waiting`)
         self._closed = False
 
     # ---- what pages call -------------------------------------------------------------------------------
@@ -233,34 +304,36 @@ class JobManager:
 
         `spec` is a NetworkSpec or any JSON value (checked with `analyze`); `config` a TrainConfig or a
         mapping of settings (checked with `parse_train_config`). `browser` is the id of the browser that
-        asked (`cnnlab.ui.identity.browser_id`), for the queue's one waiting job per browser (issue 21's
-        engine half); accepted here so that the pages can pass it.
+        asked (`cnnlab.ui.identity.browser_id`, separate from the identity `owner`): one browser keeps one
+        job waiting and takes its turns as one student, whatever identities it takes.
         """
         if not is_owner_token(owner):
             raise JobRefused("this browser session has no valid owner token; reload the page")
-        analysis, config, estimate_s = self.checked(spec, config)
+        analysis, config, cost, estimate_s = self.checked(spec, config)
         job_name = _clean_name(name, analysis.spec)
         spec_dict = spec_to_dict(analysis.spec)
-        with self._changing:  # caps checked, run created and queued as one change: the queue stays FIFO
+        with self._changing:  # caps checked, run created and queued as one change: the queue keeps its order
+            self._check_storage(owner, analysis.total_params)
             with self._lock:
                 if self._closed:
                     raise JobRefused("the server is shutting down; start the job again in a moment")
-                self._check_queue_caps(owner)
+                self._check_queue_caps(owner, browser)
             created_at = time.time()
             run_id = self.store.create(owner, job_name, spec_dict, config_to_dict(config),
                                        analysis.total_params, self._lease, created_at)
             with self._lock:
-                self._jobs[run_id] = _Job(run_id, owner, job_name, spec_dict, config, analysis.total_params,
-                                          created_at, analysis.macs, estimate_s)
-                self._queue.append(run_id)
+                job = _Job(run_id, owner, job_name, spec_dict, config, analysis.total_params, created_at,
+                           cost, estimate_s, browser)
+                self._enqueue(job)
         self.runner.wake()
         return run_id
 
-    def checked(self, spec: object, config: TrainConfig | Mapping) -> tuple[Analysis, TrainConfig, float]:
-        """The stack's analysis, the settings and the estimated seconds of a job, when the server would
-        accept it now (its stack, the caps, the challenge, the memory and time limits, but not the queue's
-        room); raise `JobRefused` saying why not. Train calls it as the settings change, so a refused job is
-        seen before the press."""
+    def checked(self, spec: object, config: TrainConfig | Mapping
+                ) -> tuple[Analysis, TrainConfig, StackCost, float]:
+        """The stack's analysis, the settings, the stack's cost and the estimated seconds of a job, when the
+        server would accept it now (its stack, the caps, the challenge, memory, a batch's time and the time
+        limit, but not the queue's room nor the storage budget); raise `JobRefused` saying why not. Train
+        calls it as the settings change, so a refused job is seen before the press."""
         check = trainability(spec)
         if check.spec is None:
             raise JobRefused(check.message())
@@ -286,17 +359,42 @@ class JobManager:
                 f"{self.limits.max_activation_bytes / 1024**3:.0f} GB — use a smaller batch size, fewer "
                 "filters, or a pooling layer earlier"
             )
-        estimate_s = self.estimate(analysis.macs, config)
+        cost = StackCost.of(analysis)
+        too_long = batch_refusal(cost, config.batch_size, self.speed.cautious_macs_per_second())
+        if too_long:
+            raise JobRefused(too_long)
+        estimate_s = self.estimate(analysis, config)
         if estimate_s > self.limits.max_job_seconds:
             raise JobRefused(over_limit_message(estimate_s, self.limits.max_job_seconds))
-        return analysis, config, estimate_s
+        return analysis, config, cost, estimate_s
 
-    def estimate(self, macs_per_image: int, config: TrainConfig) -> float:
-        """Seconds a job of this size would take on this server, at the speed its finished jobs showed."""
-        return self.speed.estimate(macs_per_image, config)
+    def estimate(self, analysis: Analysis, config: TrainConfig) -> float:
+        """Seconds a job of this stack and these settings would take on this server, at the speed its
+        finished jobs showed."""
+        return self.speed.estimate(StackCost.of(analysis), config)
 
-    def _check_queue_caps(self, owner: str) -> None:
-        """Refuse a job that would wait beyond the per-owner or whole-queue cap (called under the lock).
+    def batch_refusal(self, analysis: Analysis, config: TrainConfig) -> str | None:
+        """Why this stack's batches would be too long for a quick Stop, with the batch size that fits (the
+        refusal `submit` would give); None when they are short enough."""
+        return batch_refusal(StackCost.of(analysis), config.batch_size, self.speed.cautious_macs_per_second())
+
+    def _check_storage(self, owner: str, params: int, reserved_by: str | None = None) -> None:
+        """Refuse a job whose run files would not fit the student's or the class's storage budget, counting
+        what is stored and what the jobs not yet finished will store (all but `reserved_by`'s own)."""
+        with self._lock:
+            pending = [job for job in self._jobs.values()
+                       if job.kind is JobKind.TRAIN and job.run_id != reserved_by and not job.state.is_final]
+        mine = sum(run_bytes(job.params) for job in pending if job.owner == owner)
+        everyone = sum(run_bytes(job.params) for job in pending)
+        limits = self.limits
+        refusal = budget_refusal(self.store.usage(owner) + mine, self.store.usage() + everyone,
+                                 run_bytes(params), limits.max_student_bytes, limits.max_class_bytes)
+        if refusal:
+            raise JobRefused(refusal)
+
+    def _check_queue_caps(self, owner: str, browser: str | None) -> None:
+        """Refuse a job that would wait beyond the per-owner, per-browser or whole-queue cap (called under the
+        lock).
 
         Jobs that are queued only until the driver's next step starts them (a slot is free) do not count as
         waiting, so a job submitted right after another into an idle server is not refused.
@@ -304,7 +402,7 @@ class JobManager:
         free = max(0, self.limits.max_running - self._busy())
         if len(self._queue) < free:
             return  # this job starts at once
-        waiting = [self._jobs[run_id] for run_id in list(self._queue)[free:]]
+        waiting = [self._jobs[run_id] for run_id in self._waiting()[free:]]
         mine = sum(job.owner == owner for job in waiting)
         if mine >= self.limits.max_queued_per_owner:
             cap = self.limits.max_queued_per_owner
@@ -313,11 +411,30 @@ class JobManager:
                 f"waiting job{'s' * (cap != 1)} per student so that everyone gets a turn — wait for it to "
                 "start, or stop it"
             )
+        held = sum(browser is not None and job.browser == browser for job in waiting)
+        if held >= self.limits.max_queued_per_browser:
+            cap = self.limits.max_queued_per_browser
+            raise JobRefused(
+                f"this browser already has a job waiting in the queue (maybe as another student); the cap is "
+                f"{cap} waiting job{'s' * (cap != 1)} per browser so that everyone gets a turn — wait for it "
+                "to start, or stop it"
+            )
         if len(waiting) >= self.limits.max_queued:
             raise JobRefused(
                 f"the queue is full ({self.limits.max_queued} jobs waiting, the server's cap); "
                 "try again when some have started"
             )
+
+    def _enqueue(self, job: _Job) -> None:
+        """Put a new job in the queue, in its student's next round (under the lock)."""
+        job.round = self._rounds.assign(job.student)
+        self._jobs[job.run_id] = job
+        self._queue.append(job.run_id)
+
+    def _waiting(self) -> list[str]:
+        """The queued jobs' ids in the order they will start (under the lock): by round, then as submitted."""
+        arrival = {run_id: index for index, run_id in enumerate(self._queue)}
+        return sorted(self._queue, key=lambda run_id: (self._jobs[run_id].round, arrival[run_id]))
 
     def snapshot(self, job_id: object, owner: object) -> JobSnapshot | None:
         """The job as it is now, or None if there is no such job for this owner."""
@@ -326,7 +443,7 @@ class JobManager:
         with self._lock:
             job = self._jobs.get(job_id)
             if job is not None:
-                return self._live_snapshot(job) if job.owner == owner else None
+                return self._live_snapshot(job, self._waiting()) if job.owner == owner else None
         record = self.store.get(job_id, owner)
         return self._stored_snapshot(record) if record else None
 
@@ -334,17 +451,21 @@ class JobManager:
         """All of the owner's jobs, live and stored, newest first."""
         records = self.store.runs(owner)
         with self._lock:
-            live = {job.run_id: self._live_snapshot(job) for job in self._jobs.values() if job.owner == owner}
+            order = self._waiting()
+            live = {job.run_id: self._live_snapshot(job, order) for job in self._jobs.values()
+                    if job.owner == owner}
         return [live.get(record.run_id) or self._stored_snapshot(record) for record in records]
 
     def live_jobs(self) -> list[JobSnapshot]:
         """Every owner's waiting and training jobs, for the teacher's dashboard (never for a student page)."""
         with self._lock:
-            return [self._live_snapshot(job) for job in self._jobs.values()]
+            order = self._waiting()
+            return [self._live_snapshot(job, order) for job in self._jobs.values()]
 
-    def stop(self, job_id: object, owner: object) -> bool:
+    def stop(self, job_id: object, owner: object, *, by: Stopper = Stopper.STUDENT) -> bool:
         """Stop the owner's job: a queued one never starts, a running one ends at its next batch and keeps the
-        model trained so far. True if a stop was started, False for an unknown, foreign or finished job."""
+        model trained so far. `by` says who asked (the teacher's dashboard: `Stopper.TEACHER`), and the run
+        says so. True if a stop was started, False for an unknown, foreign or finished job."""
         if not is_run_id(job_id) or not is_owner_token(owner):
             return False
         with self._changing:
@@ -355,12 +476,76 @@ class JobManager:
                 waiting = job_id in self._queue  # else the driver is starting it, or it runs
                 if waiting:
                     self._queue.remove(job_id)
+                if job.kind is JobKind.TRAIN:
+                    job.stopped_by = by
             if waiting:
-                self._change(job, JobState.STOPPED, QUEUED_STOP_MESSAGE)
-                self._drop(job)
+                self._cancel(job, by)
             else:
-                self._change(job, JobState.STOPPING,
-                             "stopping at the next batch; the model trained so far is kept")
+                self._change(job, JobState.STOPPING, STOPPING_MESSAGES[by] if job.kind is JobKind.TRAIN
+                             else TEST_STOPPING_MESSAGE)
+        self.runner.wake()
+        return True
+
+    def cancel_waiting(self, owner: str | None = None) -> int:
+        """The teacher's one click: cancel every waiting job of `owner` (None: of every student); jobs that
+        train go on. Returns how many were cancelled."""
+        with self._changing:
+            with self._lock:
+                cancelled = [self._jobs[run_id] for run_id in list(self._queue)
+                             if owner is None or self._jobs[run_id].owner == owner]
+                for job in cancelled:
+                    self._queue.remove(job.run_id)
+                    if job.kind is JobKind.TRAIN:
+                        job.stopped_by = Stopper.TEACHER
+            for job in cancelled:
+                self._cancel(job, Stopper.TEACHER)
+        return len(cancelled)
+
+    def _cancel(self, job: _Job, by: Stopper) -> None:
+        """End a job taken out of the queue before it started (called while `_changing` is held)."""
+        if job.kind is JobKind.TEST:  # the run goes back to how it was: nothing of it was lost
+            self._restore(job, job.resumed.tested_images or 0)
+        else:
+            message = TEACHER_CANCEL_MESSAGE if by is Stopper.TEACHER else QUEUED_STOP_MESSAGE
+            self._change(job, JobState.STOPPED, message)
+        self._drop(job)
+
+    def delete(self, job_id: object, owner: object) -> bool:
+        """Delete the owner's run for good — its files, and its row in every list, export and leaderboard —
+        to free space in the storage budget. Only an ended run; True if it was deleted."""
+        with self._lock:
+            if job_id in self._jobs:
+                return False  # waiting, training or finishing its test: stop it first
+        return self.store.delete(job_id, owner)
+
+    def finish_testing(self, job_id: object, owner: object, *, browser: str | None = None) -> bool:
+        """Queue the rest of the test of the owner's run that was stopped while testing: a worker scores the
+        test images it has not seen, and the run then has a whole score (and ranks). True if queued; False
+        for a run that has a whole score, no partial one, no model, or is already live. Raises `JobRefused`
+        at a queue cap."""
+        record = self.store.get(job_id, owner)
+        if record is None or record.tested_images is None or record.state not in _RESUMABLE:
+            return False
+        config, _ = parse_train_config(record.config)
+        config = config or TrainConfig()
+        left = test_set_size(config) - record.tested_images
+        analysis = trainability(record.spec).analysis
+        if left <= 0 or analysis.spec is None or self.store.model_file(job_id, owner) is None:
+            return False
+        cost = StackCost.of(analysis)
+        learned = self.speed.learned()
+        job = _Job(record.run_id, owner, record.name, record.spec, config, record.params, record.created_at,
+                   cost, learned.fixed_s + left * cost.scored_image / learned.macs_per_second, browser,
+                   JobKind.TEST)
+        job.test_start = job.tested_images = record.tested_images
+        job.resumed = record
+        with self._changing:
+            with self._lock:
+                if self._closed or job_id in self._jobs:
+                    return False
+                self._check_queue_caps(owner, browser)
+                self._enqueue(job)
+            self._change(job, JobState.QUEUED, FINISH_TESTING_QUEUED)
         self.runner.wake()
         return True
 
@@ -373,14 +558,16 @@ class JobManager:
         return self.store.model_file(job_id, owner, fmt)
 
     def queue_plan(self) -> QueuePlan:
-        """Expected waits of the queued jobs (oldest first) and seconds until every job has ended."""
+        """Expected waits of the queued jobs (in the order they will start) and seconds until every job has
+        ended."""
         with self._lock:
-            return self._plan()
+            return self._plan(self._waiting())
 
-    def _plan(self) -> QueuePlan:
-        """`queue_plan` under the lock: running jobs by their pace, queued ones by their estimates."""
+    def _plan(self, order: list[str]) -> QueuePlan:
+        """`queue_plan` under the lock: running jobs by their pace, queued ones (in `order`) by their
+        estimates."""
         running = [job.running() for job in self._jobs.values() if job.handle is not None]
-        queued = [self._jobs[run_id].estimate_s for run_id in self._queue]
+        queued = [self._jobs[run_id].estimate_s for run_id in order]
         return queue_plan(running, queued, self.limits.max_running)
 
     # ---- the driver --------------------------------------------------------------------------------------
@@ -446,13 +633,18 @@ class JobManager:
             self._turn.release()
         self.runner.shutdown()
         for job in cut_off:
-            if not job.state.is_final:
+            if job.state.is_final:
+                continue
+            if job.kind is JobKind.TEST:  # its run keeps what it had; the test can be finished later
+                self._restore(job, job.resumed.tested_images or 0)
+            else:
                 self._change(job, JobState.INTERRUPTED, SHUTDOWN_MESSAGE)
         self.store.release_lease(self._lease)
 
     def _change(self, job: _Job, state: JobState, message: str, **figures: float | None) -> None:
-        """The one place a job's state changes: in memory (with `figures`: test loss and accuracy, speed),
-        then in its row of the runs index, which also gets the training time of a final state."""
+        """The one place a job's state changes: in memory (with `figures`: test loss and accuracy, speed,
+        test images scored), then in its row of the runs index, which also gets who stopped it and, for a
+        training job, the training time of a final state."""
         with self._changing:
             with self._lock:
                 job.state, job.message = state, message
@@ -462,8 +654,9 @@ class JobManager:
                     job.started = time.monotonic()
                 if state.is_final:
                     job.ended = job.ended or time.monotonic()
-                    figures["elapsed_s"] = job.elapsed()
-            self.store.set_state(job.run_id, state, message, **figures)
+                    if job.kind is JobKind.TRAIN:
+                        figures["elapsed_s"] = job.elapsed()
+            self.store.set_state(job.run_id, state, message, job.stopped_by, **figures)
 
     def _drop(self, job: _Job) -> None:
         """Forget a job that ended and holds no worker: from now on it is read from the store."""
@@ -489,7 +682,8 @@ class JobManager:
                 if job.state != JobState.RUNNING:  # its owner stopped it meanwhile, or it ended
                     continue
                 with self._lock:
-                    job.over_limit = True
+                    if job.kind is JobKind.TRAIN:
+                        job.stopped_by = Stopper.LIMIT
                 self._change(job, JobState.STOPPING,
                              f"stopping: this job reached the server's limit of {duration(limit)} per job; "
                              "the model trained so far is kept")
@@ -509,30 +703,50 @@ class JobManager:
         return len(self._jobs) - len(self._queue)
 
     def _start_queued(self) -> None:
-        """Start queued jobs, oldest first, while fewer than `max_running` hold a worker."""
+        """Start queued jobs in their fair order (`fairness`) while fewer than `max_running` hold a worker; a
+        training job whose run files no longer fit the storage budget fails instead, saying why."""
         with self._lock:
             starting = []
             while self._queue and self._busy() < self.limits.max_running:
-                starting.append(self._jobs[self._queue.popleft()])
+                job = self._jobs[self._waiting()[0]]
+                self._queue.remove(job.run_id)
+                self._rounds.started(job.round)
+                starting.append(job)
         for job in starting:
-            payload = {"spec": job.spec, "config": config_to_dict(job.config)}
-            class_set = self._class_set_for(job)
-            if class_set is not None:
-                payload["class_set"] = class_set.payload()
-                with self._lock:
-                    job.class_ids = class_set.ids
             try:
-                handle = self.runner.start("train", payload)
-            except Exception as error:  # e.g. no memory left to start a process: this job fails, others go on
-                self._change(job, JobState.FAILED, f"the server could not start a training process "
-                                                   f"({type(error).__name__}); try again in a minute")
+                if job.kind is JobKind.TRAIN:
+                    self._check_storage(job.owner, job.params, reserved_by=job.run_id)
+                    payload = {"spec": job.spec, "config": config_to_dict(job.config)}
+                    class_set = self._class_set_for(job)
+                    if class_set is not None:
+                        payload["class_set"] = class_set.payload()
+                        with self._lock:
+                            job.class_ids = class_set.ids
+                else:  # the model travels with the task: a worker on another machine (Ray) has no runs dir
+                    model = self.store.model_file(job.run_id, job.owner).read_bytes()
+                    payload = {"spec": job.spec, "model": model, "start": job.test_start}
+                handle = self.runner.start(str(job.kind), payload)
+            except JobRefused as refusal:
+                self._change(job, JobState.FAILED, f"not started: {refusal}")
                 self._drop(job)
+                continue
+            except Exception as error:  # e.g. no memory left to start a process: this job fails, others go on
+                self._fail_to_start(job, error)
                 continue
             with self._changing:
                 with self._lock:
                     job.handle, job.started = handle, time.monotonic()
                 if job.state == JobState.QUEUED:  # else its owner stopped it while it started: it stops
                     self._change(job, JobState.RUNNING, "starting")
+
+    def _fail_to_start(self, job: _Job, error: Exception) -> None:
+        """A job whose task could not start: a training job fails, a test job leaves its run as it was."""
+        if job.kind is JobKind.TEST:
+            self._restore(job, job.resumed.tested_images or 0)
+        else:
+            self._change(job, JobState.FAILED, f"the server could not start a training process "
+                                               f"({type(error).__name__}); try again in a minute")
+        self._drop(job)
 
     def _class_set_for(self, job: _Job) -> ClassSet | None:
         """The class's drawings to send with a starting job, if any; a classroom that cannot be read now (its
@@ -550,6 +764,9 @@ class JobManager:
         kind = event["event"]
         if kind == "finished":
             self._finish(job, event)
+            return
+        if kind == "tested":
+            self._finish_test(job, event)
             return
         if kind == "failed":
             self._fail(job, event["message"])
@@ -573,8 +790,12 @@ class JobManager:
                 job.train_elapsed = event["elapsed_s"]
             elif kind == "epoch":
                 job.epochs.append(EpochRecord(**{key: event[key] for key in _EPOCH_FIELDS}))
-            elif kind == "testing":
+            elif kind == "testing" and job.kind is JobKind.TRAIN:
                 job.message = TESTING_MESSAGE
+            elif kind == "testing":
+                job.message = FINISH_TESTING_MESSAGE.format(count=test_set_size(job.config) - job.test_start)
+            elif kind == "scored":
+                job.tested_images = event["images"]
             metrics = None  # written after every epoch, and every few seconds of live points
             due = time.monotonic() - job.points_saved >= SAVE_POINTS_EVERY_S
             if kind == "epoch" or (kind == "batch" and due):
@@ -587,29 +808,32 @@ class JobManager:
         """Persist the trained model, test result and history, then mark the run finished or stopped."""
         store = self.store
         store.save_model(job.run_id, ModelFormat.H5, event["h5"])
-        store.save_model(job.run_id, ModelFormat.KERAS, event["keras"])
+        if "keras" in event:  # a big model's .keras is made on demand (`storage.keeps_both_files`)
+            store.save_model(job.run_id, ModelFormat.KERAS, event["keras"])
         store.save_result(job.run_id, RunResult(
             test_loss=event["test_loss"], test_accuracy=event["test_accuracy"],
             confusion=tuple(tuple(row) for row in event["confusion"]),
             predicted=event["predicted"], confidence=event["confidence"],
         ))
-        tested = scored_on(sum(map(sum, event["confusion"])))
+        tested = len(event["predicted"])
         with self._lock:
             metrics = job.metrics()
             speed = event["samples_per_second"] or job.samples_per_second
+            if event["stopped"] and job.stopped_by is None:
+                job.stopped_by = Stopper.STUDENT
         store.save_metrics(job.run_id, metrics)
-        if event["stopped"] and job.over_limit:
-            state = JobState.STOPPED
-            message = LIMIT_MESSAGE.format(limit=duration(self.limits.max_job_seconds), tested=tested)
-        elif event["stopped"]:
-            state, message = JobState.STOPPED, STOPPED_MESSAGE.format(tested=tested)
+        if event["stopped"]:
+            state, message = JobState.STOPPED, self._stop_message(job.stopped_by, tested, job.config)
         else:
             state, message = JobState.FINISHED, ""
         self._change(job, state, message, test_loss=event["test_loss"], test_accuracy=event["test_accuracy"],
-                     samples_per_second=speed)
-        if state == JobState.FINISHED:  # its training clock: images trained and seconds in training steps
-            seconds = event["seconds"]
-            self.speed.record(job.macs, seconds * (event["samples_per_second"] or 0.0), seconds)
+                     samples_per_second=speed, tested_images=tested)
+        if state == JobState.FINISHED:  # the work of its steady training steps, and of the whole job
+            cost = job.cost
+            steady = (event.get("steady_images", 0) * cost.train_image
+                      + event.get("steady_steps", 0) * cost.step)
+            self.speed.record(job.student, steady, event.get("steady_seconds", 0.0),
+                              job_work(cost, job.config), job.elapsed())
         class_figures = event.get("class_set")
         if class_figures is not None and self._class_set is not None:
             try:
@@ -618,8 +842,38 @@ class JobManager:
             except Exception:  # the run is finished and stored: only its class score (which Results can
                 _log.exception("could not record run %s's class score", job.run_id)  # make again) is lost
 
+    def _stop_message(self, by: Stopper | None, tested: int, config: TrainConfig) -> str:
+        """What a stopped run says: who stopped it and how many test images its model was scored on."""
+        words = STOPPED_WORDS[by or Stopper.STUDENT].format(limit=duration(self.limits.max_job_seconds))
+        message = STOPPED_MESSAGE.format(words=words, tested=scored_on(tested, config))
+        return message + LIMIT_ADVICE if by is Stopper.LIMIT else message
+
+    def _finish_test(self, job: _Job, event: Tested) -> None:
+        """A test job's result: merged with the run's partial one, the run is stopped as before, now scored
+        on more (usually all) of its test images."""
+        previous = self.store.result(job.run_id, job.owner)
+        if previous is None or event["start"] != len(previous.predicted):
+            self._restore(job, job.resumed.tested_images or 0,
+                          "; its test could not be finished (its earlier result is missing)")
+            return
+        merged = merged_result(previous, event)
+        self.store.save_result(job.run_id, merged)
+        self._restore(job, len(merged.predicted), test_loss=merged.test_loss,
+                      test_accuracy=merged.test_accuracy)
+
+    def _restore(self, job: _Job, tested: int, note: str = "", **figures: float) -> None:
+        """Put a test job's run back in its stopped state, scored on `tested` test images."""
+        with self._lock:
+            job.stopped_by = job.resumed.stopped_by
+        message = self._stop_message(job.stopped_by, tested, job.config) + note
+        self._change(job, JobState.STOPPED, message, tested_images=tested, **figures)
+
     def _fail(self, job: _Job, message: str) -> None:
-        """Mark the job failed with a message for the student, keeping the curves it produced."""
+        """Mark the job failed with a message for the student, keeping the curves it produced; a test job
+        leaves its run as it was, with the message added."""
+        if job.kind is JobKind.TEST:
+            self._restore(job, job.resumed.tested_images or 0, f"; finishing its test failed: {message}")
+            return
         with self._lock:
             metrics = job.metrics()
         self.store.save_metrics(job.run_id, metrics)
@@ -627,10 +881,10 @@ class JobManager:
 
     # ---- snapshots -------------------------------------------------------------------------------------
 
-    def _live_snapshot(self, job: _Job) -> JobSnapshot:
-        """A snapshot of a live job (called under the lock)."""
-        position = self._queue.index(job.run_id) + 1 if job.run_id in self._queue else None
-        wait_s = self._plan().waits_s[position - 1] if position is not None else None
+    def _live_snapshot(self, job: _Job, order: list[str]) -> JobSnapshot:
+        """A snapshot of a live job (called under the lock); `order` is the queue's (`_waiting`)."""
+        position = order.index(job.run_id) + 1 if job.run_id in order else None
+        wait_s = self._plan(order).waits_s[position - 1] if position is not None else None
         return JobSnapshot(
             job_id=job.run_id, owner=job.owner, name=job.name, state=job.state, queue_position=position,
             epoch=max(job.epoch, 1) if job.started is not None else 0, epochs=job.config.epochs,
@@ -639,6 +893,7 @@ class JobManager:
             elapsed_s=job.elapsed(), eta_s=job.eta(), message=job.message, test_loss=job.test_loss,
             test_accuracy=job.test_accuracy, params=job.params, created_at=job.created_at, config=job.config,
             spec=job.spec, estimate_s=None if job.state.is_final else job.estimate_s, wait_s=wait_s,
+            tested_images=job.tested_images, kind=job.kind, stopped_by=job.stopped_by,
         )
 
     def _stored_snapshot(self, record: RunRecord) -> JobSnapshot:
@@ -657,16 +912,8 @@ class JobManager:
             batch_points=points, epochs_history=history, samples_per_second=record.samples_per_second,
             elapsed_s=record.elapsed_s or 0.0, eta_s=None, message=record.message, test_loss=record.test_loss,
             test_accuracy=record.test_accuracy, params=record.params, created_at=record.created_at,
-            config=config, spec=record.spec,
+            config=config, spec=record.spec, tested_images=record.tested_images, stopped_by=record.stopped_by,
         )
-
-
-def scored_on(images: int) -> str:
-    """How many test images a run was scored on: 10000 → "all 10,000 test images", 1200 → "1,200 of the
-    10,000 test images" (a stopped run is tested only as long as a quick stop allows)."""
-    if images >= TEST_IMAGES:
-        return f"all {TEST_IMAGES:,} test images"
-    return f"{images:,} of the {TEST_IMAGES:,} test images"
 
 
 def activation_bytes(layers: Sequence[LayerReport], batch_size: int) -> int:

@@ -4,7 +4,12 @@ Layout under the runs directory (`Settings.runs_dir`):
     index.sqlite3            one row per run: owner, name, state, spec, config, final figures (`engine.db`)
     leases/<manager>.lock    flock held by a live job manager; a run whose manager's lease is free was cut off
     <run_id>/spec.json, config.json, metrics.json, result.json, model.h5, model.keras
-                             and, once exported on demand, model.onnx and model-keras2.h5
+                             and, once exported on demand, model.onnx and model-keras2.h5 (a big model's
+                             model.keras too: see `engine.storage`)
+
+The index also keeps each run's bytes on disk (for the storage budgets), how many test images it was scored
+on (a whole score ranks, see `engine.scores`) and who stopped it. A student deletes their own run with
+`delete`: its row goes first, then its folder.
 
 Every file is written atomically (temporary file, then rename) and a run is marked finished only after its
 files are in place, so a killed server leaves each run either complete or marked interrupted. Every read takes
@@ -14,6 +19,7 @@ pattern before they touch a path.
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import json
 import re
@@ -56,11 +62,19 @@ CREATE TABLE IF NOT EXISTS runs (
     test_loss REAL,
     test_accuracy REAL,
     samples_per_second REAL,
-    elapsed_s REAL
+    elapsed_s REAL,
+    tested_images INTEGER,
+    stopped_by TEXT,
+    bytes INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS runs_by_owner ON runs (owner, created_at);
 """
-_RESULT_COLUMNS = ("test_loss", "test_accuracy", "samples_per_second", "elapsed_s")
+_ADDED_COLUMNS = {  # columns an index made before them lacks: added (and filled in) when it is opened
+    "tested_images": "INTEGER",
+    "stopped_by": "TEXT",
+    "bytes": "INTEGER NOT NULL DEFAULT 0",
+}
+_RESULT_COLUMNS = ("test_loss", "test_accuracy", "samples_per_second", "elapsed_s", "tested_images")
 
 
 class JobState(StrEnum):
@@ -84,6 +98,14 @@ _FINAL_STATES = frozenset({JobState.FINISHED, JobState.STOPPED, JobState.FAILED,
 _LIVE_STATES = tuple(state.value for state in JobState if not state.is_final)
 
 
+class Stopper(StrEnum):
+    """Who stopped a run before it finished."""
+
+    STUDENT = "student"  # its owner pressed Stop
+    TEACHER = "teacher"  # the teacher stopped or cancelled it from the dashboard
+    LIMIT = "limit"  # the server, at its time limit per job
+
+
 class ModelFormat(StrEnum):
     """The two files a trained model is saved as."""
 
@@ -99,6 +121,11 @@ class ModelFormat(StrEnum):
     def filename(self) -> str:
         """The file's name inside the run directory, e.g. 'model.h5'."""
         return f"model{self.suffix}"
+
+    @property
+    def title(self) -> str:
+        """How pages and messages name it (as `ExportFormat.title`): ".h5", ".keras"."""
+        return self.suffix
 
 
 RunFile = ModelFormat | ExportFormat  # a model file kept with a run: trained, or exported from it
@@ -122,17 +149,20 @@ class RunRecord:
     test_accuracy: float | None
     samples_per_second: float | None
     elapsed_s: float | None
+    tested_images: int | None = None  # test images its score covers (`engine.scores.is_whole`)
+    stopped_by: Stopper | None = None
+    bytes: int = 0  # its files on disk
 
 
 @dataclass(frozen=True, eq=False)
 class RunResult:
-    """How a trained model did on the 10,000 MNIST test images."""
+    """How a trained model did on the MNIST test images (all 10,000, or the first ones after a stop)."""
 
     test_loss: float
     test_accuracy: float
     confusion: tuple[tuple[int, ...], ...]  # confusion[true][predicted], 10 × 10
-    predicted: np.ndarray  # (10000,) uint8, the predicted digit per test image
-    confidence: np.ndarray  # (10000,) float32, the softmax probability of that digit
+    predicted: np.ndarray  # (N,) uint8, the predicted digit per test image (N = 10,000 for a whole score)
+    confidence: np.ndarray  # (N,) float32, the softmax probability of that digit
 
 
 @dataclass(frozen=True)
@@ -162,8 +192,27 @@ class RunStore:
         self.root.mkdir(parents=True, exist_ok=True)
         (self.root / _LEASES).mkdir(exist_ok=True)
         self._index = Database(self.root / _INDEX, _SCHEMA)
-        with self._index.transaction():  # the index exists from now on, for other processes too
-            pass
+        with self._index.transaction() as db:  # the index exists from now on, for other processes too
+            known = {row["name"] for row in db.execute("PRAGMA table_info(runs)")}
+            added = [name for name in _ADDED_COLUMNS if name not in known]
+            for name in added:
+                db.execute(f"ALTER TABLE runs ADD COLUMN {name} {_ADDED_COLUMNS[name]}")
+        if added:
+            self._fill_in_added_columns()
+
+    def _fill_in_added_columns(self) -> None:
+        """Give the runs of an older index their bytes on disk and the test images their result covers."""
+        with self._index.transaction() as db:
+            rows = db.execute("SELECT run_id, test_accuracy FROM runs").fetchall()
+        for row in rows:
+            tested = None
+            if row["test_accuracy"] is not None:
+                document = read_json(self._dir(row["run_id"]) / "result.json")
+                predicted = document.get("predicted") if isinstance(document, dict) else None
+                tested = len(predicted) if isinstance(predicted, list) else None
+            with self._index.transaction() as db:
+                db.execute("UPDATE runs SET tested_images = ? WHERE run_id = ?", (tested, row["run_id"]))
+            self._count_bytes(row["run_id"])
 
     def _dir(self, run_id: str) -> Path:
         """The run's directory; anything but a well-formed run id is refused before it reaches a path."""
@@ -247,15 +296,56 @@ class RunStore:
             )
         return run_id
 
-    def set_state(self, run_id: str, state: JobState, message: str = "", **figures: float | None) -> None:
-        """Set a run's state and message, and any of `_RESULT_COLUMNS` (test loss, accuracy, speed, time)."""
+    def set_state(self, run_id: str, state: JobState, message: str = "", stopped_by: Stopper | None = None,
+                  **figures: float | None) -> None:
+        """Set a run's state and message, who stopped it (if someone did), and any of `_RESULT_COLUMNS`
+        (test loss, accuracy, speed, time, test images scored). A final state also counts its bytes."""
         unknown = set(figures) - set(_RESULT_COLUMNS)
         if unknown:
             raise ValueError(f"unknown run figures: {sorted(unknown)}")
         columns = ["state = ?", "message = ?", "updated_at = ?"] + [f"{name} = ?" for name in figures]
         values = [state.value, message, time.time(), *(finite_number(value) for value in figures.values())]
+        if stopped_by is not None:
+            columns.append("stopped_by = ?")
+            values.append(stopped_by.value)
         with self._index.transaction() as db:
             db.execute(f"UPDATE runs SET {', '.join(columns)} WHERE run_id = ?", (*values, run_id))
+        if state.is_final:
+            self._count_bytes(run_id)
+
+    def _count_bytes(self, run_id: str) -> None:
+        """Record the bytes the run's folder holds now (its files are few: a listing and a stat each)."""
+        with contextlib.suppress(FileNotFoundError):  # deleted meanwhile: nothing to count
+            size = sum(entry.stat().st_size for entry in self._dir(run_id).iterdir() if entry.is_file())
+            with self._index.transaction() as db:
+                db.execute("UPDATE runs SET bytes = ? WHERE run_id = ?", (size, run_id))
+
+    def usage(self, owner: str | None = None) -> int:
+        """Bytes the runs of `owner` (None: every owner) hold on disk, as last counted."""
+        with self._index.transaction() as db:
+            if owner is None:
+                row = db.execute("SELECT COALESCE(SUM(bytes), 0) AS total FROM runs").fetchone()
+            else:
+                row = db.execute("SELECT COALESCE(SUM(bytes), 0) AS total FROM runs WHERE owner = ?",
+                                 (owner,)).fetchone()
+        return int(row["total"])
+
+    def usage_by_owner(self) -> dict[str, int]:
+        """Bytes on disk per owner, for the teacher's dashboard."""
+        with self._index.transaction() as db:
+            rows = db.execute("SELECT owner, SUM(bytes) AS total FROM runs GROUP BY owner").fetchall()
+        return {row["owner"]: int(row["total"] or 0) for row in rows}
+
+    def delete(self, run_id: object, owner: object) -> bool:
+        """Delete the owner's run for good: its row (so no list, export or leaderboard shows it any more),
+        then its folder. Only a run in a final state; True if it was deleted."""
+        record = self.get(run_id, owner)
+        if record is None or not record.state.is_final:
+            return False
+        with self._index.transaction() as db:
+            db.execute("DELETE FROM runs WHERE run_id = ? AND owner = ?", (run_id, owner))
+        shutil.rmtree(self._dir(record.run_id), ignore_errors=True)
+        return True
 
     def save_metrics(self, run_id: str, metrics: dict) -> None:
         """Write the run's metric history (batch points, per-epoch figures) as metrics.json."""
@@ -275,6 +365,7 @@ class RunStore:
     def save_model(self, run_id: str, fmt: RunFile, data: bytes) -> None:
         """Write one model file (bytes produced by a worker) atomically into the run directory."""
         atomic_write_bytes(self._dir(run_id) / fmt.filename, data)
+        self._count_bytes(run_id)
 
     def move_runs(self, run_ids: Iterable[str], destination: RunStore) -> list[str]:
         """Move ended runs (index row and folder) into another runs directory, such as an archived class;
@@ -372,4 +463,7 @@ def _record(row: sqlite3.Row) -> RunRecord:
         test_accuracy=row["test_accuracy"],
         samples_per_second=row["samples_per_second"],
         elapsed_s=row["elapsed_s"],
+        tested_images=row["tested_images"],
+        stopped_by=Stopper(row["stopped_by"]) if row["stopped_by"] else None,
+        bytes=row["bytes"],
     )

@@ -10,9 +10,14 @@ Everything the outside world learns arrives through `emit(event)`, one event of 
         "samples_per_second"}                                    after each complete epoch
     {"event": "testing"}                                         training over, evaluating on the test set
     {"event": "finished", "stopped", "test_loss", "test_accuracy", "confusion", "predicted", "confidence",
-        "seconds", "samples_per_second", "h5", "keras"}          model files as bytes; after a stop, the
-                                                                 test figures cover the first images only
+        "seconds", "samples_per_second", "steady_seconds", "steady_images", "steady_steps",
+        "h5", ["keras"]}                                         model files as bytes (a big model's .h5
+                                                                 only); after a stop, the test figures
+                                                                 cover the first images only
         and "class_set" (the class's drawings' figures, or None) when the task was sent them
+
+`test_rest` finishes the test of a run stopped while testing: it scores the test images from a given one on
+and ends with {"event": "tested", …} (see `cnnlab.engine.events.Tested`).
 
 A failure a student can cause (NaN loss, a stack Keras refuses) raises `TrainingFailed` with the message to
 show; `failure_message` words any other error for a student. This module imports TensorFlow: worker
@@ -43,12 +48,14 @@ from cnnlab.core.arithmetic import trainability
 from cnnlab.core.hyper import TrainConfig
 from cnnlab.core.messages import finite_number
 from cnnlab.engine.data import load_mnist
-from cnnlab.engine.estimate import BACKWARD_FACTOR, SLOW_LAPTOP_MACS_PER_S
+from cnnlab.engine.estimate import SLOW_LAPTOP_MACS_PER_S, StackCost
 from cnnlab.engine.evaluation import evaluate
 from cnnlab.engine.events import OUT_OF_MEMORY_MESSAGE, Emit
+from cnnlab.engine.storage import keeps_both_files
 
 MAX_STEPS_PER_EXECUTION = 16  # batches per compiled call: fewer Python round trips, still a live curve
-CALL_BUDGET_S = 0.3  # aim: one compiled call takes at most this long, so Stop answers within about a second
+CALL_BUDGET_S = 1.0  # aim: one compiled call of small batches takes at most this long, so Stop answers fast
+SCORE_CALL_S = 0.3  # aim: one call scoring test images takes at most this long
 STOP_SCORING_S = 1.0  # after a stop, test images are scored for at most about this long
 POINTS_PER_EPOCH = 50  # at most this many live batch points per epoch
 LOSS = "sparse_categorical_crossentropy"  # integer labels; same values as the Keras intro post's one-hot loss
@@ -70,16 +77,14 @@ def failure_message(error: BaseException) -> str:
     return f"training failed ({type(error).__name__}{detail})"
 
 
-def steps_per_execution(config: TrainConfig, macs: int) -> int:
+def steps_per_execution(config: TrainConfig, cost: StackCost) -> int:
     """Batches per compiled call: up to 16, but at least ~25 calls per epoch so the curve stays live, and no
-    more than a slow laptop does in `CALL_BUDGET_S` (a training step costs `BACKWARD_FACTOR` × MACs per
-    image × batch).
+    more than a slow laptop does in `CALL_BUDGET_S` (a training step's work: `StackCost.batch`).
 
-    Convnet (858,304 MACs per image), all of MNIST at batch 128 (422 steps) → 16; a 6,000-image demo
-    (43 steps) → 1; a stack with 4,000,000 MACs per image at batch 128 → 3.
+    Convnet, all of MNIST at batch 128 (422 steps) → 16 (a step's work: 1.25·10⁹ MACs, 0.06 s); a
+    6,000-image demo (43 steps) → 1; all of MNIST at batch 512 (106 steps) → 4.
     """
-    step_macs = BACKWARD_FACTOR * max(macs, 1) * config.batch_size
-    affordable = int(CALL_BUDGET_S * SLOW_LAPTOP_MACS_PER_S / step_macs)
+    affordable = int(CALL_BUDGET_S * SLOW_LAPTOP_MACS_PER_S / cost.batch(config.batch_size))
     return max(1, min(MAX_STEPS_PER_EXECUTION, config.steps_per_epoch // 25, affordable))
 
 
@@ -133,13 +138,14 @@ def train(spec: dict, config: TrainConfig, emit: Emit, stop_requested: Callable[
     if check.spec is None:
         raise TrainingFailed(check.message())
     analysis = check.analysis
+    cost = StackCost.of(analysis)
     keras.utils.set_random_seed(config.seed)
     model = build_model(analysis.spec)
     model.compile(
         optimizer=make_optimizer(config),
         loss=LOSS,
         metrics=METRICS,
-        steps_per_execution=steps_per_execution(config, analysis.macs),
+        steps_per_execution=steps_per_execution(config, cost),
     )
     mnist = load_mnist()
     fit_size = config.fit_size
@@ -164,12 +170,11 @@ def train(spec: dict, config: TrainConfig, emit: Emit, stop_requested: Callable[
         raise TrainingFailed(_nan_message(reporter.nan_epoch, config))
     clock.lap("fit")
     emit({"event": "testing"})
-    probabilities = score(model, mnist.x_test, test_chunk(analysis.macs), reporter.stop_time, stop_requested)
+    probabilities = score(model, mnist.x_test, test_chunk(cost), reporter.stop_time, stop_requested)
     figures = evaluate(probabilities, mnist.y_test[:len(probabilities)])
     stopped = reporter.stopped or len(probabilities) < len(mnist.y_test)
     if class_set is not None:
-        figures["class_set"] = None if stopped else _class_set_figures(model, class_set, analysis.macs,
-                                                                       stop_requested)
+        figures["class_set"] = None if stopped else _class_set_figures(model, class_set, cost, stop_requested)
     clock.lap("test")
     files = _model_files(model)
     clock.lap("save")
@@ -177,25 +182,27 @@ def train(spec: dict, config: TrainConfig, emit: Emit, stop_requested: Callable[
           "phases_s": clock.laps})
 
 
-def _class_set_figures(model: keras.Model, class_set: Mapping[str, np.ndarray], macs: int,
+def _class_set_figures(model: keras.Model, class_set: Mapping[str, np.ndarray], cost: StackCost,
                        stop_requested: Callable[[], bool]) -> dict | None:
     """The test figures of the class's drawings, or None when a stop cut their scoring short."""
     images, labels = class_set["images"], class_set["labels"]
-    probabilities = score(model, images, test_chunk(macs), None, stop_requested)
+    probabilities = score(model, images, test_chunk(cost), None, stop_requested)
     return evaluate(probabilities, labels) if len(probabilities) == len(labels) else None
 
 
-def test_chunk(macs: int) -> int:
-    """Test images per call: what a slow laptop scores in `CALL_BUDGET_S`, from 10 to 1,000, so a stop during
-    testing is seen quickly. Convnet (858,304 MACs per image) → 1,000; the 1024-filter stack (829 million
-    MACs) → 10.
+def test_chunk(cost: StackCost) -> int:
+    """Test images per call: what a slow laptop scores in `SCORE_CALL_S`, from 1 to 1,000, so a stop during
+    testing is seen quickly. Convnet (2.9·10⁶ MACs per scored image) → 1,000; the 1024-filter stack
+    (9.9·10⁸) → 6.
     """
-    return max(10, min(1000, int(CALL_BUDGET_S * SLOW_LAPTOP_MACS_PER_S / max(macs, 1))))
+    return max(1, min(1000, int(SCORE_CALL_S * SLOW_LAPTOP_MACS_PER_S / cost.scored_image)))
 
 
 def score(model: keras.Model, images: np.ndarray, chunk: int, stopped_at: float | None,
-          stop_requested: Callable[[], bool]) -> np.ndarray:
-    """Softmax outputs (N, 10) for uint8 `images` (N, 28, 28), `chunk` images per call, in order.
+          stop_requested: Callable[[], bool],
+          scored: Callable[[int], None] = lambda images: None) -> np.ndarray:
+    """Softmax outputs (N, 10) for uint8 `images` (N, 28, 28), `chunk` images per call, in order; `scored`
+    hears how many are done after each call.
 
     After a stop (at `stopped_at`, a `time.monotonic()`, or requested during scoring) it goes on only
     while `STOP_SCORING_S` has not passed since, and at least one chunk, so Stop reaches its final state in
@@ -209,21 +216,46 @@ def score(model: keras.Model, images: np.ndarray, chunk: int, stopped_at: float 
             break
         batch = images[start:start + chunk, ..., np.newaxis].astype(np.float32) / np.float32(255)
         parts.append(np.asarray(model.predict_on_batch(batch)))
+        scored(start + len(parts[-1]))
     return np.concatenate(parts)
 
 
+def test_rest(spec: dict, model_file: bytes, start: int, emit: Emit,
+              stop_requested: Callable[[], bool]) -> None:
+    """Score the trained model (`model_file`, a .h5's bytes) on the test images from `start` on, reporting
+    progress ("scored", counted from the first test image) and then their figures ("tested"): how a run
+    stopped while testing gets a whole score. A stop ends it as quickly as a training job's testing."""
+    check = trainability(spec)
+    if check.spec is None:
+        raise TrainingFailed(check.message())
+    with tempfile.TemporaryDirectory(prefix="cnnlab-test-") as folder:
+        path = Path(folder) / "model.h5"
+        path.write_bytes(model_file)
+        model = keras.models.load_model(path, compile=False)
+    mnist = load_mnist()
+    emit({"event": "testing"})
+    probabilities = score(model, mnist.x_test[start:], test_chunk(StackCost.of(check.analysis)), None,
+                          stop_requested, lambda images: emit({"event": "scored", "images": start + images}))
+    figures = evaluate(probabilities, mnist.y_test[start:start + len(probabilities)])
+    emit({"event": "tested", "start": start, "stopped": start + len(probabilities) < len(mnist.y_test),
+          **figures})
+
+
 def _model_files(model: keras.Model) -> dict[str, bytes]:
-    """The model saved as legacy HDF5 (`model.h5`) and Keras 3 zip (`model.keras`), as bytes.
+    """The model saved as legacy HDF5 (`model.h5`) and Keras 3 zip (`model.keras`), as bytes; a model whose
+    file would be bigger than `storage.ONE_FILE_OVER_BYTES` as `.h5` only (its `.keras` is made on demand).
 
     Compiled with an optimizer plain Keras knows (`portable_optimizer`), so both files load anywhere.
     """
     model.compile(optimizer=portable_optimizer(model.optimizer, model.trainable_variables), loss=LOSS,
                   metrics=METRICS)
     logging.getLogger("absl").setLevel(logging.ERROR)  # HDF5 is "legacy" to Keras 3 but is our promise
+    saved = sum(int(np.prod(variable.shape)) * 4 for variable in [*model.weights, *model.optimizer.variables])
+    formats = ("keras", "h5") if keeps_both_files(saved) else ("h5",)
     with tempfile.TemporaryDirectory(prefix="cnnlab-model-") as folder:
         files = {}
-        for fmt in ("keras", "h5"):  # .keras first: Keras's legacy HDF5 save drops the optimizer from the
-            # model's compile config, and a .keras file saved after it would load with a default RMSprop
+        for fmt in formats:  # .keras first: Keras's legacy HDF5 save drops the optimizer from the model's
+            # compile config, and a .keras file saved after it would load with a default RMSprop
             path = Path(folder) / f"model.{fmt}"
             model.save(path)
             files[fmt] = path.read_bytes()
@@ -258,6 +290,8 @@ class _Reporter(keras.callbacks.Callback):
         self.nan_epoch: int | None = None
         self.train_seconds = 0.0  # inside training steps of finished epochs; validation excluded
         self.samples_done = 0  # training samples of finished epochs
+        self.steps_done = 0  # training steps of finished epochs
+        self.first_call: tuple[float, int, int] | None = None  # (seconds, samples, steps) of the first call
         self.epoch = 0  # 1-based, as in every event; 0 before the first epoch
         self.epoch_started = 0.0
         self.epoch_seconds = 0.0
@@ -265,9 +299,16 @@ class _Reporter(keras.callbacks.Callback):
         self.last_point_step = 0
 
     def speed(self) -> dict[str, float]:
-        """Seconds spent in training steps, and training samples per second, over the whole run."""
+        """Seconds spent in training steps and training samples per second over the whole run; and the
+        steady part the server learns its speed from: seconds, images and steps after the first compiled
+        call (which also traces the model, a fixed cost that would make a tiny job look slow)."""
         rate = self.samples_done / self.train_seconds if self.train_seconds else 0.0
-        return {"seconds": self.train_seconds, "samples_per_second": rate}
+        first_seconds, first_images, first_steps = self.first_call or (self.train_seconds, self.samples_done,
+                                                                       self.steps_done)
+        return {"seconds": self.train_seconds, "samples_per_second": rate,
+                "steady_seconds": max(self.train_seconds - first_seconds, 0.0),
+                "steady_images": max(self.samples_done - first_images, 0),
+                "steady_steps": max(self.steps_done - first_steps, 0)}
 
     def _epoch_samples(self) -> int:
         """Training samples seen so far in this epoch (the last batch may be short)."""
@@ -290,6 +331,8 @@ class _Reporter(keras.callbacks.Callback):
         # were full (211 steps at 8 a call: "216"), so the count stops at the epoch's real number of steps
         self.step = min(batch + 1, self.config.steps_per_epoch)
         self.epoch_seconds = time.perf_counter() - self.epoch_started
+        if self.first_call is None:
+            self.first_call = (self.epoch_seconds, self._epoch_samples(), self.step)
         if self.step == 1 or self.step - self.last_point_step >= self.point_every:
             self.last_point_step = self.step
             elapsed = self.train_seconds + self.epoch_seconds
@@ -315,6 +358,7 @@ class _Reporter(keras.callbacks.Callback):
         """Add the epoch to the totals; emit its figures if it ran to the end."""
         self.train_seconds += self.epoch_seconds
         self.samples_done += self._epoch_samples()
+        self.steps_done += self.step
         if self.nan_epoch is not None or self.step < self.config.steps_per_epoch:
             return  # a cut-off epoch is not an epoch of history
         logs = logs or {}

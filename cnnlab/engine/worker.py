@@ -66,7 +66,14 @@ def _train(payload: dict, emit: Emit, stop_requested: Callable[[], bool]) -> Non
     train(payload["spec"], config, emit, stop_requested, payload.get("class_set"))
 
 
-TASKS: dict[str, Task] = {"train": _train}
+def _test(payload: dict, emit: Emit, stop_requested: Callable[[], bool]) -> None:
+    """Task "test": payload {"spec", "model" (a .h5's bytes), "start"}; see `trainer.test_rest`."""
+    from cnnlab.engine.trainer import test_rest
+
+    test_rest(payload["spec"], payload["model"], payload["start"], emit, stop_requested)
+
+
+TASKS: dict[str, Task] = {"train": _train, "test": _test}
 
 
 def warm_up(settings: WorkerSettings) -> None:

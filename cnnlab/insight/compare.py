@@ -13,7 +13,8 @@ from dataclasses import dataclass
 
 from cnnlab.core.arithmetic import analyze
 from cnnlab.core.spec_json import encode_spec_for_url
-from cnnlab.engine.jobs import EpochRecord, JobSnapshot, JobState
+from cnnlab.engine.jobs import EpochRecord, JobSnapshot, JobState, Stopper
+from cnnlab.engine.scores import test_set_size
 
 TESTED_STATES = (JobState.FINISHED, JobState.STOPPED)  # a stopped run keeps (and tests) what it learned
 MAX_COMPARED = 10  # runs overlaid at once; more lines than this are unreadable
@@ -31,14 +32,25 @@ class RunSummary:
     epochs: int  # complete epochs trained (fewer than planned for a stopped run)
     seconds: float  # training time
     test_accuracy: float | None
+    test_images: int | None  # the test images its accuracy covers (fewer than all: stopped while testing)
     history: tuple[EpochRecord, ...]
     spec: dict
     batch_points: tuple[tuple[float, float, float | None], ...] = ()  # (fractional epoch, loss, accuracy)
 
 
 def comparable_runs(runs: Iterable[JobSnapshot]) -> list[JobSnapshot]:
-    """The runs with a trained, tested model (finished or stopped early), in the order given."""
-    return [run for run in runs if run.state in TESTED_STATES and run.test_accuracy is not None]
+    """The runs with a trained, tested model (finished or stopped early), in the order given.
+
+    A run the teacher stopped is left out: its half-trained model is not the student's result, and
+    offering it on Compare and Predict made the teacher's Stop look like the student's own poor model.
+    """
+    return [run for run in runs if run.state in TESTED_STATES and run.test_accuracy is not None
+            and not stopped_by_teacher(run)]
+
+
+def stopped_by_teacher(run: JobSnapshot) -> bool:
+    """Whether the teacher stopped (or cancelled) this run from the dashboard."""
+    return run.stopped_by is Stopper.TEACHER
 
 
 def run_labels(runs: Iterable[JobSnapshot]) -> dict[str, str]:
@@ -55,7 +67,8 @@ def summarize(run: JobSnapshot, label: str) -> RunSummary:
     return RunSummary(
         run_id=run.job_id, label=label, name=run.name, params=run.params, macs=analyze(run.spec).macs,
         epochs=len(run.epochs_history), seconds=run.elapsed_s, test_accuracy=run.test_accuracy,
-        history=run.epochs_history, spec=run.spec, batch_points=run.batch_points,
+        test_images=run.tested_images or test_set_size(run.config), history=run.epochs_history, spec=run.spec,
+        batch_points=run.batch_points,
     )
 
 
@@ -63,11 +76,13 @@ def comparison_table(runs: Sequence[RunSummary]) -> list[dict[str, object]]:
     """One row per run, columns as the page shows them (numbers left as numbers for sorting).
 
     Example row: {"run": "#1 convnet", "architecture": "convnet", "parameters": 60874, "MACs": 3_434_000,
-    "epochs": 5, "seconds": 41.2, "test accuracy": 0.9891}.
+    "epochs": 5, "seconds": 41.2, "test accuracy": 0.9891, "test images": 10000} (fewer test images: a run
+    stopped while testing, its accuracy not comparable with the others').
     """
     return [
         {"run": run.label, "architecture": run.name, "parameters": run.params, "MACs": run.macs,
-         "epochs": run.epochs, "seconds": run.seconds, "test accuracy": run.test_accuracy}
+         "epochs": run.epochs, "seconds": run.seconds, "test accuracy": run.test_accuracy,
+         "test images": run.test_images}
         for run in runs
     ]
 

@@ -1,7 +1,9 @@
-"""A run's model in other formats, made on demand and kept with the run (`model.onnx`, `model-keras2.h5`).
+"""A run's model in other formats, made on demand and kept with the run (`model.onnx`, `model-keras2.h5`, and
+a big run's `model.keras`, which the trainer leaves out so that its files are written once).
 
-The export itself runs in the inference worker (`InferenceClient.export`), never in the web server; the file
-is then stored in the run's directory, so the next download is a plain file read.
+The export itself runs in the export worker (`Lab.exports`, an `InferenceClient` of its own), never in the
+web server and never in the worker that answers Predict; the file is then stored in the run's directory, so
+the next download is a plain file read.
 """
 
 from __future__ import annotations
@@ -16,9 +18,9 @@ from cnnlab.engine.store import ModelFormat
 from cnnlab.insight.inference import InferenceClient, InferenceError
 
 
-def exported_file(manager: JobManager, owner: str, job_id: str, fmt: ExportFormat,
+def exported_file(manager: JobManager, owner: str, job_id: str, fmt: ExportFormat | ModelFormat,
                   client: InferenceClient) -> Path:
-    """The run's model as an `fmt` file: the cached one, else exported now by the inference worker and stored.
+    """The run's model as an `fmt` file: the cached one, else made now by the export worker and stored.
 
     Raises InferenceError with a message for the student: no trained model, a layer `fmt` cannot carry (named
     with its position), or a worker that failed.
@@ -33,10 +35,13 @@ def exported_file(manager: JobManager, owner: str, job_id: str, fmt: ExportForma
     spec = analyze(snapshot.spec).spec
     if spec is None:
         raise InferenceError("This run's stack has problems, so its model cannot be exported.")
-    problems = export_problems(spec, fmt)
-    if problems:
-        raise InferenceError(f"No {fmt.title} file: " + "; ".join(str(problem) for problem in problems))
-    data = client.export(source, spec_to_dict(spec), fmt)
+    if fmt is ModelFormat.KERAS:
+        data = client.keras3(source)
+    else:
+        problems = export_problems(spec, fmt)
+        if problems:
+            raise InferenceError(f"No {fmt.title} file: " + "; ".join(str(problem) for problem in problems))
+        data = client.export(source, spec_to_dict(spec), fmt)
     manager.store.save_model(job_id, fmt, data)
     path = manager.model_file(job_id, owner, fmt)
     if path is None:

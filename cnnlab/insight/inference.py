@@ -11,7 +11,7 @@ The worker is a `cnnlab.engine.processes.ChildProcess`, not a `multiprocessing` 
 `sys.modules["__main__"]` is the app's script, and multiprocessing's spawn runs `__main__` again in every
 child before its target, so the worker would first execute a page of the app (in bare mode).
 
-    client = InferenceClient()                                           # the server's one: `Lab.inference`
+    client = InferenceClient()                          # the server's two: `Lab.inference`, `Lab.exports`
     probabilities = client.predict("runs/…/model.h5", pixels[None])      # (1, 10)
     layers = client.feature_maps("runs/…/model.h5", pixels, max_channels=16)
     trace = client.trace("runs/…/model.h5", pixels, position=3, at=(4, 5, 0))  # .value, .keras_value
@@ -159,6 +159,12 @@ class InferenceClient:
         """
         request = Request(Op.EXPORT, _absolute(model_path), {"spec": spec, "fmt": str(fmt)})
         return self._call(request, timeout)
+
+    def keras3(self, model_path: str | Path, *, timeout: float = EXPORT_TIMEOUT_S) -> bytes:
+        """The trained model's `.h5` at `model_path` as a Keras 3 `.keras` file's bytes, with its optimizer
+        state (a big run's `.keras` is made only when asked for)."""
+        path = _absolute(model_path)
+        return self._call(Request(Op.KERAS3, path, {"h5_file": path}), timeout)
 
     def close(self) -> None:
         """Stop the worker politely, then firmly; the next request starts a new one."""

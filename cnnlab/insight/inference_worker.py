@@ -1,6 +1,7 @@
 """The inference worker process: loads trained models and answers predictions, feature maps and filters, one
-value traced and saliency maps (`insight.trace`), and exports a model to ONNX or Keras 2 (`bridge.export`;
-the Keras 2 part in a process of its own).
+value traced and saliency maps (`insight.trace`), and exports a model to ONNX, Keras 2 or Keras 3's `.keras`
+(`bridge.export`; the Keras 2 part in a process of its own). The server runs two: one for questions, one for
+exports (`cnnlab.lab`), so an export never holds up a prediction.
 
 Runs in its own process (a fresh interpreter started by `inference`), so TensorFlow is imported here
 and never in the web server. The top level imports only numpy and modules that import TensorFlow lazily
@@ -20,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from cnnlab.bridge.export import ExportFailed, export_bytes
+from cnnlab.bridge.export import ExportFailed, export_bytes, keras3_bytes
 from cnnlab.core.arithmetic import analyze
 from cnnlab.core.export_rules import ExportFormat
 from cnnlab.core.messages import error_summary
@@ -39,6 +40,7 @@ class Op(StrEnum):
     TRACE = "trace"
     SALIENCY = "saliency"
     EXPORT = "export"
+    KERAS3 = "keras3"
     STOP = "stop"
 
 
@@ -271,6 +273,11 @@ def _answer_export(loaded: _LoadedModel, spec: dict, fmt: str) -> bytes:
     return export_bytes(loaded.model, network, ExportFormat(fmt))
 
 
+def _answer_keras3(loaded: _LoadedModel, h5_file: str) -> bytes:
+    """The run's `.h5` (the file just loaded) as a `.keras` file's bytes (`bridge.export.keras3_bytes`)."""
+    return keras3_bytes(Path(h5_file))
+
+
 _HANDLERS = {
     Op.PREDICT: _answer_predict,
     Op.FEATURE_MAPS: _answer_feature_maps,
@@ -278,6 +285,7 @@ _HANDLERS = {
     Op.TRACE: _answer_trace,
     Op.SALIENCY: _answer_saliency,
     Op.EXPORT: _answer_export,
+    Op.KERAS3: _answer_keras3,
 }
 
 

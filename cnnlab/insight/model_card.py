@@ -17,6 +17,7 @@ from cnnlab.bridge.export import INPUT_NAME, OUTPUT_NAME
 from cnnlab.core.arithmetic import Analysis
 from cnnlab.core.hyper import TrainConfig, config_to_dict
 from cnnlab.core.keras_args import layer_names
+from cnnlab.core.mnist import TEST_IMAGES
 from cnnlab.insight.mistakes import class_accuracy
 
 _BLANK = ('images = np.zeros((1, 28, 28, 1), dtype="float32")  # your digits: (N, 28, 28, 1), '
@@ -90,11 +91,13 @@ def _shape(shape: Sequence[int] | None) -> str:
 
 
 def model_card(name: str, analysis: Analysis, config: TrainConfig, test_accuracy: float | None,
-               confusion: Sequence[Sequence[int]] | None, trained_at: dt.datetime, files: CardFiles) -> str:
+               confusion: Sequence[Sequence[int]] | None, trained_at: dt.datetime, files: CardFiles,
+               tested_images: int | None = None) -> str:
     """One trained run's card as Markdown: architecture, training settings, accuracy, date, loading code.
 
-    `analysis` is the run's stack analysed; `confusion[true][predicted]` over the 10,000 test images gives the
-    per-digit accuracy (left out when the run has no test result). A stack with problems raises ValueError.
+    `analysis` is the run's stack analysed; `confusion[true][predicted]` over the test images gives the
+    per-digit accuracy (left out when the run has no test result); `tested_images` below 10,000 marks a run
+    stopped while testing. A stack with problems raises ValueError.
     """
     if analysis.spec is None:
         raise ValueError("a model card describes a stack without problems")
@@ -112,6 +115,10 @@ def model_card(name: str, analysis: Analysis, config: TrainConfig, test_accuracy
     lines += ["", "## Test accuracy", ""]
     if test_accuracy is None:
         lines.append("This run has no test result.")
+    elif tested_images is not None and tested_images < TEST_IMAGES:
+        lines.append(f"{test_accuracy * 100:.2f} % of the first {tested_images:,} of MNIST's "
+                     f"{TEST_IMAGES:,} test images read correctly (the run was stopped while testing: not "
+                     "comparable with a whole score).")
     else:
         lines.append(f"{test_accuracy * 100:.2f} % of MNIST's 10,000 test images read correctly.")
     if confusion is not None:

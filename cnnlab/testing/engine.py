@@ -104,7 +104,8 @@ def wait_warm(runner: LocalProcessRunner | RayRunner) -> None:
 class ScriptedTask:
     """A task whose events the test sends by hand."""
 
-    def __init__(self, payload: dict) -> None:
+    def __init__(self, kind: str, payload: dict) -> None:
+        self.kind = kind  # "train" or "test"
         self.payload = payload
         self.inbox: queue.SimpleQueue[dict] = queue.SimpleQueue()
         self.stop_requested = False
@@ -131,8 +132,8 @@ class ScriptedRunner:
         self._news: queue.SimpleQueue[None] = queue.SimpleQueue()
 
     def start(self, kind: str, payload: dict) -> ScriptedTask:
-        assert kind == "train"
-        self.tasks.append(ScriptedTask(payload))
+        assert kind in ("train", "test")
+        self.tasks.append(ScriptedTask(kind, payload))
         return self.tasks[-1]
 
     def wait(self, handles: Sequence[ScriptedTask], timeout: float) -> None:
@@ -155,10 +156,12 @@ class ScriptedRunner:
         self.wake()
 
 
-def finished_event(stopped: bool = False, accuracy: float = 0.9) -> dict:
-    """A worker's "finished" event with placeholder model bytes."""
-    predicted = np.arange(10000, dtype=np.uint8) % 10
+def finished_event(stopped: bool = False, accuracy: float = 0.9, tested: int = 10_000) -> dict:
+    """A worker's "finished" event with placeholder model bytes, scored on the first `tested` test images
+    (all of them unless the run was stopped while testing)."""
+    predicted = np.arange(tested, dtype=np.uint8) % 10
     return {"event": "finished", "stopped": stopped, "test_loss": 0.3, "test_accuracy": accuracy,
-            "confusion": [[1000 * (row == col) for col in range(10)] for row in range(10)],
-            "predicted": predicted, "confidence": np.full(10000, 0.75, np.float32), "seconds": 2.0,
-            "samples_per_second": 500.0, "h5": b"h5 bytes", "keras": b"keras bytes"}
+            "confusion": [[tested // 10 * (row == col) for col in range(10)] for row in range(10)],
+            "predicted": predicted, "confidence": np.full(tested, 0.75, np.float32), "seconds": 2.0,
+            "samples_per_second": 500.0, "steady_seconds": 0.5, "steady_images": 1500, "steady_steps": 23,
+            "h5": b"h5 bytes", "keras": b"keras bytes"}

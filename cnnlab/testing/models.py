@@ -108,7 +108,7 @@ def register_run(store: RunStore, owner: str, trained: TrainedRun, *, model: byt
             store.save_model(run_id, fmt, model if model is not None and fmt == ModelFormat.H5 else data)
         store.set_state(run_id, JobState.FINISHED, record.message, test_loss=record.test_loss,
                         test_accuracy=record.test_accuracy, samples_per_second=record.samples_per_second,
-                        elapsed_s=record.elapsed_s)
+                        elapsed_s=record.elapsed_s, tested_images=record.tested_images)
     finally:
         store.release_lease(lease)
     time.sleep(0.01)  # distinct creation times keep "newest first" well defined

@@ -27,6 +27,7 @@ from cnnlab.insight.compare import (
     comparable_runs,
     comparison_table,
     run_labels,
+    stopped_by_teacher,
     summarize,
 )
 from cnnlab.insight.digit import canvas_to_mnist, scale_pixels
@@ -46,7 +47,7 @@ from cnnlab.insight.insight_charts import (
 from cnnlab.insight.mistakes import cell_examples, most_confused
 from cnnlab.lab import running_lab
 from cnnlab.ui import session
-from cnnlab.ui.job_view import accuracy_text
+from cnnlab.ui.job_view import score_text
 from cnnlab.ui.links import SPEC_PARAM  # /Build?spec=<…> opens an architecture
 
 RUN_PARAM = "run"  # /Predict?run=<id> opens that run
@@ -73,6 +74,17 @@ def trained_runs(owner: str) -> tuple[list[JobSnapshot], dict[str, str]]:
     return comparable_runs(runs), run_labels(runs)
 
 
+def render_teacher_stopped_note(owner: str) -> None:
+    """Say that runs the teacher stopped are not offered here, when the owner has any, and where they are."""
+    count = sum(stopped_by_teacher(run) for run in running_lab().jobs.jobs(owner))
+    if count == 1:
+        st.caption("Your teacher stopped one of your runs: its partly trained model is not offered here. "
+                   "Results still shows it.")
+    elif count:
+        st.caption(f"Your teacher stopped {count} of your runs: their partly trained models are not offered "
+                   "here. Results still shows them.")
+
+
 def render_no_runs(owner: str) -> None:
     """What a student with no trained model sees instead of the page, with the way to get one."""
     st.info("You have no trained model yet: train a stack (a quick demo on 6,000 images takes about a "
@@ -92,7 +104,7 @@ def pick_run(runs: list[JobSnapshot], labels: dict[str, str]) -> JobSnapshot:
     st.query_params[RUN_PARAM] = st.session_state[RUN_KEY]
     chosen = st.selectbox(
         "Model", list(by_id), key=RUN_KEY,
-        format_func=lambda job_id: f"{labels[job_id]} · {accuracy_text(by_id[job_id].test_accuracy)}",
+        format_func=lambda job_id: f"{labels[job_id]} · {score_text(by_id[job_id])}",
         help="Any of your finished runs; the number counts your runs from the first.",
     )
     return by_id[chosen]
@@ -212,7 +224,7 @@ def pick_compared(runs: list[JobSnapshot], labels: dict[str, str]) -> list[JobSn
     st.session_state[COMPARE_KEY] = kept if COMPARE_KEY in st.session_state else list(by_id)[:3]
     chosen = st.multiselect(
         "Runs to compare", list(by_id), key=COMPARE_KEY, max_selections=MAX_COMPARED,
-        format_func=lambda job_id: f"{labels[job_id]} · {accuracy_text(by_id[job_id].test_accuracy)}",
+        format_func=lambda job_id: f"{labels[job_id]} · {score_text(by_id[job_id])}",
         help=f"Any of your finished runs, up to {MAX_COMPARED} at once.",
     )
     return [by_id[job_id] for job_id in chosen]
@@ -228,6 +240,9 @@ def render_comparison(owner: str, runs: Sequence[JobSnapshot], labels: dict[str,
         "MACs": st.column_config.NumberColumn(format="localized", help="Multiply-accumulates for one image"),
         "seconds": st.column_config.NumberColumn(format="%.1f", help="Training time"),
         "test accuracy": st.column_config.NumberColumn(format="percent"),
+        "test images": st.column_config.NumberColumn(
+            format="localized", help="Test images the accuracy covers: fewer than 10,000 for a run stopped "
+                                     "while testing (Finish testing on Results scores the rest)"),
     })
     st.plotly_chart(params_accuracy_figure(summaries), key="compare_scatter")
     render_edit_links(owner, summaries)

@@ -9,8 +9,9 @@ from cnnlab.core.arithmetic import analyze
 from cnnlab.core.hyper import Schedule, TrainConfig
 from cnnlab.core.optimizer_args import optimizer_arguments
 from cnnlab.core.text import duration, plain
-from cnnlab.engine.jobs import JobManager, JobRefused, JobSnapshot, JobState
+from cnnlab.engine.jobs import JobKind, JobManager, JobRefused, JobSnapshot, JobState
 from cnnlab.engine.paths import file_stem
+from cnnlab.engine.scores import partial_note, test_set_size
 from cnnlab.engine.store import ModelFormat, RunFile
 from cnnlab.insight.charts import training_figure
 from cnnlab.insight.diagnose import learning_rate_hint
@@ -52,6 +53,13 @@ def accuracy_text(accuracy: float | None) -> str:
     return "—" if accuracy is None else f"{accuracy * 100:.2f} %"
 
 
+def score_text(snapshot: JobSnapshot) -> str:
+    """The run's test accuracy, marked when it covers only some test images: "98.91 %", "99.70 % on 1,928
+    test images" (a run stopped while testing; `engine.scores`)."""
+    note = partial_note(snapshot.tested_images, snapshot.config) if snapshot.test_accuracy is not None else ""
+    return " ".join(filter(None, (accuracy_text(snapshot.test_accuracy), note)))
+
+
 def config_text(config: TrainConfig) -> str:
     """Hyperparameters in one line: "1 epoch on 24,000 images · rmsprop, batch 8, learning rate 0.001"; a
     schedule and optimizer settings follow: "… learning rate 0.01 (one-cycle), beta_1 0.7, beta_2 0.9"."""
@@ -63,10 +71,13 @@ def config_text(config: TrainConfig) -> str:
 
 
 def progress(snapshot: JobSnapshot) -> float:
-    """Fraction of the planned batches done: epoch 2 of 5, batch 211 of 422 → (1 × 422 + 211) / 2110 = 0.3."""
+    """Fraction of the planned batches done: epoch 2 of 5, batch 211 of 422 → (1 × 422 + 211) / 2110 = 0.3;
+    while a run's test is being finished, of its test images scored."""
     total = snapshot.epochs * snapshot.steps_per_epoch
     if snapshot.state.is_final and snapshot.state != JobState.STOPPED:
         return 1.0 if snapshot.state == JobState.FINISHED else 0.0
+    if snapshot.kind is JobKind.TEST:
+        return (snapshot.tested_images or 0) / test_set_size(snapshot.config)
     done = max(snapshot.epoch - 1, 0) * snapshot.steps_per_epoch + snapshot.step
     return min(done / total, 1.0) if total else 0.0
 
@@ -76,6 +87,8 @@ def progress_text(snapshot: JobSnapshot) -> str:
     if snapshot.state == JobState.QUEUED:
         wait = "" if snapshot.wait_s is None else f" · starts in about {duration(snapshot.wait_s)}"
         return f"waiting in the queue: position {snapshot.queue_position}{wait}"
+    if snapshot.kind is JobKind.TEST:
+        return f"{snapshot.tested_images or 0:,} of {test_set_size(snapshot.config):,} test images scored"
     parts = [f"epoch {max(snapshot.epoch, 1)} of {snapshot.epochs}",
              f"batch {snapshot.step:,} of {snapshot.steps_per_epoch:,}"]
     if snapshot.samples_per_second:

@@ -19,15 +19,15 @@ from cnnlab.core.hyper import config_to_dict
 from cnnlab.core.text import duration, plain
 from cnnlab.engine.jobs import JobSnapshot, JobState
 from cnnlab.lab import running_lab
-from cnnlab.ui import class_digits_view, insight, session
+from cnnlab.ui import class_digits_view, insight, run_actions, session
 from cnnlab.ui.export_view import render_exports
 from cnnlab.ui.job_view import (
     STATE_WORDS,
-    accuracy_text,
     config_text,
     render_downloads,
     render_ending,
     render_hint,
+    score_text,
     submit_job,
 )
 from cnnlab.ui.replay_view import render_curves_with_replay
@@ -45,7 +45,7 @@ def started(snapshot: JobSnapshot) -> str:
 
 def runs_table(snapshots: list[JobSnapshot]) -> pd.DataFrame:
     """One row per run, newest first: name, state, test accuracy, parameters, epochs, images, start time."""
-    rows = [(s.name, STATE_WORDS[s.state], accuracy_text(s.test_accuracy), f"{s.params:,}",
+    rows = [(s.name, STATE_WORDS[s.state], score_text(s), f"{s.params:,}",
              str(s.config.epochs), f"{s.config.train_size:,}", started(s)) for s in snapshots]
     columns = ["Run", "State", "Test accuracy", "Parameters", "Epochs", "Training images", "Started"]
     return pd.DataFrame([[plain(cell) for cell in row] for row in rows], columns=columns)
@@ -53,8 +53,7 @@ def runs_table(snapshots: list[JobSnapshot]) -> pd.DataFrame:
 
 def run_label(snapshot: JobSnapshot) -> str:
     """How a run is named in the picker: "convnet · 98.91 % · 2026-11-26 09:41"."""
-    figure = accuracy_text(snapshot.test_accuracy) if snapshot.test_accuracy is not None else (
-        STATE_WORDS[snapshot.state])
+    figure = score_text(snapshot) if snapshot.test_accuracy is not None else STATE_WORDS[snapshot.state]
     return f"{snapshot.name} · {figure} · {started(snapshot)}"
 
 
@@ -82,7 +81,7 @@ def render_outcome(owner: str, snapshot: JobSnapshot) -> None:
     render_hint(snapshot)
     if snapshot.test_accuracy is not None:
         accuracy, loss, params, elapsed = st.columns(4)
-        accuracy.metric("Test accuracy", accuracy_text(snapshot.test_accuracy),
+        accuracy.metric("Test accuracy", score_text(snapshot),
                         help="Share of MNIST's 10,000 test images (never seen in training) read correctly.")
         class_digits_view.render_class_score(owner, snapshot, accuracy)
         loss.metric("Test loss", f"{snapshot.test_loss:.4f}" if snapshot.test_loss is not None else "—")
@@ -124,6 +123,7 @@ def render_run(owner: str, snapshot: JobSnapshot) -> None:
     st.subheader(plain(f"{snapshot.name} — {STATE_WORDS[snapshot.state]}"))
     st.caption(f"Started {started(snapshot)} · {config_text(snapshot.config)}")
     render_outcome(owner, snapshot)
+    run_actions.render_partial_score(owner, snapshot)
     lead, rest = RUN_SECTIONS[:LEAD_SECTIONS], RUN_SECTIONS[LEAD_SECTIONS:]
     for title, render in lead:
         st.markdown(f"#### {title}")
@@ -134,3 +134,5 @@ def render_run(owner: str, snapshot: JobSnapshot) -> None:
     with st.popover("Download", icon=":material/download:", key=f"results_files_{snapshot.job_id}"):
         render_downloads(running_lab().jobs, owner, snapshot, key=f"results_download_{snapshot.job_id}")
         render_exports(running_lab().jobs, owner, snapshot, key=f"results_export_{snapshot.job_id}")
+    run_actions.render_delete(owner, snapshot)
+    run_actions.render_storage(owner)

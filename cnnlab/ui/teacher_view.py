@@ -6,7 +6,7 @@ from __future__ import annotations
 import streamlit as st
 
 from cnnlab.classroom.dashboard import StudentRow, class_rows, queue_order
-from cnnlab.classroom.export import models_zip, runs_csv
+from cnnlab.classroom.export import runs_csv
 from cnnlab.classroom.leaderboard import standings
 from cnnlab.classroom.presence import NEWCOMER_GRACE_S
 from cnnlab.core.challenge import ChallengeScore, LockField, describe_limits, parse_challenge
@@ -16,9 +16,10 @@ from cnnlab.core.layers import MAX_PARAMS
 from cnnlab.core.presets import PRESETS
 from cnnlab.core.stack_doc import stack_from_spec
 from cnnlab.core.text import duration, plain
-from cnnlab.engine.jobs import JobManager, JobSnapshot, JobState
-from cnnlab.engine.store import ModelFormat, RunRecord
+from cnnlab.engine.jobs import JobManager, JobSnapshot, JobState, Stopper
+from cnnlab.engine.store import RunRecord
 from cnnlab.lab import running_lab
+from cnnlab.ui import downloads
 from cnnlab.ui.confirm import confirmed_button
 from cnnlab.ui.job_view import STATE_WORDS, accuracy_text
 from cnnlab.ui.leaderboard_view import score_text
@@ -41,7 +42,7 @@ def job_words(row: StudentRow) -> str:
         return f"{STATE_WORDS[job.state]} · epoch {max(job.epoch, 1)}/{job.epochs}{live}"
     if job.state in (JobState.FAILED, JobState.INTERRUPTED):
         return f"{STATE_WORDS[job.state]}: {job.message}"
-    return f"{STATE_WORDS[job.state]} · {accuracy_text(job.accuracy)}"
+    return " ".join(filter(None, (f"{STATE_WORDS[job.state]} · {accuracy_text(job.accuracy)}", job.partial)))
 
 
 def _meets(row: StudentRow) -> str:
@@ -68,7 +69,7 @@ def _stop(manager: JobManager, snapshot: JobSnapshot) -> None:
         flash(Level.warning, plain(f"{snapshot.name} started training since your page was drawn, so it was "
                                    "not cancelled; press Stop if you mean to stop it."))
         return
-    if manager.stop(snapshot.job_id, snapshot.owner):
+    if manager.stop(snapshot.job_id, snapshot.owner, by=Stopper.TEACHER):
         word = "Cancelled" if snapshot.state == JobState.QUEUED else "Stopping"
         flash(Level.success, plain(f"{word}: {snapshot.name}."))
     else:
@@ -347,8 +348,9 @@ def render_hiding(runs: list[RunRecord], names: dict[str, str]) -> None:
                       args=(run.run_id, name))
 
 
-def render_exports(manager: JobManager, runs: list[RunRecord], names: dict[str, str]) -> None:
-    """Download every run as CSV, and every trained .h5 in one zip; both built only when clicked."""
+def render_exports(runs: list[RunRecord], names: dict[str, str]) -> None:
+    """Download every run as CSV (built only when clicked), and every trained .h5 in one zip, streamed from
+    disk by the web server (`downloads`: a gigabyte of models never sits in its memory)."""
     csv, archive = st.columns(2)
     csv.download_button(
         "Every run (CSV)",
@@ -359,14 +361,9 @@ def render_exports(manager: JobManager, runs: list[RunRecord], names: dict[str, 
         on_click="ignore",
         icon=":material/table:",
     )
-    archive.download_button(
+    archive.link_button(
         "Every trained model (.zip of .h5)",
-        key="teacher_export_zip",
-        file_name="cnnlab-models.zip",
-        data=lambda: models_zip(
-            runs, names, lambda run: manager.store.model_file(run.run_id, run.owner, ModelFormat.H5)
-        ),
-        mime="application/zip",
-        on_click="ignore",
+        downloads.models_zip_link(),
         icon=":material/folder_zip:",
+        help="Streamed from the server's disk as it downloads; the link works for 15 minutes.",
     )

@@ -38,7 +38,7 @@ def verdict(manager: JobManager, owner: str, form: tuple[TrainConfig | None, tup
     try:
         # the settings as plain values: a job manager built before a module reload reads them with its own
         # classes (as `submit` is handed a stored run's settings)
-        analysis, _, seconds = manager.checked(running_lab().drafts.current(owner), config_to_dict(config))
+        analysis, _, _, seconds = manager.checked(running_lab().drafts.current(owner), config_to_dict(config))
     except JobRefused as refusal:
         return Verdict(refusal=str(refusal))
     limit = manager.limits.max_job_seconds

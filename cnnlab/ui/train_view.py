@@ -11,12 +11,13 @@ from cnnlab.core import hyper
 from cnnlab.core.arithmetic import Trainability, analyze
 from cnnlab.core.hyper import TrainConfig, config_to_dict, parse_train_config
 from cnnlab.core.text import duration, plain
-from cnnlab.engine.jobs import JobManager, JobSnapshot, JobState
+from cnnlab.engine.estimate import MAX_BATCH_SECONDS
+from cnnlab.engine.jobs import JobKind, JobManager, JobSnapshot, JobState
+from cnnlab.engine.storage import size_text
 from cnnlab.lab import running_lab
-from cnnlab.ui import train_press, train_settings
+from cnnlab.ui import run_actions, train_press, train_settings
 from cnnlab.ui.job_view import (
     STATE_WORDS,
-    accuracy_text,
     config_text,
     progress,
     progress_text,
@@ -24,6 +25,7 @@ from cnnlab.ui.job_view import (
     render_downloads,
     render_ending,
     render_hint,
+    score_text,
     submit_job,
 )
 from cnnlab.ui.session import Level, flash
@@ -142,8 +144,11 @@ def render_form(manager: JobManager, owner: str, start: TrainConfig,
     limits = manager.limits
     st.caption(f"Caps: {hyper.MAX_EPOCHS} epochs, {hyper.MAX_TRAIN_SIZE:,} training images, "
                f"{limits.max_params:,} parameters per job, {limits.max_queued_per_owner} waiting job per "
-               f"student and {limits.max_queued} in the whole queue, {duration(limits.max_job_seconds)} per "
-               f"job (estimated). Jobs run {limits.max_running} at a time; the rest wait their turn.")
+               f"student (and per browser) and {limits.max_queued} in the whole queue, "
+               f"{duration(limits.max_job_seconds)} per job and {MAX_BATCH_SECONDS:g} s per batch "
+               f"(estimated, so Stop answers within seconds), {size_text(limits.max_student_bytes)} of run "
+               f"files per student and {size_text(limits.max_class_bytes)} for the class. Jobs run "
+               f"{limits.max_running} at a time; the rest wait their turn, taking turns between students.")
 
 
 def _stop(manager: JobManager, owner: str, job_id: str) -> None:
@@ -165,7 +170,8 @@ def live_panel(owner: str, job_id: str) -> None:
 def _live(manager: JobManager, owner: str, snapshot: JobSnapshot) -> None:
     """The live job's heading, settings, progress, curves and Stop."""
     job_id = snapshot.job_id
-    st.subheader(plain(f"{snapshot.name}: {STATE_WORDS[snapshot.state]}"))
+    words = "finishing its test" if snapshot.kind is JobKind.TEST else STATE_WORDS[snapshot.state]
+    st.subheader(plain(f"{snapshot.name}: {words}"))
     st.caption(plain(" · ".join(filter(None, (config_text(snapshot.config), snapshot.message)))))
     st.progress(progress(snapshot), text=progress_text(snapshot))
     render_curves(snapshot, key="train_live_curves")
@@ -180,7 +186,8 @@ def render_last_run(manager: JobManager, owner: str, snapshot: JobSnapshot) -> N
     render_ending(snapshot)
     render_hint(snapshot)
     if snapshot.test_accuracy is not None:
-        st.metric("Test accuracy", accuracy_text(snapshot.test_accuracy),
+        st.metric("Test accuracy", score_text(snapshot),
                   help="Share of MNIST's 10,000 test images (never seen in training) read correctly.")
+    run_actions.render_partial_score(owner, snapshot)
     render_curves(snapshot, key="train_last_curves")
     render_downloads(manager, owner, snapshot, key="train_download")

@@ -3,8 +3,8 @@
 The teacher stops a student's long job from the dashboard, then sets "≤ 10,000 parameters, 1 epoch, 2,000
 images, optimizer locked to adam"; two students name themselves and train compliant stacks, the third is
 refused a 60,874-parameter stack with a message naming the 10,000 limit; the projector's leaderboard lists
-the two in the right order; the teacher downloads the CSV of every run and the zip of the models; after a
-server restart the leaderboard and the names are back.
+the two in the right order; the teacher downloads the CSV of every run and the zip of the models (streamed by
+the server's own route, through a signed link); after a server restart the leaderboard and the names are back.
 """
 
 from __future__ import annotations
@@ -90,6 +90,8 @@ def test_a_class_with_a_challenge_a_refusal_a_stop_and_a_restart(new_tab, tmp_pa
             timeout=JOB_TIMEOUT_MS)
         expect(cy.page.get_by_role("heading", name=re.compile(r"Last run: convnet — stopped"))).to_be_visible(
             timeout=JOB_TIMEOUT_MS)
+        expect(cy.page.get_by_text(re.compile(r"^Your teacher stopped this run; the model trained so far was "
+                                              r"tested on"))).to_be_visible()
 
         # The challenge.
         form = teacher.page.get_by_test_id("stForm")
@@ -138,8 +140,12 @@ def test_a_class_with_a_challenge_a_refusal_a_stop_and_a_restart(new_tab, tmp_pa
         assert table["state"].tolist() == ["stopped", "finished", "finished"]
         shown_in_csv = [float(f"{accuracy * 100:.2f}") for accuracy in table["test accuracy"][1:]]
         assert shown_in_csv == [accuracies["Ada"], accuracies["Bob"]]
-        with teacher.page.expect_download() as zip_download:
-            teacher.page.get_by_role("button", name=re.compile(r"Every trained model")).click()
+        zip_link = teacher.page.get_by_role("link", name=re.compile(r"Every trained model"))
+        address = zip_link.get_attribute("href")
+        assert re.fullmatch(r"/downloads/models\.zip\?until=\d+&sig=[0-9a-f]{64}", address)  # never the key
+        with teacher.page.expect_download() as zip_download:  # streamed by the server's own route
+            teacher.page.evaluate("href => Object.assign(document.createElement('a'), {href}).click()",
+                                  address)
         with zipfile.ZipFile(zip_download.value.path()) as archive:
             names = sorted(archive.namelist())
         assert [name.split("-")[0] for name in names] == ["Ada", "Bob", "Student_1"]

@@ -7,7 +7,7 @@ import zipfile
 
 import pandas as pd
 
-from cnnlab.classroom.export import CSV_COLUMNS, architecture_line, models_zip, runs_csv
+from cnnlab.classroom.export import CSV_COLUMNS, architecture_line, models_zip_chunks, runs_csv
 from cnnlab.core.presets import preset_spec
 from cnnlab.core.spec_json import spec_to_dict
 from cnnlab.engine.owners import new_owner_token
@@ -42,11 +42,11 @@ def test_the_zip_holds_each_model_named_by_student_and_accuracy(scripted) -> Non
     manager, runner = scripted
     ada = new_owner_token()
     run_id = finished_run(manager, runner, ada, conv_stack(4), 0.9712)
-    data = models_zip(
+    data = b"".join(models_zip_chunks(
         manager.store.all_runs(),
         {ada: "Ada <b>"},
         lambda run: manager.store.model_file(run.run_id, run.owner, ModelFormat.H5),
-    )
+    ))
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
         assert archive.namelist() == [f"Ada_b-97.12-{run_id[:6]}.h5"]
         assert archive.read(archive.namelist()[0]) == b"h5 bytes"  # the scripted worker's model bytes

@@ -10,11 +10,13 @@ from pathlib import Path
 
 import pytest
 
+from cnnlab.core.arithmetic import analyze
 from cnnlab.core.hyper import TrainConfig
 from cnnlab.core.presets import preset_spec
-from cnnlab.engine.estimate import FIRST_GUESS_MACS_PER_S, SPEED_FILE, job_seconds
-from cnnlab.engine.jobs import JobLimits, JobManager, JobRefused, JobState, scored_on
+from cnnlab.engine.estimate import FIRST_GUESS_MACS_PER_S, SPEED_FILE, StackCost, job_seconds, job_work
+from cnnlab.engine.jobs import JobLimits, JobManager, JobRefused, JobState
 from cnnlab.engine.owners import new_owner_token
+from cnnlab.engine.scores import scored_on
 from cnnlab.engine.store import RunStore
 from cnnlab.lab import Settings
 from cnnlab.testing.engine import SMALL, ScriptedRunner, finished_event
@@ -43,14 +45,15 @@ def test_the_limit_comes_from_the_environment() -> None:
 def test_a_job_over_the_limit_is_refused_with_its_estimate(
         scripted: tuple[JobManager, ScriptedRunner]) -> None:
     manager, runner = scripted
-    config = TrainConfig(epochs=50, batch_size=64)
+    config = TrainConfig(epochs=50, batch_size=8)
     with pytest.raises(JobRefused) as refusal:
         manager.submit(new_owner_token(), SLOW_TO_TRAIN, config)
-    assert str(refusal.value) == ("this job would take about 96 h 52 min on this server; the limit is "
+    assert str(refusal.value) == ("this job would take about 120 h 7 min on this server; the limit is "
                                   "10 min — use fewer epochs or images, or fewer filters")
-    assert manager.estimate(829_319_168, config) == job_seconds(829_319_168, config, FIRST_GUESS_MACS_PER_S)
+    wide = analyze(SLOW_TO_TRAIN)
+    assert manager.estimate(wide, config) == job_seconds(StackCost.of(wide), config, FIRST_GUESS_MACS_PER_S)
     assert runner.tasks == [] and manager.jobs(new_owner_token()) == []
-    manager.submit(new_owner_token(), SLOW_TO_TRAIN, TrainConfig(epochs=1, batch_size=64, train_size=100))
+    manager.submit(new_owner_token(), SLOW_TO_TRAIN, TrainConfig(epochs=1, batch_size=8, train_size=100))
 
 
 def test_queued_jobs_show_their_expected_wait(scripted: tuple[JobManager, ScriptedRunner]) -> None:
@@ -59,7 +62,7 @@ def test_queued_jobs_show_their_expected_wait(scripted: tuple[JobManager, Script
     ids = [manager.submit(owner, CONVNET, SMALL) for owner in owners]
     manager.step()
     assert len(runner.tasks) == 1
-    estimate = manager.estimate(858_304, SMALL)
+    estimate = manager.estimate(analyze(CONVNET), SMALL)
     first, second, third = (manager.snapshot(job_id, owner)
                             for job_id, owner in zip(ids, owners, strict=True))
     assert (first.state, first.wait_s, first.estimate_s) == (JobState.RUNNING, None, estimate)
@@ -88,11 +91,15 @@ def test_a_finished_job_teaches_the_server_its_speed(scripted: tuple[JobManager,
     manager.step()
     assert manager.snapshot(job_id, owner).state == JobState.FINISHED
     stored = json.loads((manager.store.root / SPEED_FILE).read_text())
-    # its training clock: 2 s at 500 images/s → 1,000 × (3 × 858,304 + 200,000) / 2 = 1.387456e9 MACs/s,
-    # weighing half against the first guess
-    speed = 0.5 * FIRST_GUESS_MACS_PER_S + 0.5 * 1.387456e9
-    assert stored == {"macs_per_second": pytest.approx(speed), "jobs": 1}
-    assert manager.estimate(858_304, SMALL) == pytest.approx(job_seconds(858_304, SMALL, speed))
+    # its steady training: 1,500 images in 23 steps in 0.5 s → (1,500 × 8,600,312 + 23 × 148,699,200) / 0.5
+    cost = StackCost.of(analyze(CONVNET))
+    speed = (1500 * cost.train_image + 23 * cost.step) / 0.5
+    assert stored["version"] == 2 and len(stored["jobs"]) == 1
+    assert manager.speed.macs_per_second() == pytest.approx(speed)
+    fixed = manager.speed.learned().fixed_s  # what its elapsed time left beside its work: a scripted job is
+    assert fixed == 1.0  # over at once, so the least the figure may be
+    assert manager.estimate(analyze(CONVNET), SMALL) == pytest.approx(job_seconds(cost, SMALL, speed, fixed))
+    assert job_work(cost, SMALL) > 0
 
 
 def test_a_job_far_over_the_limit_is_stopped_there_and_keeps_its_model(
@@ -111,9 +118,7 @@ def test_a_job_far_over_the_limit_is_stopped_there_and_keeps_its_model(
     assert stopping.state == JobState.STOPPING
     assert stopping.message == ("stopping: this job reached the server's limit of 1 s per job; the model "
                                 "trained so far is kept")
-    partly = [[25 * (row == col) for col in range(10)] for row in range(10)]  # 250 test images scored
-    tested = dict(finished_event(stopped=True), confusion=partly)
-    runner.send(runner.tasks[0], tested, {"event": "done"})
+    runner.send(runner.tasks[0], finished_event(stopped=True, tested=250), {"event": "done"})
     manager.step()
     assert manager.snapshot(job_id, owner).state == JobState.STOPPED
     final = manager.snapshot(job_id, owner)
@@ -138,5 +143,5 @@ def test_a_student_stop_says_how_many_test_images_scored(scripted: tuple[JobMana
 
 
 def test_scored_on_counts_the_test_images() -> None:
-    assert scored_on(10_000) == "all 10,000 test images"
-    assert scored_on(1_200) == "1,200 of the 10,000 test images"
+    assert scored_on(10_000, SMALL) == "all 10,000 test images"
+    assert scored_on(1_200, SMALL) == "1,200 of the 10,000 test images"

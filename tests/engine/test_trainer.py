@@ -8,23 +8,36 @@ import pytest
 from cnnlab.core.arithmetic import analyze
 from cnnlab.core.hyper import Optimizer, Schedule, TrainConfig
 from cnnlab.core.presets import preset_spec
+from cnnlab.engine.estimate import StackCost
+from cnnlab.testing.stacks import SLOW_TO_TRAIN
 
 pytestmark = pytest.mark.keras
 
 
+CONVNET = StackCost.of(analyze(preset_spec("convnet")))
+
+
 @pytest.mark.parametrize(
-    ("config", "macs", "expected"),
+    ("config", "cost", "expected"),
     [
-        (TrainConfig(), analyze(preset_spec("convnet")).macs, 16),  # 422 steps per epoch, 858,304 MACs
-        (TrainConfig(train_size=6000), analyze(preset_spec("convnet")).macs, 1),  # 43 steps: a point each
-        (TrainConfig(), 4_000_000, 3),  # heavy stack: calls stay short so Stop answers quickly
-        (TrainConfig(batch_size=2048, validation_split=0.0), 100_000, 1),  # 30 steps per epoch
+        (TrainConfig(), CONVNET, 16),  # 422 steps per epoch, 1.25·10⁹ MACs a step
+        (TrainConfig(train_size=6000), CONVNET, 1),  # 43 steps: a point each
+        (TrainConfig(), StackCost(4_000_000, 10_000, 100_000), 9),  # heavy: a call stays under about 1 s
+        # 30 steps per epoch
+        (TrainConfig(batch_size=2048, validation_split=0.0), StackCost(100_000, 1_000, 100_000), 1),
     ],
 )
-def test_steps_per_execution(config: TrainConfig, macs: int, expected: int) -> None:
+def test_steps_per_execution(config: TrainConfig, cost: StackCost, expected: int) -> None:
     from cnnlab.engine.trainer import steps_per_execution
 
-    assert steps_per_execution(config, macs) == expected
+    assert steps_per_execution(config, cost) == expected
+
+
+def test_test_chunks_stay_short_for_a_quick_stop() -> None:
+    from cnnlab.engine.trainer import test_chunk
+
+    assert test_chunk(CONVNET) == 1000
+    assert test_chunk(StackCost.of(analyze(SLOW_TO_TRAIN))) == 6  # 9.9·10⁸ MACs a test image
 
 
 def test_the_batch_count_never_passes_the_epochs_steps() -> None:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 from cnnlab.core.arithmetic import analyze
 from cnnlab.core.hyper import TrainConfig
 from cnnlab.core.presets import preset_spec
 from cnnlab.core.spec_json import decode_spec_from_url, spec_to_dict
-from cnnlab.engine.jobs import EpochRecord, JobSnapshot, JobState
+from cnnlab.engine.jobs import EpochRecord, JobSnapshot, JobState, Stopper
 from cnnlab.insight.compare import build_link_spec, comparable_runs, comparison_table, run_labels, summarize
 
 CONVNET = spec_to_dict(preset_spec("convnet"))
@@ -36,6 +38,13 @@ def test_only_finished_and_stopped_runs_with_a_test_result_are_compared() -> Non
     assert [run.job_id for run in comparable_runs(RUNS)] == ["c" * 16, "a" * 16]
 
 
+def test_a_run_the_teacher_stopped_is_not_compared_but_ones_the_student_or_the_limit_stopped_are() -> None:
+    stopped = RUNS[1]
+    by = {who: dataclasses.replace(stopped, job_id=who.value[0] * 16, stopped_by=who) for who in Stopper}
+    assert [run.job_id for run in comparable_runs(by.values())] == [by[Stopper.STUDENT].job_id,
+                                                                    by[Stopper.LIMIT].job_id]
+
+
 def test_labels_number_every_run_from_the_oldest() -> None:
     assert run_labels(RUNS) == {"a" * 16: "#1 convnet", "b" * 16: "#2 wide", "c" * 16: "#3 convnet",
                                 "d" * 16: "#4 convnet"}
@@ -47,10 +56,12 @@ def test_a_summary_row_has_the_architectures_numbers() -> None:
     assert analyze(CONVNET).macs == 858304
     assert comparison_table([stopped, summarize(RUNS[3], "#1 convnet")]) == [
         {"run": "#3 convnet", "architecture": "convnet", "parameters": 60874, "MACs": 858304, "epochs": 1,
-         "seconds": 41.5, "test accuracy": 0.97},
+         "seconds": 41.5, "test accuracy": 0.97, "test images": 10_000},
         {"run": "#1 convnet", "architecture": "convnet", "parameters": 60874, "MACs": 858304, "epochs": 2,
-         "seconds": 41.5, "test accuracy": 0.9891},
+         "seconds": 41.5, "test accuracy": 0.9891, "test images": 10_000},
     ]
+    partial = summarize(dataclasses.replace(RUNS[1], tested_images=1928), "#3 convnet")
+    assert comparison_table([partial])[0]["test images"] == 1928
 
 
 def test_the_build_link_opens_the_same_architecture() -> None:

@@ -146,7 +146,7 @@ def _summary(run_id: str, label: str, params: int, accuracy: float | None, valid
     history = tuple(EpochRecord(epoch=e, loss=0.5 / e, accuracy=0.9 + e / 100, val_loss=0.6 / e if validation
                                 else None, val_accuracy=0.89 if validation else None, seconds=5.0,
                                 samples_per_second=1000.0) for e in (1, 2, 3))
-    return RunSummary(run_id, label, label, params, params * 14, 3, 15.0, accuracy, history, {})
+    return RunSummary(run_id, label, label, params, params * 14, 3, 15.0, accuracy, 10_000, history, {})
 
 
 def test_compare_curves_overlay_every_run() -> None:

@@ -57,6 +57,10 @@ def test_card_gives_accuracy_per_digit_and_date() -> None:
     card = _card()
     assert "Trained 2026-11-29 09:41 on MNIST" in card
     assert "98.91 % of MNIST's 10,000 test images read correctly." in card
+    partial = model_card("convnet", analyze(PRESETS["convnet"].spec), TrainConfig(), 0.997, CONFUSION,
+                         dt.datetime(2026, 11, 29, 9, 41), FILES, tested_images=1928)
+    assert ("99.70 % of the first 1,928 of MNIST's 10,000 test images read correctly (the run was stopped "
+            "while testing: not comparable with a whole score).") in partial
     assert "| 0 | 970 | 100.00 % |" in card
     assert "| 7 | 980 | 98.98 % |" in card
     assert "| Digit |" not in _card(confusion=None)

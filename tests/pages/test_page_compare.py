@@ -34,7 +34,8 @@ def test_two_runs_side_by_side(manager, store, owner, trained) -> None:
 
     table = at.dataframe[0].value
     assert list(table.columns) == ["run", "architecture", "parameters", "MACs", "epochs", "seconds",
-                                   "test accuracy"]
+                                   "test accuracy", "test images"]
+    assert table["test images"].tolist() == [10_000, 10_000]  # both scored on the whole test set
     assert table["run"].tolist() == ["#2 small convnet", "#1 small mlp"]
     assert table["parameters"].tolist() == [convnet.params, mlp.params] == [
         analyze(convnet.spec).total_params, analyze(mlp.spec).total_params]

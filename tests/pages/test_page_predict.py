@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from cnnlab.engine.data import load_mnist
+from cnnlab.engine.jobs import JobState, Stopper
 from cnnlab.insight.digit import EMPTY_CANVAS_MESSAGE, canvas_to_mnist
 from cnnlab.testing.apptest import (
     canvas_state,
@@ -112,6 +113,19 @@ def test_the_url_picks_the_run_and_other_students_runs_stay_hidden(manager, stor
 
     foreign = open_page(PREDICT, u=owner, run=stranger)
     assert foreign.selectbox(key=RUN_KEY).value != stranger
+
+
+def test_a_run_the_teacher_stopped_is_not_offered_even_by_its_address(manager, store, owner, trained) -> None:
+    kept = register_run(store, owner, trained["mlp"])
+    stopped = register_run(store, owner, trained["convnet"])
+    store.set_state(stopped, JobState.STOPPED, "your teacher stopped this run", Stopper.TEACHER)
+    at = open_page(PREDICT, u=owner, run=stopped)
+    assert not at.exception
+    picker = at.selectbox(key=RUN_KEY)
+    assert picker.options and all(option.startswith("#1 ") for option in picker.options)
+    assert picker.value == kept
+    assert ("Your teacher stopped one of your runs: its partly trained model is not offered here. Results "
+            "still shows it.") in messages(at, "caption")
 
 
 def test_a_broken_model_file_gives_a_message_not_a_traceback(manager, store, owner, trained) -> None:

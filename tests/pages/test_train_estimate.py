@@ -35,12 +35,14 @@ def captions(at: AppTest) -> list[str]:
 
 def test_the_estimate_follows_the_settings_and_warns_over_the_limit(manager: JobManager) -> None:
     at = train_page()
-    assert "Estimated time on this server: about 12 s (the limit is 1 min per job)." in captions(at)
-    assert any("1 min per job (estimated)" in caption for caption in captions(at))
+    assert "Estimated time on this server: about 23 s (the limit is 1 min per job)." in captions(at)
+    caps = next(caption for caption in captions(at) if caption.startswith("Caps:"))
+    assert "1 min per job and 1.5 s per batch (estimated, so Stop answers within seconds)" in caps
+    assert "200 MB of run files per student and 5 GB for the class" in caps
     at.number_input(key="train_epochs").set_value(50).run()  # no button pressed: the estimate follows
     at.number_input(key="train_train_size").set_value(60_000).run()
-    assert messages(at, "error") == ["Train is off: this job would take about 6 min 39 s on this server; the "
-                                     "limit is 1 min — use fewer epochs or images, or fewer filters."]
+    assert messages(at, "error") == ["Train is off: this job would take about 22 min 50 s on this server; "
+                                     "the limit is 1 min — use fewer epochs or images, or fewer filters."]
     assert at.button(key="train_submit").proto.disabled  # refused before any press
     assert messages(at, "success") == []  # no "Ready" beside a refusal
     assert manager.jobs(at.query_params["u"]) == []
