@@ -3,6 +3,8 @@ challenge form, sharing a stack, renaming, hiding runs from the leaderboard, and
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import streamlit as st
 
 from cnnlab.classroom.dashboard import StudentRow, class_rows, queue_order
@@ -298,17 +300,18 @@ def render_rename() -> None:
 
 
 @st.fragment(run_every=REFRESH_S)
-def live_rename() -> None:
-    """`render_rename`, redrawn every few seconds so a student who just joined can be picked."""
-    render_rename()
+def redrawn(render: Callable[[], None], key: str) -> None:
+    """`render()` in a container keyed `key`, redrawn every few seconds like the class table, so every list
+    of the dashboard (students to rename or remove, leaderboard runs) follows the class without a reload."""
+    with st.container(key=key):
+        render()
 
 
 # ----------------------------------------------------------------------------- leaderboard and exports
 
 
-@st.fragment(run_every=REFRESH_S)
-def live_hiding() -> None:
-    """`render_hiding` over every run and name as they are now, redrawn every few seconds."""
+def render_current_hiding() -> None:
+    """`render_hiding` over every run and name as they are now."""
     lab = running_lab()
     render_hiding(lab.store.all_runs(ALL_RUNS), lab.classroom.roster.names())
 

@@ -37,17 +37,20 @@ def test_the_dashboard_redraws_itself_and_asks_before_it_stops_or_ends(new_tab, 
         expect(join).to_contain_text(re.compile(r"Students open http://[\d.]+:\d+/"))
         expect(join.get_by_role("img")).to_be_visible()  # the QR code
         assert "localhost" not in join.inner_text()
-        expect(page.get_by_text("No students yet.")).to_be_visible()
-        expect(page.get_by_text("No challenge set yet.")).to_be_visible()
+        rename = page.locator(".st-key-teacher_rename_section")
+        board = page.locator(".st-key-teacher_hiding_section")
+        expect(rename.get_by_text("No students yet.")).to_be_visible()
+        expect(board.get_by_text("No challenge set yet.")).to_be_visible()
 
         # A student arrives and a challenge is set beside the server: no reload on the teacher's side.
         student.goto("/Build?preset=convnet")
         _cli(server.runs_dir, "challenge", "set", "--title", "Quick")
-        expect(page.get_by_text("No students yet.")).to_have_count(0, timeout=REFRESH_MS)
-        expect(page.get_by_role("combobox", name="Student")).to_be_visible()
-        expect(page.get_by_text("No challenge set yet.")).to_have_count(0, timeout=REFRESH_MS)
+        expect(rename.get_by_text("No students yet.")).to_have_count(0, timeout=REFRESH_MS)
+        expect(rename.get_by_role("combobox", name="Student")).to_be_visible()
+        expect(board.get_by_text("No challenge set yet.")).to_have_count(0, timeout=REFRESH_MS)
 
         # Stop asks first: the first click opens the question, only the second stops the run.
+        student.goto("/Train")
         student.fill_train_form(Epochs="5", **{"Training images": "60000", "Batch size": "32"})
         student.page.locator(".st-key-train_form").get_by_role("button", name="Train", exact=True).click()
         expect(student.page.get_by_role("heading", name=re.compile(r"convnet: training"))).to_be_visible(
