@@ -1,6 +1,7 @@
 """The teacher's dashboard in a real browser, as issue 22 has it: the whole dashboard redraws itself (the
 rename list and the leaderboard runs too, not only the class table), the join address with its QR code,
-and Stop and End the challenge that ask first — the first click alone changes nothing."""
+and Stop and End the challenge that ask first — the first click alone changes nothing — after which the
+student reads that their teacher stopped the run."""
 
 from __future__ import annotations
 
@@ -67,6 +68,7 @@ def test_the_dashboard_redraws_itself_and_asks_before_it_stops_or_ends(new_tab, 
         expect(page.get_by_text("Stopping: convnet.")).to_be_visible()
         stopped = student.page.get_by_role("heading", name=re.compile(r"Last run: convnet — stopped"))
         expect(stopped).to_be_visible(timeout=JOB_TIMEOUT_MS)
+        expect(student.page.get_by_text(re.compile(r"Your teacher stopped this run"))).to_be_visible()
 
         # End the challenge asks first too.
         teacher.goto(f"/Teacher?key={KEY}")
