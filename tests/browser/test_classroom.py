@@ -4,7 +4,8 @@ The teacher stops a student's long job from the dashboard, then sets "≤ 10,000
 images, optimizer locked to adam"; two students name themselves and train compliant stacks, the third is
 refused a 60,874-parameter stack before pressing Train, with a message naming the 10,000 limit; the
 projector's leaderboard lists the two in the right order; the teacher downloads the CSV of every run and the
-zip of the models (streamed by the server's own route, through a signed link); after a server restart the leaderboard and the names are back.
+zip of the models (streamed by the server's own route, through a signed link); after a server restart the
+leaderboard and the names are back.
 """
 
 from __future__ import annotations
