@@ -1,4 +1,4 @@
-"""Train: pick hyperparameters, train the current stack on MNIST, and watch the curves grow live."""
+"""Train: pick a dataset and hyperparameters, train the current stack, and watch the curves grow live."""
 
 import streamlit as st
 
@@ -14,8 +14,9 @@ check = trainability(lab.drafts.current(owner))
 snapshots = manager.jobs(owner)
 
 st.title("Train")
-st.caption("Train your stack on the MNIST handwritten digits. The job trains a copy of the stack as it is "
-           "when you press Train, and keeps running if you close or reload this page.")
+st.caption("Train your stack on MNIST's handwritten digits or on Fashion-MNIST's clothes. The job trains a "
+           "copy of the stack as it is when you press Train, and keeps running if you close or reload this "
+           "page.")
 session.show_flashes()
 lesson_banner.render_train_banner(owner)
 train_view.render_trainability(check)

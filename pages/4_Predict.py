@@ -1,7 +1,9 @@
-"""Predict: draw a digit (or pick a test image), see what one of your models reads, and look inside it."""
+"""Predict: draw a digit or photograph a garment (or pick a test image), see what one of your models reads,
+and look inside it."""
 
 import streamlit as st
 
+from cnnlab.core.datasets import Dataset
 from cnnlab.lab import running_lab
 from cnnlab.ui import class_digits_view, class_notices, insight, session, trace_view
 
@@ -11,8 +13,10 @@ running_lab().inference.start()  # TensorFlow loads in the inference worker whil
 runs, labels = insight.trained_runs(owner)
 
 st.title("Predict")
-st.caption("Try a trained model on your own handwriting. Your drawing is turned into the 28×28 image the "
-           "model was trained on: cropped, scaled into a 20×20 box and centred by its centre of mass.")
+st.caption("Try a trained model on your own handwriting — or, for a model trained on Fashion-MNIST, on a "
+           "photo of a garment. What you give it is turned into a 28×28 image made the way its training "
+           "images were: a drawing is cropped, scaled into a 20×20 box and centred by its centre of mass; a "
+           "photo is trimmed, shrunk, sharpened and negated as Zalando did.")
 insight.render_teacher_stopped_note(owner)
 if not runs:
     insight.render_no_runs(owner)
@@ -26,14 +30,15 @@ if path is None:
 with st.container(key="predict_columns"):  # stacked when narrow (cnnlab.ui.layout)
     source_column, answer_column = st.columns([2, 3], border=True)
     with source_column:
-        pixels, label = insight.render_digit_source()
-        if pixels is not None and label is None:  # the student's own drawing, not a test image
+        pixels, label = insight.render_source(run.config.dataset)
+        if pixels is not None and label is None and run.config.dataset is Dataset.MNIST:  # a drawing
             class_digits_view.render_add_drawing(owner, pixels)
     with answer_column:
-        answer = insight.render_prediction(path, pixels, label) if pixels is not None else None
+        answer = (insight.render_prediction(path, pixels, label, run.config.dataset) if pixels is not None
+                  else None)
         if pixels is None:
             st.caption("The model's answer appears here.")
-        elif answer is not None:
+        elif answer is not None and run.config.dataset is Dataset.MNIST:  # its choices and words are digits
             trace_view.render_saliency(path, pixels, answer)
 
 if answer is not None:

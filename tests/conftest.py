@@ -22,7 +22,7 @@ from cnnlab.engine.owners import new_owner_token
 from cnnlab.engine.store import RunStore
 from cnnlab.lab import RUNS_DIR_ENV, Lab, Settings
 from cnnlab.testing.engine import ScriptedRunner
-from cnnlab.testing.models import TrainedRun, trained_runs
+from cnnlab.testing.models import TrainedRun, trained_fashion_run, trained_runs
 
 _BROWSER_TESTS = Path(__file__).parent / "browser"
 _real_connect = socket.socket.connect
@@ -124,6 +124,12 @@ def trained() -> dict[str, TrainedRun]:
     """The small convnet and the small MLP, trained by the product's own job manager (once per test
     process)."""
     return trained_runs()
+
+
+@pytest.fixture
+def trained_fashion() -> TrainedRun:
+    """The small convnet trained on Fashion-MNIST by the product's own job manager (once per test process)."""
+    return trained_fashion_run()
 
 
 @pytest.fixture

@@ -15,8 +15,9 @@ def keras_code(spec: NetworkSpec, run: TrainConfig | None = None) -> str:
 
     Example line: `model.add(layers.Conv2D(filters=16, kernel_size=(3, 3), activation="relu"))`. Without
     `run` it compiles with rmsprop as the Keras intro post did. With the settings of a training run it goes on
-    as that run did: load MNIST, scale x / 255, compile with the run's optimizer and learning rate, fit with
-    its epochs, batch size, image count, validation split and seed, test, and save the `.h5`.
+    as that run did: load its dataset (MNIST or Fashion-MNIST, as Keras downloads it), scale x / 255, compile
+    with the run's optimizer and learning rate, fit with its epochs, batch size, image count, validation split
+    and seed, test, and save the `.h5`.
     """
     lines = [
         "import keras",
@@ -38,10 +39,11 @@ def keras_code(spec: NetworkSpec, run: TrainConfig | None = None) -> str:
 
 
 def _training_lines(run: TrainConfig, name: str) -> list[str]:
-    """The Keras intro post's training code with a run's settings (MNIST as Keras downloads it)."""
+    """The Keras intro post's training code with a run's settings (its dataset as Keras downloads it)."""
     held_out = f"{run.validation_split:.0%} held out to validate" if run.validation_split else "none held out"
     lines = [
-        f"# As trained in CNN Lab: {run.epochs} epoch(s) on {run.train_size:,} MNIST training images",
+        f"# As trained in CNN Lab: {run.epochs} epoch(s) on {run.train_size:,} {run.dataset.display_name} "
+        "training images",
         f"# ({held_out}), {run.optimizer}, batch {run.batch_size}, learning rate {run.learning_rate:g}"
         f" ({run.schedule}).",
     ]
@@ -50,7 +52,8 @@ def _training_lines(run: TrainConfig, name: str) -> list[str]:
                      "your figures can differ a little.")
     lines += [
         f"keras.utils.set_random_seed({run.seed})",
-        "(train_images, train_labels), (test_images, test_labels) = keras.datasets.mnist.load_data()",
+        "(train_images, train_labels), (test_images, test_labels) = "
+        f"keras.datasets.{run.dataset.keras_loader}.load_data()",
         f'train_images = train_images[:{run.train_size}].reshape((-1, 28, 28, 1)).astype("float32") / 255',
         f"train_labels = train_labels[:{run.train_size}]",
         'test_images = test_images.reshape((-1, 28, 28, 1)).astype("float32") / 255',

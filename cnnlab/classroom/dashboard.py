@@ -13,6 +13,7 @@ from cnnlab.classroom.presence import is_idle_newcomer
 from cnnlab.classroom.roster import Student
 from cnnlab.core.arithmetic import analyze
 from cnnlab.core.challenge import Challenge, stack_checks
+from cnnlab.core.datasets import DEFAULT_DATASET, Dataset, dataset_of
 from cnnlab.engine.jobs import JobSnapshot
 from cnnlab.engine.scores import is_whole, partial_note
 from cnnlab.engine.store import JobState, RunRecord
@@ -31,6 +32,7 @@ class JobStatus:
     epochs: int
     accuracy: float | None  # live training accuracy while it trains, test accuracy once tested
     message: str
+    dataset: Dataset = DEFAULT_DATASET  # what it trains and is tested on
     partial: str = ""  # "on 1,928 test images" for a test accuracy that covers only those
 
 
@@ -60,6 +62,7 @@ def live_status(snapshot: JobSnapshot) -> JobStatus:
         snapshot.epochs,
         accuracy,
         snapshot.message,
+        snapshot.config.dataset,
     )
 
 
@@ -68,6 +71,7 @@ def stored_status(run: RunRecord) -> JobStatus:
     epochs = int(run.config.get("epochs", 0))
     return JobStatus(
         run.run_id, run.owner, run.name, run.state, None, epochs, epochs, run.test_accuracy, run.message,
+        dataset_of(run.config.get("dataset")),
         partial_note(run.tested_images, run.config) if run.test_accuracy is not None else "",
     )
 

@@ -13,6 +13,7 @@ from pathlib import Path
 import pandas as pd
 
 from cnnlab.core.arithmetic import analyze
+from cnnlab.core.datasets import dataset_of
 from cnnlab.engine.paths import file_stem
 from cnnlab.engine.scores import test_set_size
 from cnnlab.engine.store import RunRecord
@@ -23,6 +24,7 @@ CSV_COLUMNS = (
     "student",
     "run",
     "architecture",
+    "dataset",
     "parameters",
     "MACs",
     "epochs",
@@ -61,6 +63,7 @@ def runs_table(runs: Iterable[RunRecord], names: Mapping[str, str]) -> pd.DataFr
                 names.get(run.owner, "a student"),
                 run.name,
                 architecture_line(run.spec),
+                dataset_of(config.get("dataset")).display_name,
                 run.params,
                 analyze(run.spec).macs,
                 config.get("epochs"),

@@ -23,6 +23,8 @@ def add_challenge_arguments(parser: argparse.ArgumentParser) -> None:
     setting.add_argument(
         "--text", default="", help='one line for the class, e.g. "≥ 98 %% with ≤ 10,000 parameters"'
     )
+    setting.add_argument("--dataset", metavar="NAME",
+                         help="what every run trains and is scored on: mnist (the default) or fashion")
     setting.add_argument("--max-params", metavar="N", help="most parameters a stack may have")
     setting.add_argument("--max-macs", metavar="N", help="most multiply-accumulates per image")
     setting.add_argument(
@@ -103,6 +105,7 @@ def run_challenge(args: argparse.Namespace) -> int:
             "epochs": args.epochs,
             "train_images": args.train_images,
             "locks": parse_locks(args.lock),
+            "dataset": args.dataset,
             "score": args.score,
         }
         challenge, problems = parse_challenge(raw)

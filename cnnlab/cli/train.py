@@ -1,4 +1,5 @@
-"""`python -m cnnlab train (--preset NAME | SPEC.json) [...]`: train on MNIST in this process, save the model.
+"""`python -m cnnlab train (--preset NAME | SPEC.json) [...]`: train on MNIST (or `--dataset fashion`,
+Fashion-MNIST) in this process, save the model.
 
 The same trainer as the web app's jobs (`engine.trainer`), run here directly: a progress bar on stderr (unless
 `--json`), then test accuracy, seconds per epoch and samples per second. Settings are checked by
@@ -24,6 +25,7 @@ from pathlib import Path
 
 from cnnlab.bridge.export import ExportFailed, keras3_bytes
 from cnnlab.core.arithmetic import trainability
+from cnnlab.core.datasets import Dataset
 from cnnlab.core.hyper import (
     Optimizer,
     Schedule,
@@ -41,6 +43,7 @@ from cnnlab.engine.paths import atomic_write_bytes, file_stem
 EXIT_TRAINING_FAILED = 1
 _BAR_WIDTH = 24
 _OPTIONS = {  # command-line flag → TrainConfig field
+    "dataset": "dataset",
     "epochs": "epochs",
     "batch_size": "batch_size",
     "optimizer": "optimizer",
@@ -62,6 +65,8 @@ def add_train_arguments(parser: argparse.ArgumentParser) -> None:
     source = parser.add_mutually_exclusive_group(required=True)
     source.add_argument("spec", nargs="?", metavar="SPEC.json", help="architecture spec file (- for stdin)")
     source.add_argument("--preset", metavar="NAME", help=f"a built-in architecture: {', '.join(PRESETS)}")
+    parser.add_argument("--dataset", metavar="NAME",
+                        help=f"what to train and test on: {' or '.join(Dataset)} (default mnist)")
     parser.add_argument("--epochs", metavar="N", help="passes over the training images (default 5)")
     parser.add_argument("--batch-size", metavar="B", help="images per step (default 128)")
     parser.add_argument("--optimizer", metavar="O", help=f"one of {', '.join(Optimizer)} (default rmsprop)")
@@ -195,7 +200,8 @@ def _model_bytes(finished: dict, suffix: str) -> bytes:
 
 
 def run_train(args: argparse.Namespace) -> int:
-    """Train a preset or spec file on MNIST, save the model, print the figures (see the module docstring)."""
+    """Train a preset or spec file on its dataset, save the model, print the figures (see the module
+    docstring)."""
     from cnnlab.cli.inputs import UsageError, read_spec_file
 
     if args.preset is not None and args.preset not in PRESETS:
@@ -237,6 +243,7 @@ def run_train(args: argparse.Namespace) -> int:
     epochs_done = len(progress.history) or 1
     scored = sum(map(sum, finished["confusion"]))
     summary = {
+        "dataset": str(config.dataset),
         "test_accuracy": finished["test_accuracy"],
         "test_loss": finished["test_loss"],
         "epochs": len(progress.history),
@@ -254,7 +261,8 @@ def run_train(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(summary))
     else:
-        print(f"{_outcome(summary, config.epochs)}test accuracy {summary['test_accuracy']:.2%}"
+        print(f"{_outcome(summary, config.epochs)}{config.dataset.display_name} test accuracy "
+              f"{summary['test_accuracy']:.2%}"
               f"{'' if scored >= TEST_IMAGES else f' on {scored:,} of the {TEST_IMAGES:,} test images'} · "
               f"{summary['seconds_per_epoch']:.1f} s per epoch · {summary['samples_per_second']:,.0f} "
               f"samples/s · {analysis.total_params:,} parameters · saved {out}")

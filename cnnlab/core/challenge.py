@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from cnnlab.core.arithmetic import Analysis
+from cnnlab.core.datasets import DEFAULT_DATASET, Dataset
 from cnnlab.core.hyper import (
     MAX_EPOCHS,
     MAX_TRAIN_SIZE,
@@ -64,6 +65,7 @@ class Challenge:
     epochs: int | None = None  # most epochs a run may train
     train_images: int | None = None  # most training images a run may use
     locks: tuple[tuple[LockField, object], ...] = ()  # (setting, the teacher's value), in LockField order
+    dataset: Dataset = DEFAULT_DATASET  # every run trains and is scored on it (challenges from before: MNIST)
     score: ChallengeScore = ChallengeScore.TEST  # what the leaderboard ranks by
 
     @property
@@ -76,7 +78,7 @@ class Challenge:
 class LimitCheck:
     """One limit applied to one stack or one set of training settings; `message` says how it stands."""
 
-    limit: str  # "parameters", "MACs", "layer types", "epochs", "training images", or a locked setting
+    limit: str  # "dataset", "parameters", "MACs", "layer types", "epochs", "training images", or a lock
     ok: bool
     message: str  # "12,340 parameters — over the limit of 10,000 by 2,340"
 
@@ -87,7 +89,7 @@ _NUMBER_LIMITS = {  # key: (low, high, what the number counts)
     "epochs": (1, MAX_EPOCHS, "epochs"),
     "train_images": (MIN_TRAIN_SIZE, MAX_TRAIN_SIZE, "training images"),
 }
-CHALLENGE_KEYS = ("title", "text", *_NUMBER_LIMITS, "layers", "locks", "score")
+CHALLENGE_KEYS = ("title", "text", *_NUMBER_LIMITS, "layers", "locks", "dataset", "score")
 
 
 def _text(raw: Mapping, key: str, limit: int, required: bool) -> tuple[str, str | None]:
@@ -116,6 +118,15 @@ def _limit(raw: Mapping, key: str) -> tuple[int | None, str | None]:
             f"{key} ({what}) must be a whole number from {low:,} to {high:,} (got {show_value(value)})",
         )
     return number, None
+
+
+def _dataset(value: object) -> tuple[Dataset, str | None]:
+    if value is None:
+        return DEFAULT_DATASET, None
+    name = value.strip().lower() if isinstance(value, str) else None
+    if name not in set(Dataset):
+        return DEFAULT_DATASET, f"dataset must be one of {', '.join(Dataset)} (got {show_value(value)})"
+    return Dataset(name), None
 
 
 def _layers(value: object) -> tuple[tuple[str, ...] | None, str | None]:
@@ -186,13 +197,19 @@ def parse_challenge(raw: object) -> tuple[Challenge | None, tuple[str, ...]]:
         problems += [problem] if problem else []
     layers, problem = _layers(raw.get("layers"))
     problems += [problem] if problem else []
+    dataset, problem = _dataset(raw.get("dataset"))
+    problems += [problem] if problem else []
     locks, lock_problems = _locks(raw.get("locks"))
     problems += lock_problems
     score, problem = _score(raw.get("score"))
     problems += [problem] if problem else []
+    if score == ChallengeScore.CLASS_DIGITS and dataset is not Dataset.MNIST:
+        problems.append(f"score {score} ranks digits runs by our class's handwriting: it needs the dataset "
+                        f"{Dataset.MNIST} (got {dataset})")
     if problems:
         return None, tuple(problems)
-    return Challenge(title=title, text=text, layers=layers, locks=locks, score=score, **numbers), ()
+    return Challenge(title=title, text=text, layers=layers, locks=locks, dataset=dataset, score=score,
+                     **numbers), ()
 
 
 def challenge_to_dict(challenge: Challenge) -> dict:
@@ -200,6 +217,7 @@ def challenge_to_dict(challenge: Challenge) -> dict:
     return {
         "title": challenge.title,
         "text": challenge.text,
+        "dataset": str(challenge.dataset),
         "max_params": challenge.max_params,
         "max_macs": challenge.max_macs,
         "epochs": challenge.epochs,
@@ -242,8 +260,14 @@ def stack_checks(challenge: Challenge, analysis: Analysis) -> tuple[LimitCheck, 
 
 
 def config_checks(challenge: Challenge, config: TrainConfig) -> tuple[LimitCheck, ...]:
-    """How training settings stand against the challenge's epochs, training images and locked settings."""
-    checks = []
+    """How training settings stand against the challenge's dataset, epochs, training images and locked
+    settings."""
+    wanted = challenge.dataset
+    if config.dataset is wanted:
+        checks = [LimitCheck("dataset", True, f"{wanted.title} — the challenge's dataset")]
+    else:
+        checks = [LimitCheck("dataset", False, f"{config.dataset.title} — the challenge is on "
+                                               f"{wanted.title}; choose {wanted.title} as the dataset")]
     if challenge.epochs is not None:
         checks.append(_over(config.epochs, challenge.epochs, "epochs"))
     if challenge.train_images is not None:
@@ -268,7 +292,7 @@ def refusals(challenge: Challenge, analysis: Analysis, config: TrainConfig) -> t
 def fill_config(challenge: Challenge, config: TrainConfig) -> TrainConfig:
     """`config` with the challenge's epochs, training images and locked settings filled in (the Train form's
     starting values while a challenge is active)."""
-    settings = {**config_to_dict(config), **challenge.locked}
+    settings = {**config_to_dict(config), **challenge.locked, "dataset": str(challenge.dataset)}
     if challenge.epochs is not None:
         settings["epochs"] = challenge.epochs
     if challenge.train_images is not None:
@@ -278,8 +302,9 @@ def fill_config(challenge: Challenge, config: TrainConfig) -> TrainConfig:
 
 
 def describe_limits(challenge: Challenge) -> tuple[str, ...]:
-    """The challenge's limits in words, for banners and the projector: ("at most 10,000 parameters", …)."""
-    parts = []
+    """The challenge's limits in words, for banners and the projector: ("at most 10,000 parameters", …); the
+    dataset leads when it is not the default one ("on Fashion-MNIST clothes")."""
+    parts = [] if challenge.dataset is DEFAULT_DATASET else [f"on {challenge.dataset.title}"]
     if challenge.max_params is not None:
         parts.append(f"at most {challenge.max_params:,} parameters")
     if challenge.max_macs is not None:

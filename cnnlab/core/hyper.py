@@ -12,6 +12,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, fields
 from enum import StrEnum
 
+from cnnlab.core.datasets import DEFAULT_DATASET, Dataset
 from cnnlab.core.mnist import TRAIN_IMAGES
 
 MAX_EPOCHS = 50
@@ -68,8 +69,9 @@ MOMENTUM_OPTIMIZERS = frozenset({Optimizer.SGD})
 
 @dataclass(frozen=True)
 class TrainConfig:
-    """How to train one stack on MNIST."""
+    """How to train one stack, and on which dataset."""
 
+    dataset: Dataset = DEFAULT_DATASET  # what it learns from and is tested on (MNIST digits, Fashion-MNIST)
     epochs: int = 5  # passes over the training images
     batch_size: int = 128  # images per gradient step
     optimizer: Optimizer = Optimizer.RMSPROP
@@ -136,7 +138,7 @@ _RULES: dict[str, _Rule] = {
     "batch_size": _Rule(MIN_BATCH_SIZE, MAX_BATCH_SIZE, whole=True),
     "learning_rate": _Rule(0, MAX_LEARNING_RATE, whole=False, low_open=True),
     "train_size": _Rule(
-        MIN_TRAIN_SIZE, MAX_TRAIN_SIZE, whole=True, note=" (MNIST has 60,000 training images)"
+        MIN_TRAIN_SIZE, MAX_TRAIN_SIZE, whole=True, note=" (each dataset has 60,000 training images)"
     ),
     "validation_split": _Rule(0, MAX_VALIDATION_SPLIT, whole=False),
     "seed": _Rule(0, MAX_SEED, whole=True),
@@ -212,7 +214,7 @@ def parse_train_config(raw: Mapping) -> tuple[TrainConfig | None, tuple[str, ...
             values[name], problem = _number(name, raw[name], rule)
             if problem:
                 problems.append(problem)
-    for name, kind in (("optimizer", Optimizer), ("schedule", Schedule)):
+    for name, kind in (("dataset", Dataset), ("optimizer", Optimizer), ("schedule", Schedule)):
         if name in raw:
             choice = str(raw[name]).strip().lower()
             if choice in set(kind):
@@ -231,7 +233,8 @@ def parse_train_config(raw: Mapping) -> tuple[TrainConfig | None, tuple[str, ...
 def config_to_dict(config: TrainConfig) -> dict:
     """The config as JSON-able values (`parse_train_config` reads it back unchanged); optional settings that
     the optimizer or schedule does not use are left out."""
-    document = {**asdict(config), "optimizer": str(config.optimizer), "schedule": str(config.schedule)}
+    document = {**asdict(config), "dataset": str(config.dataset), "optimizer": str(config.optimizer),
+                "schedule": str(config.schedule)}
     return {name: value for name, value in document.items()
             if name not in _USED_BY or _USED_BY[name][1](config)}
 

@@ -50,6 +50,8 @@ FAST_TRAINING = TrainConfig(  # 99 % test accuracy in one epoch (bench/seed_accu
     validation_split=0.0, schedule=Schedule.ONE_CYCLE, warmup_fraction=0.15, beta_1=0.7, beta_2=0.9,
 )
 
+_MEASURED = ("One recipe for every preset (adam, one-cycle to 0.01, 5 epochs on all 60,000 images, 3 seeds; "
+             "bench/dataset_accuracy.py): ")
 
 PRESETS: dict[str, Preset] = {
     preset.name: preset
@@ -60,7 +62,8 @@ PRESETS: dict[str, Preset] = {
             "max-pooling between them shrink the 28×28 digit to a 3×3×64 block of features, which Flatten"
             " unrolls into 576 values for a Dense layer of 64 and a softmax over the 10 digits. Notice "
             "that the convolutions hold under 40 % of the weights: most sit in the first Dense layer. "
-            "98.91 % test accuracy after 5 epochs.",
+            "98.91 % test accuracy after 5 epochs. " + _MEASURED + "99.24 % on MNIST, 90.55 % on "
+            "Fashion-MNIST, where its convolutions are worth 2.3 points over the plain MLP (1.0 on MNIST).",
             NetworkSpec((28, 28, 1), (
                 _conv(16, 3), _max_pool(), _conv(32, 3), _max_pool(), _conv(64, 3), Flatten(),
                 Dense(64, RELU), Dense(10, SOFTMAX)), "convnet"),
@@ -71,7 +74,7 @@ PRESETS: dict[str, Preset] = {
             "convolutions (6 and 16 filters), each followed by 2×2 max-pooling, leave 5×5×16 = 400 "
             "features for Dense layers of 120 and 84 and a softmax over the 10 digits. Almost the same "
             "number of weights as the convnet, arranged differently: 99.11 % test accuracy after 10 "
-            "epochs.",
+            "epochs. " + _MEASURED + "99.06 % on MNIST, 90.23 % on Fashion-MNIST.",
             NetworkSpec((28, 28, 1), (
                 ZeroPadding2D(((2, 2), (2, 2))), _conv(6, 5), _max_pool(), _conv(16, 5), _max_pool(),
                 Flatten(), Dense(120, RELU), Dense(84, RELU), Dense(10, SOFTMAX)), "lenot"),
@@ -82,7 +85,8 @@ PRESETS: dict[str, Preset] = {
             "pixels connects to each of 128 neurons, so the first layer alone needs (784 × 128) + 128 = "
             "100,480 weights — more than the whole convnet — and a stroke learned in one corner must be "
             "learned again in every other place. It still reaches about 97–98 % on MNIST, a useful "
-            "baseline.",
+            "baseline. " + _MEASURED + "98.23 % on MNIST, 1.0 point behind the convnet; 88.22 % on "
+            "Fashion-MNIST, 2.3 points behind: on clothes the convolutions show.",
             NetworkSpec((28, 28, 1), (Flatten(), Dense(128, RELU), Dense(10, SOFTMAX)), "mlp"),
         ),
         Preset(
@@ -90,7 +94,8 @@ PRESETS: dict[str, Preset] = {
             "How small can a digit reader be? Two small convolutions with stride-2 'same' padding halve "
             "the image twice (28 → 14 → 7) without pooling layers, and GlobalAveragePooling2D replaces "
             "Flatten by averaging each of the 16 feature maps, so the classifier needs just 16 × 10 + 10 "
-            "= 170 weights. Under 4,000 parameters in all, trained in seconds.",
+            "= 170 weights. Under 4,000 parameters in all, trained in seconds. " + _MEASURED + "97.44 % on "
+            "MNIST, 1.8 points behind the convnet; 85.39 % on Fashion-MNIST, 5.2 points behind.",
             NetworkSpec((28, 28, 1), (
                 _conv(8, 3, strides=(2, 2), padding=Padding.same),
                 _conv(16, 3, strides=(2, 2), padding=Padding.same),
@@ -100,12 +105,17 @@ PRESETS: dict[str, Preset] = {
             "batchnorm", "Modern touches: BatchNormalization, Dropout, GlobalAveragePooling2D",
             "Each convolution block is followed by BatchNormalization, whose 4 numbers per channel are "
             "half learned (γ, β) and half tracked statistics (moving mean and variance) — the only non-"
-            "trainable parameters you will see here. 'same' padding keeps the sides until pooling halves "
-            "them, Dropout switches off a quarter of the features while training, and "
-            "GlobalAveragePooling2D keeps the classifier small.",
+            "trainable parameters you will see here. Both layers act differently while training and while "
+            "testing: BatchNormalization normalises a training batch by its own statistics but a test "
+            "image by the moving ones, and Dropout switches off a quarter of the features only while "
+            "training. The moving statistics follow the batches with momentum 0.9 (about the last 10 "
+            "batches): with Keras's 0.99 they lag behind a short, fast run and the model that trained to "
+            "84 % reads every test digit as a 1 (11.35 %). 'same' padding keeps the sides until pooling "
+            "halves them, and GlobalAveragePooling2D keeps the classifier small. " + _MEASURED + "98.55 % on "
+            "MNIST, 89.83 % on Fashion-MNIST.",
             NetworkSpec((28, 28, 1), (
-                _conv(32, 3, padding=Padding.same), BatchNormalization(), _max_pool(),
-                _conv(64, 3, padding=Padding.same), BatchNormalization(), _max_pool(),
+                _conv(32, 3, padding=Padding.same), BatchNormalization(0.9), _max_pool(),
+                _conv(64, 3, padding=Padding.same), BatchNormalization(0.9), _max_pool(),
                 GlobalAveragePooling2D(), Dropout(0.25), Dense(10, SOFTMAX)), "batchnorm"),
         ),
         Preset(
@@ -114,7 +124,9 @@ PRESETS: dict[str, Preset] = {
             "of 32, each halved by max-pooling, then Dense 256 and the softmax. It trains for a single epoch "
             "on all 60,000 images with Adam at low betas (β₁ 0.7, β₂ 0.9) and a one-cycle learning rate that "
             "climbs to 0.01 and falls back to zero, in batches of 128 — and still reads about 99 % of the "
-            "test digits. Train fills in these settings; change them to see what each one buys.",
+            "test digits. Train fills in these settings; change them to see what each one buys. Its "
+            "one epoch reads 89.0 % on Fashion-MNIST (3 epochs: 90.5 %; 5: 90.7 %, the best "
+            "of the presets).",
             NetworkSpec((28, 28, 1), (
                 _conv(24, 5), _max_pool(), _conv(32, 3), _max_pool(), Flatten(), Dense(256, RELU),
                 Dense(10, SOFTMAX)), "fast"),

@@ -78,6 +78,7 @@ class Finished(TypedDict):
     test_loss: float | None
     test_accuracy: float | None
     confusion: list[list[int]]
+    classes: list[str]  # the run's dataset's class names by label: the rows and columns of `confusion`
     predicted: list[int]
     confidence: list[float]
     seconds: float

@@ -724,7 +724,8 @@ class JobManager:
                             job.class_ids = class_set.ids
                 else:  # the model travels with the task: a worker on another machine (Ray) has no runs dir
                     model = self.store.model_file(job.run_id, job.owner).read_bytes()
-                    payload = {"spec": job.spec, "model": model, "start": job.test_start}
+                    payload = {"spec": job.spec, "model": model, "start": job.test_start,
+                               "dataset": str(job.config.dataset)}
                 handle = self.runner.start(str(job.kind), payload)
             except JobRefused as refusal:
                 self._change(job, JobState.FAILED, f"not started: {refusal}")
@@ -813,7 +814,7 @@ class JobManager:
         store.save_result(job.run_id, RunResult(
             test_loss=event["test_loss"], test_accuracy=event["test_accuracy"],
             confusion=tuple(tuple(row) for row in event["confusion"]),
-            predicted=event["predicted"], confidence=event["confidence"],
+            predicted=event["predicted"], confidence=event["confidence"], class_names=tuple(event["classes"]),
         ))
         tested = len(event["predicted"])
         with self._lock:

@@ -35,6 +35,7 @@ from typing import IO
 
 import numpy as np
 
+from cnnlab.core.datasets import DEFAULT_DATASET
 from cnnlab.core.export_rules import ExportFormat
 from cnnlab.core.messages import finite_number
 from cnnlab.engine.db import Database
@@ -156,13 +157,15 @@ class RunRecord:
 
 @dataclass(frozen=True, eq=False)
 class RunResult:
-    """How a trained model did on the MNIST test images (all 10,000, or the first ones after a stop)."""
+    """How a trained model did on the test images of its run's dataset (all 10,000, or the first ones after a
+    stop)."""
 
     test_loss: float
     test_accuracy: float
     confusion: tuple[tuple[int, ...], ...]  # confusion[true][predicted], 10 × 10
-    predicted: np.ndarray  # (N,) uint8, the predicted digit per test image (N = 10,000 for a whole score)
-    confidence: np.ndarray  # (N,) float32, the softmax probability of that digit
+    predicted: np.ndarray  # (N,) uint8, the predicted class per test image (N = 10,000 for a whole score)
+    confidence: np.ndarray  # (N,) float32, the softmax probability of that class
+    class_names: tuple[str, ...] = DEFAULT_DATASET.class_names  # by label; results from before: digits
 
 
 @dataclass(frozen=True)
@@ -352,11 +355,13 @@ class RunStore:
         atomic_write_text(self._dir(run_id) / "metrics.json", json.dumps(metrics, allow_nan=False))
 
     def save_result(self, run_id: str, result: RunResult) -> None:
-        """Write the test figures, confusion matrix and per-image predictions as result.json."""
+        """Write the test figures, confusion matrix (with its class names) and per-image predictions as
+    result.json."""
         document = {
             "test_loss": result.test_loss,
             "test_accuracy": result.test_accuracy,
             "confusion": [list(row) for row in result.confusion],
+            "classes": list(result.class_names),
             "predicted": result.predicted.astype(int).tolist(),
             "confidence": np.round(result.confidence.astype(float), 5).tolist(),
         }
@@ -430,6 +435,7 @@ class RunStore:
             confusion=tuple(tuple(row) for row in document["confusion"]),
             predicted=np.asarray(document["predicted"], dtype=np.uint8),
             confidence=np.asarray(document["confidence"], dtype=np.float32),
+            class_names=tuple(document.get("classes", DEFAULT_DATASET.class_names)),
         )
 
     def model_file(self, run_id: object, owner: object, fmt: RunFile = ModelFormat.H5) -> Path | None:

@@ -1,4 +1,5 @@
-"""Train one stack on MNIST with `model.fit`, reporting as it goes: what a worker process (or the CLI) runs.
+"""Train one stack on its run's dataset (MNIST, Fashion-MNIST) with `model.fit`, reporting as it goes: what a
+worker process (or the CLI) runs.
 
 Everything the outside world learns arrives through `emit(event)`, one event of `cnnlab.engine.events` each
 (a plain, picklable dict, so a worker can send it down a pipe):
@@ -9,8 +10,8 @@ Everything the outside world learns arrives through `emit(event)`, one event of 
     {"event": "epoch", "epoch", "loss", "accuracy", "val_loss", "val_accuracy", "seconds",
         "samples_per_second"}                                    after each complete epoch
     {"event": "testing"}                                         training over, evaluating on the test set
-    {"event": "finished", "stopped", "test_loss", "test_accuracy", "confusion", "predicted", "confidence",
-        "seconds", "samples_per_second", "steady_seconds", "steady_images", "steady_steps",
+    {"event": "finished", "stopped", "test_loss", "test_accuracy", "confusion", "classes", "predicted",
+        "confidence", "seconds", "samples_per_second", "steady_seconds", "steady_images", "steady_steps",
         "h5", ["keras"]}                                         model files as bytes (a big model's .h5
                                                                  only); after a stop, the test figures
                                                                  cover the first images only
@@ -45,9 +46,10 @@ import tensorflow as tf
 from cnnlab.bridge.model import build_model
 from cnnlab.bridge.optimizers import make_optimizer, portable_optimizer
 from cnnlab.core.arithmetic import trainability
+from cnnlab.core.datasets import DEFAULT_DATASET, Dataset
 from cnnlab.core.hyper import TrainConfig
 from cnnlab.core.messages import finite_number
-from cnnlab.engine.data import load_mnist
+from cnnlab.engine.data import load_dataset
 from cnnlab.engine.estimate import SLOW_LAPTOP_MACS_PER_S, StackCost
 from cnnlab.engine.evaluation import evaluate
 from cnnlab.engine.events import OUT_OF_MEMORY_MESSAGE, Emit
@@ -123,7 +125,8 @@ def _nan_message(epoch: int, config: TrainConfig) -> str:
 
 def train(spec: dict, config: TrainConfig, emit: Emit, stop_requested: Callable[[], bool],
           class_set: Mapping[str, np.ndarray] | None = None) -> None:
-    """Train the stack `spec` (a `spec_to_dict` document) on MNIST under `config`, emitting events as it goes.
+    """Train the stack `spec` (a `spec_to_dict` document) on `config.dataset` under `config`, emitting events
+    as it goes.
 
     `stop_requested` is polled after every compiled call (validation and testing included); when it turns
     true training ends at that batch boundary and the model trained so far is tested for about a second and
@@ -147,13 +150,15 @@ def train(spec: dict, config: TrainConfig, emit: Emit, stop_requested: Callable[
         metrics=METRICS,
         steps_per_execution=steps_per_execution(config, cost),
     )
-    mnist = load_mnist()
+    images = load_dataset(config.dataset)
     fit_size = config.fit_size
-    train_data = _pipeline(mnist.x_train[:fit_size], mnist.y_train[:fit_size], config.batch_size, config.seed)
+    train_data = _pipeline(images.x_train[:fit_size], images.y_train[:fit_size], config.batch_size,
+                           config.seed)
     validation_data = None
     if config.validation_size:
         held_out = slice(fit_size, config.train_size)
-        validation_data = _pipeline(mnist.x_train[held_out], mnist.y_train[held_out], config.batch_size, None)
+        validation_data = _pipeline(images.x_train[held_out], images.y_train[held_out], config.batch_size,
+                                    None)
     emit({
         "event": "started",
         "epochs": config.epochs,
@@ -170,16 +175,16 @@ def train(spec: dict, config: TrainConfig, emit: Emit, stop_requested: Callable[
         raise TrainingFailed(_nan_message(reporter.nan_epoch, config))
     clock.lap("fit")
     emit({"event": "testing"})
-    probabilities = score(model, mnist.x_test, test_chunk(cost), reporter.stop_time, stop_requested)
-    figures = evaluate(probabilities, mnist.y_test[:len(probabilities)])
-    stopped = reporter.stopped or len(probabilities) < len(mnist.y_test)
+    probabilities = score(model, images.x_test, test_chunk(cost), reporter.stop_time, stop_requested)
+    figures = evaluate(probabilities, images.y_test[:len(probabilities)])
+    stopped = reporter.stopped or len(probabilities) < len(images.y_test)
     if class_set is not None:
         figures["class_set"] = None if stopped else _class_set_figures(model, class_set, cost, stop_requested)
     clock.lap("test")
     files = _model_files(model)
     clock.lap("save")
-    emit({"event": "finished", "stopped": stopped, **figures, **reporter.speed(), **files,
-          "phases_s": clock.laps})
+    emit({"event": "finished", "stopped": stopped, "classes": list(config.dataset.class_names), **figures,
+          **reporter.speed(), **files, "phases_s": clock.laps})
 
 
 def _class_set_figures(model: keras.Model, class_set: Mapping[str, np.ndarray], cost: StackCost,
@@ -220,11 +225,11 @@ def score(model: keras.Model, images: np.ndarray, chunk: int, stopped_at: float 
     return np.concatenate(parts)
 
 
-def test_rest(spec: dict, model_file: bytes, start: int, emit: Emit,
-              stop_requested: Callable[[], bool]) -> None:
-    """Score the trained model (`model_file`, a .h5's bytes) on the test images from `start` on, reporting
-    progress ("scored", counted from the first test image) and then their figures ("tested"): how a run
-    stopped while testing gets a whole score. A stop ends it as quickly as a training job's testing."""
+def test_rest(spec: dict, model_file: bytes, start: int, emit: Emit, stop_requested: Callable[[], bool],
+              dataset: Dataset = DEFAULT_DATASET) -> None:
+    """Score the trained model (`model_file`, a .h5's bytes) on `dataset`'s test images from `start` on,
+    reporting progress ("scored", counted from the first test image) and then their figures ("tested"): how a
+    run stopped while testing gets a whole score. A stop ends it as quickly as a training job's testing."""
     check = trainability(spec)
     if check.spec is None:
         raise TrainingFailed(check.message())
@@ -232,12 +237,12 @@ def test_rest(spec: dict, model_file: bytes, start: int, emit: Emit,
         path = Path(folder) / "model.h5"
         path.write_bytes(model_file)
         model = keras.models.load_model(path, compile=False)
-    mnist = load_mnist()
+    images = load_dataset(dataset)
     emit({"event": "testing"})
-    probabilities = score(model, mnist.x_test[start:], test_chunk(StackCost.of(check.analysis)), None,
-                          stop_requested, lambda images: emit({"event": "scored", "images": start + images}))
-    figures = evaluate(probabilities, mnist.y_test[start:start + len(probabilities)])
-    emit({"event": "tested", "start": start, "stopped": start + len(probabilities) < len(mnist.y_test),
+    probabilities = score(model, images.x_test[start:], test_chunk(StackCost.of(check.analysis)), None,
+                          stop_requested, lambda count: emit({"event": "scored", "images": start + count}))
+    figures = evaluate(probabilities, images.y_test[start:start + len(probabilities)])
+    emit({"event": "tested", "start": start, "stopped": start + len(probabilities) < len(images.y_test),
           **figures})
 
 

@@ -67,10 +67,13 @@ def _train(payload: dict, emit: Emit, stop_requested: Callable[[], bool]) -> Non
 
 
 def _test(payload: dict, emit: Emit, stop_requested: Callable[[], bool]) -> None:
-    """Task "test": payload {"spec", "model" (a .h5's bytes), "start"}; see `trainer.test_rest`."""
+    """Task "test": payload {"spec", "model" (a .h5's bytes), "start", "dataset" (MNIST when absent)}; see
+    `trainer.test_rest`."""
+    from cnnlab.core.datasets import dataset_of
     from cnnlab.engine.trainer import test_rest
 
-    test_rest(payload["spec"], payload["model"], payload["start"], emit, stop_requested)
+    test_rest(payload["spec"], payload["model"], payload["start"], emit, stop_requested,
+              dataset_of(payload.get("dataset")))
 
 
 TASKS: dict[str, Task] = {"train": _train, "test": _test}

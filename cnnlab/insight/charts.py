@@ -15,6 +15,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from cnnlab.core.arithmetic import Analysis
+from cnnlab.core.datasets import Dataset
 from cnnlab.core.layer_types.shapes import format_shape
 
 if TYPE_CHECKING:
@@ -152,19 +153,20 @@ def training_figure(batch_points: Sequence[tuple[float, float, float | None]], e
     return figure
 
 
-def confusion_figure(matrix: Sequence[Sequence[int]]) -> go.Figure:
-    """The confusion matrix as a heatmap: rows are the true digit, columns the predicted one, counts shown.
+def confusion_figure(matrix: Sequence[Sequence[int]], dataset: Dataset = Dataset.MNIST) -> go.Figure:
+    """The confusion matrix as a heatmap: rows are the true class, columns the predicted one, counts shown,
+    each labelled with its class name in `dataset` ("3" for a digit, "Dress" for a garment).
 
-    Example: matrix[3][5] == 7 means seven test images of a 3 were read as 5 (cell at y=3, x=5).
+    Example: matrix[3][5] == 7 means seven test images of a 3 were read as 5 (cell at y="3", x="5").
     """
-    digits = [str(d) for d in range(len(matrix))]
+    names = list(dataset.class_names)
     figure = go.Figure(go.Heatmap(
-        z=[list(row) for row in matrix], x=digits, y=digits, colorscale="Blues", showscale=False,
+        z=[list(row) for row in matrix], x=names, y=names, colorscale="Blues", showscale=False,
         text=[[f"{count:,}" for count in row] for row in matrix], texttemplate="%{text}",
         hovertemplate="true %{y}, predicted %{x}: %{z:,} images<extra></extra>",
     ))
-    figure.update_xaxes(title_text="predicted digit", side="top", type="category")
-    figure.update_yaxes(title_text="true digit", autorange="reversed", type="category")
+    figure.update_xaxes(title_text=f"predicted {dataset.thing}", side="top", type="category")
+    figure.update_yaxes(title_text=f"true {dataset.thing}", autorange="reversed", type="category")
     figure.update_layout(height=440, margin={"l": 10, "r": 10, "t": 60, "b": 10})
     return figure
 

@@ -2,8 +2,9 @@
 
 Plain Python over the runs as the job manager reports them (`JobSnapshot`, read from the store's records and
 metric histories): which runs have a tested model, a short unique label for each, one summary per run
-(architecture, parameters, MACs, epochs, seconds, test accuracy, curves), and the `/Build?spec=` value that
-opens a run's architecture again for a variation.
+(architecture, dataset, parameters, MACs, epochs, seconds, test accuracy, curves), runs grouped by dataset
+(accuracies on MNIST and on Fashion-MNIST are not on one scale), and the `/Build?spec=` value that opens a
+run's architecture again for a variation.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from cnnlab.core.arithmetic import analyze
+from cnnlab.core.datasets import Dataset
 from cnnlab.core.spec_json import encode_spec_for_url
 from cnnlab.engine.jobs import EpochRecord, JobSnapshot, JobState, Stopper
 from cnnlab.engine.scores import test_set_size
@@ -35,6 +37,7 @@ class RunSummary:
     test_images: int | None  # the test images its accuracy covers (fewer than all: stopped while testing)
     history: tuple[EpochRecord, ...]
     spec: dict
+    dataset: Dataset = Dataset.MNIST  # what it was trained and tested on
     batch_points: tuple[tuple[float, float, float | None], ...] = ()  # (fractional epoch, loss, accuracy)
 
 
@@ -65,7 +68,8 @@ def run_labels(runs: Iterable[JobSnapshot]) -> dict[str, str]:
 def summarize(run: JobSnapshot, label: str) -> RunSummary:
     """A run's summary; MACs come from the architecture (`analyze`), so they agree with Build to the digit."""
     return RunSummary(
-        run_id=run.job_id, label=label, name=run.name, params=run.params, macs=analyze(run.spec).macs,
+        run_id=run.job_id, label=label, name=run.name, dataset=run.config.dataset, params=run.params,
+        macs=analyze(run.spec).macs,
         epochs=len(run.epochs_history), seconds=run.elapsed_s, test_accuracy=run.test_accuracy,
         test_images=run.tested_images or test_set_size(run.config), history=run.epochs_history, spec=run.spec,
         batch_points=run.batch_points,
@@ -75,16 +79,26 @@ def summarize(run: JobSnapshot, label: str) -> RunSummary:
 def comparison_table(runs: Sequence[RunSummary]) -> list[dict[str, object]]:
     """One row per run, columns as the page shows them (numbers left as numbers for sorting).
 
-    Example row: {"run": "#1 convnet", "architecture": "convnet", "parameters": 60874, "MACs": 3_434_000,
-    "epochs": 5, "seconds": 41.2, "test accuracy": 0.9891, "test images": 10000} (fewer test images: a run
-    stopped while testing, its accuracy not comparable with the others').
+    Example row: {"run": "#1 convnet", "architecture": "convnet", "dataset": "MNIST", "parameters": 60874,
+    "MACs": 3_434_000, "epochs": 5, "seconds": 41.2, "test accuracy": 0.9891, "test images": 10000} (fewer
+    test images: a run stopped while testing, its accuracy not comparable with the others').
     """
     return [
-        {"run": run.label, "architecture": run.name, "parameters": run.params, "MACs": run.macs,
-         "epochs": run.epochs, "seconds": run.seconds, "test accuracy": run.test_accuracy,
-         "test images": run.test_images}
+        {"run": run.label, "architecture": run.name, "dataset": run.dataset.display_name,
+         "parameters": run.params, "MACs": run.macs, "epochs": run.epochs, "seconds": run.seconds,
+         "test accuracy": run.test_accuracy, "test images": run.test_images}
         for run in runs
     ]
+
+
+def by_dataset(runs: Sequence[RunSummary]) -> dict[Dataset, list[RunSummary]]:
+    """The runs grouped by the dataset they were tested on, datasets in the order their first run comes, so
+    each group's accuracies can share an axis: [mnist a, fashion b, mnist c] → {MNIST: [a, c], FASHION: [b]}.
+    """
+    groups: dict[Dataset, list[RunSummary]] = {}
+    for run in runs:
+        groups.setdefault(run.dataset, []).append(run)
+    return groups
 
 
 def build_link_spec(spec: Mapping) -> str | None:

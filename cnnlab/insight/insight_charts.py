@@ -16,6 +16,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from cnnlab.core.datasets import Dataset
 from cnnlab.insight.charts import confusion_figure, recent_batches, smoothed
 from cnnlab.insight.compare import RunSummary
 from cnnlab.insight.inference_worker import ConvFilters, FeatureMaps
@@ -34,24 +35,27 @@ MARGIN = {"l": 10, "r": 10, "t": 40, "b": 10}
 # ------------------------------------------------------------------------------------------- where it errs
 
 
-def confusion_select_figure(matrix: Matrix) -> go.Figure:
-    """The confusion matrix (rows true, columns predicted) with one selectable point per cell.
+def confusion_select_figure(matrix: Matrix, dataset: Dataset = Dataset.MNIST) -> go.Figure:
+    """The confusion matrix (rows true, columns predicted, labelled with `dataset`'s class names) with one
+    selectable point per cell.
 
     Plotly heatmaps cannot be selected, so an invisible square marker sits on each cell: clicking a cell or
     box-selecting several selects these points, and `selected_cells` reads them from Streamlit's event.
     Colours follow log(1 + count), so a cell of 5 mistakes stands out beside a diagonal of 1,000.
     """
     counts = np.asarray(matrix, dtype=np.int64)
-    figure = confusion_figure(counts.tolist())
+    figure = confusion_figure(counts.tolist(), dataset)
     figure.update_traces(z=np.log1p(counts).tolist(), hoverinfo="skip", hovertemplate=None,
                          selector={"type": "heatmap"})
     cells = [(t, p) for t in range(len(counts)) for p in range(len(counts))]
+    names = dataset.class_names
     figure.add_trace(go.Scatter(
-        x=[str(p) for _, p in cells], y=[str(t) for t, _ in cells], mode="markers", showlegend=False,
-        customdata=[[t, p, int(counts[t, p])] for t, p in cells],
+        x=[names[p] for _, p in cells], y=[names[t] for t, _ in cells], mode="markers", showlegend=False,
+        customdata=[[t, p, int(counts[t, p])] for t, p in cells], text=[names[t] for t, _ in cells],
+        hovertext=[names[p] for _, p in cells],
         marker={"symbol": "square", "size": 30, "color": HIGHLIGHT, "opacity": 0},
         selected={"marker": {"opacity": 0.45}}, unselected={"marker": {"opacity": 0}},
-        hovertemplate="true %{customdata[0]}, read as %{customdata[1]}: %{customdata[2]:,} images"
+        hovertemplate="true %{text}, read as %{hovertext}: %{customdata[2]:,} images"
                       "<extra>click to see them</extra>",
     ))
     figure.update_layout(hoverdistance=-1,  # a click anywhere in a cell picks that cell's point
@@ -85,8 +89,9 @@ def selected_cells(event: object) -> list[tuple[int, int]]:
     return sorted({(true_digit, predicted) for true_digit, predicted, _ in selected_points(event, 3)})
 
 
-def class_accuracy_figure(matrix: Matrix) -> go.Figure:
-    """Accuracy per true digit as bars, the weakest digit in red; the axis starts just below the lowest bar.
+def class_accuracy_figure(matrix: Matrix, dataset: Dataset = Dataset.MNIST) -> go.Figure:
+    """Accuracy per true class as bars named by `dataset`'s class names, the weakest in red; the axis starts
+    just below the lowest bar.
 
     Example: a digit with 970 of 980 right reads "99.0%" above its bar.
     """
@@ -94,30 +99,34 @@ def class_accuracy_figure(matrix: Matrix) -> go.Figure:
     known = [a for a in accuracy if a is not None]
     low = math.floor((min(known, default=0.0) - 0.01) * 50) / 50
     weakest = accuracy.index(min(known)) if known else None
+    thing = dataset.thing
     figure = go.Figure(go.Bar(
-        x=[str(d) for d in range(len(accuracy))], y=[a or 0 for a in accuracy],
+        x=list(dataset.class_names[:len(accuracy)]), y=[a or 0 for a in accuracy],
         marker_color=[HIGHLIGHT if d == weakest else BAR for d in range(len(accuracy))],
         text=[f"{a:.1%}" if a is not None else "—" for a in accuracy], textposition="outside",
         cliponaxis=False,
-        hovertemplate="digit %{x}: %{text} read correctly<extra></extra>",
+        hovertemplate=f"{thing} %{{x}}: %{{text}} read correctly<extra></extra>",
     ))
-    figure.update_xaxes(title_text="true digit", type="category")
+    figure.update_xaxes(title_text=f"true {thing}", type="category")
     figure.update_yaxes(range=[max(0.0, low), 1.0], tickformat=".0%")
     figure.update_layout(height=320, margin=MARGIN,
-                         title={"text": f"Accuracy per digit (axis starts at {max(0.0, low):.0%})"})
+                         title={"text": f"Accuracy per {thing} (axis starts at {max(0.0, low):.0%})"})
     return figure
 
 
-def cell_images_figure(examples: CellExamples, images: np.ndarray, columns: int = 8) -> go.Figure:
-    """The test images of one confusion cell with the model's confidence, in the order given (worst first).
+def cell_images_figure(examples: CellExamples, images: np.ndarray, columns: int = 8,
+                       dataset: Dataset = Dataset.MNIST) -> go.Figure:
+    """The test images of one confusion cell with the model's confidence, in the order given (worst first),
+    titled with `dataset`'s class names ("Shirt read as T-shirt/top").
 
     `images` are all the uint8 test images; each tile reads e.g. "#4521 · 87%" for image 4521.
     """
     tiles = [np.asarray(images[i], dtype=np.float32) / 255.0 for i in examples.indices]
     captions = [f"#{i} · {c:.0%}" for i, c in zip(examples.indices, examples.confidence, strict=True)]
-    true_digit, predicted_digit, total = examples.true_digit, examples.predicted_digit, examples.total
-    verdict = f"read as {predicted_digit}" if true_digit != predicted_digit else "read correctly"
-    title = f"{true_digit} {verdict}"
+    true_name = dataset.class_name(examples.true_digit)
+    predicted_name, total = dataset.class_name(examples.predicted_digit), examples.total
+    verdict = f"read as {predicted_name}" if true_name != predicted_name else "read correctly"
+    title = f"{true_name} {verdict}"
     shown = f"{len(tiles)} of {total:,}" if len(tiles) < total else f"all {total:,}"
     return image_grid(tiles, captions, title=f"{title}: {shown}, confidence shown", columns=columns,
                       colorscale=GREY, value_label="pixel")
@@ -132,20 +141,22 @@ def input_image_figure(pixels: np.ndarray) -> go.Figure:
                       columns=1, colorscale=GREY, value_label="value", tile_px=8)
 
 
-def probability_figure(probabilities: Sequence[float]) -> go.Figure:
-    """The model's 10 probabilities as bars, the chosen digit in red. Example: [0.01, …, 0.93, …]."""
+def probability_figure(probabilities: Sequence[float], dataset: Dataset = Dataset.MNIST) -> go.Figure:
+    """The model's 10 probabilities as bars named by `dataset`'s classes, the chosen one in red.
+    Example: [0.01, …, 0.93, …]."""
     probabilities = [float(p) for p in probabilities]
     best = int(np.argmax(probabilities))
+    thing = dataset.thing
     figure = go.Figure(go.Bar(
-        x=[str(d) for d in range(len(probabilities))], y=probabilities,
+        x=list(dataset.class_names[:len(probabilities)]), y=probabilities,
         marker_color=[HIGHLIGHT if d == best else BAR for d in range(len(probabilities))],
         text=[f"{p:.1%}" for p in probabilities], textposition="outside", cliponaxis=False,
-        hovertemplate="digit %{x}: %{text}<extra></extra>",
+        hovertemplate=f"{thing} %{{x}}: %{{text}}<extra></extra>",
     ))
-    figure.update_xaxes(title_text="digit", type="category")
+    figure.update_xaxes(title_text=thing, type="category")
     figure.update_yaxes(range=[0, 1.08], tickformat=".0%")
-    figure.update_layout(height=300, margin=MARGIN,
-                         title={"text": f"Probability of each digit: {best} at {probabilities[best]:.1%}"})
+    figure.update_layout(height=300, margin=MARGIN, title={
+        "text": f"Probability of each {thing}: {dataset.class_name(best)} at {probabilities[best]:.1%}"})
     return figure
 
 
@@ -273,11 +284,20 @@ def accuracy_range(values: Sequence[float | None]) -> list[float]:
     return [max(0.0, min(known) - 0.05), min(1.0, max(known) + 0.02)]
 
 
+def _on(runs: Sequence[RunSummary]) -> str:
+    """Which dataset an accuracy axis is on: "MNIST"; for runs of several, "MNIST and Fashion-MNIST: not
+    comparable" (the page draws one chart per dataset, so this is a last guard)."""
+    names = list(dict.fromkeys(run.dataset.display_name for run in runs))
+    return names[0] if len(names) == 1 else f"{' and '.join(names)}: not comparable"
+
+
 def compare_curves_figure(runs: Sequence[RunSummary]) -> go.Figure:
     """Loss (left) and accuracy (right) of several runs overlaid against epochs: one colour per run, its
     training batches as a smoothed line (as Train drew it live), a point per finished epoch, validation
-    dotted. Even two 1-epoch runs show how each learned within its epoch, not two lone points."""
-    figure = make_subplots(rows=1, cols=2, subplot_titles=("Loss", "Accuracy"), horizontal_spacing=0.1)
+    dotted; the accuracy panel names the runs' dataset. Even two 1-epoch runs show how each learned within
+    its epoch, not two lone points."""
+    figure = make_subplots(rows=1, cols=2, subplot_titles=("Loss", f"Accuracy on {_on(runs)}"),
+                           horizontal_spacing=0.1)
     for index, run in enumerate(runs):
         colour = RUN_COLOURS[index % len(RUN_COLOURS)]
         label = html.escape(run.label)
@@ -314,7 +334,8 @@ def compare_curves_figure(runs: Sequence[RunSummary]) -> go.Figure:
 
 
 def params_accuracy_figure(runs: Sequence[RunSummary]) -> go.Figure:
-    """Test accuracy against parameters (log axis), one labelled point per run: what did more weights buy?
+    """Test accuracy (on the runs' dataset, named on the axis) against parameters (log axis), one labelled
+    point per run: what did more weights buy?
 
     Example: the convnet (60,874 parameters, 98.9 %) sits left of and below LeNot (61,706, 99.1 %).
     """
@@ -328,7 +349,7 @@ def params_accuracy_figure(runs: Sequence[RunSummary]) -> go.Figure:
                       "<br>test accuracy %{y:.2%}<extra></extra>",
     ))
     figure.update_xaxes(type="log", title_text="parameters (log scale)")
-    figure.update_yaxes(title_text="test accuracy", tickformat=".1%",
+    figure.update_yaxes(title_text=f"test accuracy on {_on(runs)}", tickformat=".1%",
                         range=accuracy_range([run.test_accuracy for run in scored]))
     figure.update_layout(height=380, margin=MARGIN, title={"text": "Parameters vs test accuracy"})
     return figure

@@ -39,7 +39,8 @@ def finished_run(
     job_id = manager.submit(owner, spec, config)
     manager.step()  # starts it
     assert len(runner.tasks) == started + 1, "the job did not start: is another one still running?"
-    runner.send(runner.tasks[started], finished_event(accuracy=accuracy), {"event": "done"})
+    runner.send(runner.tasks[started], finished_event(accuracy=accuracy, dataset=config.dataset),
+                {"event": "done"})
     manager.step()  # records it
     assert manager.store.get(job_id, owner).state.is_final
     return job_id

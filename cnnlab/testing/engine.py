@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from cnnlab.core.datasets import Dataset
 from cnnlab.core.hyper import TrainConfig
 from cnnlab.core.presets import preset_spec
 from cnnlab.engine.events import Event
@@ -156,12 +157,14 @@ class ScriptedRunner:
         self.wake()
 
 
-def finished_event(stopped: bool = False, accuracy: float = 0.9, tested: int = 10_000) -> dict:
-    """A worker's "finished" event with placeholder model bytes, scored on the first `tested` test images
-    (all of them unless the run was stopped while testing)."""
+def finished_event(stopped: bool = False, accuracy: float = 0.9, tested: int = 10_000,
+                   dataset: Dataset = Dataset.MNIST) -> dict:
+    """A worker's "finished" event with placeholder model bytes, for a run on `dataset`, scored on the first
+    `tested` test images (all of them unless the run was stopped while testing)."""
     predicted = np.arange(tested, dtype=np.uint8) % 10
     return {"event": "finished", "stopped": stopped, "test_loss": 0.3, "test_accuracy": accuracy,
             "confusion": [[tested // 10 * (row == col) for col in range(10)] for row in range(10)],
+            "classes": list(dataset.class_names),
             "predicted": predicted, "confidence": np.full(tested, 0.75, np.float32), "seconds": 2.0,
             "samples_per_second": 500.0, "steady_seconds": 0.5, "steady_images": 1500, "steady_steps": 23,
             "h5": b"h5 bytes", "keras": b"keras bytes"}

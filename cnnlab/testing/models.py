@@ -1,6 +1,7 @@
-"""Trained runs for the page, insight and browser tests: two small stacks trained once per test process by the
-product itself (its job manager, worker process and trainer), then copied into a test's own runs directory
-exactly as the job left them; and Keras models with random weights for the export tests."""
+"""Trained runs for the page, insight and browser tests: two small stacks trained on MNIST, and the small
+convnet trained on Fashion-MNIST, each once per test process by the product itself (its job manager, worker
+process and trainer), then copied into a test's own runs directory exactly as the job left them; and Keras
+models with random weights for the export tests."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from cnnlab.core.arithmetic import analyze
+from cnnlab.core.datasets import Dataset
 from cnnlab.core.hyper import TrainConfig
 from cnnlab.core.spec_json import spec_to_dict
 from cnnlab.engine.jobs import JobLimits, JobState
@@ -37,6 +39,7 @@ SMALL_MLP = {"name": "small mlp", "input_shape": [28, 28, 1], "layers": [
     {"type": "Dense", "units": 10, "activation": "softmax"},
 ]}
 TRAINING = TrainConfig(epochs=2, train_size=6000)  # rmsprop at batch 128, 600 images held out: seconds each
+FASHION_TRAINING = dataclasses.replace(TRAINING, dataset=Dataset.FASHION)
 
 
 @dataclass(frozen=True)
@@ -68,17 +71,28 @@ class TrainedRun:
 
 @functools.cache
 def trained_runs() -> dict[str, TrainedRun]:
-    """The small convnet and the small MLP trained by the product's job manager in a worker process, once per
-    test process, whichever test asks first."""
+    """The small convnet and the small MLP trained on MNIST by the product's job manager in a worker process,
+    once per test process, whichever test asks first."""
+    return _trained({"convnet": (SMALL_CONVNET, TRAINING), "mlp": (SMALL_MLP, TRAINING)})
+
+
+@functools.cache
+def trained_fashion_run() -> TrainedRun:
+    """The small convnet trained on Fashion-MNIST (2 epochs on 6,000 images) by the product's job manager in
+    a worker process, once per test process."""
+    return _trained({"fashion": (SMALL_CONVNET, FASHION_TRAINING)})["fashion"]
+
+
+def _trained(jobs: dict[str, tuple[dict, TrainConfig]]) -> dict[str, TrainedRun]:
+    """Train each named (stack, settings) through a Lab of its own, one job at a time; the stored runs."""
     root = Path(tempfile.mkdtemp(prefix="cnnlab-trained-runs-"))
     atexit.register(shutil.rmtree, root, True)
     lab = Lab(Settings(runs_dir=root), limits=JobLimits(max_running=1))
     try:
         owner = new_owner_token()
-        job_ids = {name: lab.jobs.submit(owner, spec, TRAINING)
-                   for name, spec in (("convnet", SMALL_CONVNET), ("mlp", SMALL_MLP))}
+        job_ids = {name: lab.jobs.submit(owner, spec, config) for name, (spec, config) in jobs.items()}
         if not lab.jobs.drain(timeout_s=600):
-            raise AssertionError("the two small runs did not finish training within 10 minutes")
+            raise AssertionError(f"the small runs {', '.join(jobs)} did not finish within 10 minutes")
         return {name: _stored(lab.store, owner, job_id) for name, job_id in job_ids.items()}
     finally:
         lab.close()

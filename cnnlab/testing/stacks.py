@@ -77,6 +77,8 @@ def _random_layer(rng: random.Random, rank: int) -> dict:
             layer["use_bias"] = False
     elif kind == "Dropout":
         layer["rate"] = rng.choice([0, 0.1, 0.25, 0.5, 0.9])
+    elif kind == "BatchNormalization" and rng.random() < 0.5:
+        layer["momentum"] = rng.choice([0, 0.5, 0.9, 0.99])
     return layer
 
 

@@ -41,8 +41,9 @@ def render_stack_checks(entry: SetChallenge | None, analysis: Analysis) -> None:
 
 
 def fill_train_form(entry: SetChallenge | None) -> frozenset[str]:
-    """Put the challenge's epochs and training images in the Train form once per challenge, and its locked
-    settings on every run; returns the names of the locked settings (their widgets are disabled)."""
+    """Put the challenge's epochs and training images in the Train form once per challenge, and its dataset
+    and locked settings on every run; returns the names of the locked settings (their widgets are
+    disabled)."""
     if entry is None or not entry.active:
         return frozenset()
     challenge = entry.challenge
@@ -52,6 +53,7 @@ def fill_train_form(entry: SetChallenge | None) -> frozenset[str]:
             value = getattr(challenge, field)
             if value is not None:
                 st.session_state[key] = value
-    for name, value in challenge.locked.items():
+    locked = {**challenge.locked, "dataset": str(challenge.dataset)}  # its runs are all on its dataset
+    for name, value in locked.items():
         st.session_state[f"train_{name}"] = value
-    return frozenset(challenge.locked)
+    return frozenset(locked)

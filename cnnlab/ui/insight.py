@@ -1,5 +1,6 @@
-"""Page parts for seeing what a trained network learned: draw-a-digit prediction and the layers inside
-(Predict), several runs side by side (Compare), and "Where it errs" for one run (a tab on Results).
+"""Page parts for seeing what a trained network learned: prediction on a drawn digit or a photographed
+garment and the layers inside (Predict), several runs side by side (Compare), and "Where it errs" for one run
+(a tab on Results). Each run is shown in the terms of its own dataset (class names, test images).
 
 Every model question goes to the inference worker (`cnnlab.insight.inference`); its failures arrive as
 `InferenceError` messages and are shown with `st.error`, never raised. Only the student's own runs are listed.
@@ -15,15 +16,18 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
+from cnnlab.core.datasets import Dataset
+from cnnlab.core.messages import show_value
 from cnnlab.core.mnist import TEST_IMAGES
 from cnnlab.core.text import plain
-from cnnlab.engine.data import load_mnist
+from cnnlab.engine.data import load_dataset
 from cnnlab.engine.jobs import JobSnapshot
 from cnnlab.engine.store import ModelFormat
 from cnnlab.insight.compare import (
     MAX_COMPARED,
     RunSummary,
     build_link_spec,
+    by_dataset,
     comparable_runs,
     comparison_table,
     run_labels,
@@ -31,6 +35,7 @@ from cnnlab.insight.compare import (
     summarize,
 )
 from cnnlab.insight.digit import canvas_to_mnist, scale_pixels
+from cnnlab.insight.garment import MAX_PHOTO_BYTES, GarmentPhoto, photo_to_fashion
 from cnnlab.insight.inference import DEFAULT_MAP_CHANNELS, MAX_MAP_CHANNELS, InferenceError
 from cnnlab.insight.insight_charts import (
     cell_images_figure,
@@ -56,6 +61,9 @@ RUN_KEY = "predict_run"
 CANVAS_KEY = "predict_canvas"
 SOURCE_KEY = "predict_source"  # what the model looks at: the drawing, or a test image
 TEST_INDEX_KEY = "predict_test_index"
+PHOTO_KEY = "predict_photo"
+PHOTO_MB = MAX_PHOTO_BYTES // 1_000_000
+PHOTO_MADE_KEY = "predict_photo_made"  # (the upload's file id, its GarmentPhoto): converted once per upload
 CHANNELS_KEY = "predict_channels"
 COMPARE_KEY = "compare_runs"
 CANVAS_SIDE = 280  # ten screen pixels per MNIST pixel
@@ -124,9 +132,10 @@ def model_path(owner: str, run: JobSnapshot) -> str | None:
 
 
 class DigitSource(StrEnum):
-    """What the model is shown: the student's drawing, or one of MNIST's test images."""
+    """What the model is shown: the student's drawing or photo, or one of the run's test images."""
 
     DRAWING = "drawing"
+    PHOTO = "photo"
     TEST_IMAGE = "test image"
 
 
@@ -134,9 +143,32 @@ def _use_drawing() -> None:
     st.session_state[SOURCE_KEY] = DigitSource.DRAWING
 
 
+def _use_photo() -> None:
+    st.session_state[SOURCE_KEY] = DigitSource.PHOTO
+
+
 def _use_random_test_image() -> None:
     st.session_state[SOURCE_KEY] = DigitSource.TEST_IMAGE
     st.session_state[TEST_INDEX_KEY] = secrets.randbelow(TEST_IMAGES)
+
+
+def render_source(dataset: Dataset) -> tuple[np.ndarray | None, int | None]:
+    """What a run on `dataset` is shown: a drawing for digits, a photo for garments, or a random test image;
+    returns the 28×28 input the model gets and, for a test image, its true label (None, None until there is
+    one)."""
+    return render_digit_source() if dataset is Dataset.MNIST else render_garment_source()
+
+
+def _chosen_test_image(dataset: Dataset, other: str) -> tuple[np.ndarray, int] | None:
+    """The random test image of `dataset` the student picked, with its caption; None when they draw or
+    upload instead (`other` says how to go back to that)."""
+    if st.session_state.get(SOURCE_KEY) != DigitSource.TEST_IMAGE:
+        return None
+    index = int(st.session_state[TEST_INDEX_KEY])
+    images = load_dataset(dataset)
+    label = int(images.y_test[index])
+    st.caption(f"Test image #{index:,}, labelled {dataset.class_name(label)}. {other}")
+    return scale_pixels(images.x_test[index]), label
 
 
 def render_digit_source() -> tuple[np.ndarray | None, int | None]:
@@ -153,12 +185,9 @@ def render_digit_source() -> tuple[np.ndarray | None, int | None]:
     st.caption("Draw one digit with the mouse or a finger, or take one of the 10,000 test images.")
     st.button("Pick a random test image", key="predict_random", icon=":material/casino:",
               on_click=_use_random_test_image)
-    if st.session_state.get(SOURCE_KEY) == DigitSource.TEST_IMAGE:
-        index = int(st.session_state[TEST_INDEX_KEY])
-        mnist = load_mnist()
-        label = int(mnist.y_test[index])
-        st.caption(f"Test image #{index:,}, labelled {label}. Draw on the canvas to use your own digit.")
-        return scale_pixels(mnist.x_test[index]), label
+    chosen = _chosen_test_image(Dataset.MNIST, "Draw on the canvas to use your own digit.")
+    if chosen is not None:
+        return chosen
     digit = canvas_to_mnist(canvas.image_data)
     if not digit.ok:
         st.info(digit.message)
@@ -166,9 +195,46 @@ def render_digit_source() -> tuple[np.ndarray | None, int | None]:
     return digit.pixels, None
 
 
-def render_prediction(path: str, pixels: np.ndarray, label: int | None) -> int | None:
-    """The 28×28 input beside the model's 10 probabilities; the digit it reads, or None (after an error
-    message) if it failed."""
+def render_garment_source() -> tuple[np.ndarray | None, int | None]:
+    """The photo upload and the random-test-image button; returns the 28×28 input the model gets and, for a
+    test image, its true label. No photo yet, or one that cannot be used, shows what to do and returns
+    (None, None)."""
+    upload = st.file_uploader(
+        "Photo of a garment", key=PHOTO_KEY, on_change=_use_photo, max_upload_size=PHOTO_MB,
+        help=f"A photo of one piece of clothing, shoe or bag, on a plain background, filling most of the "
+             f"picture (up to {PHOTO_MB} MB). It is turned into a 28×28 grey image the way Zalando made "
+             "Fashion-MNIST's: trimmed, shrunk, sharpened, centred, negated.")
+    st.caption("Photograph a garment (a phone offers its camera here), or take one of the 10,000 test "
+               "images.")
+    st.button("Pick a random test image", key="predict_random", icon=":material/casino:",
+              on_click=_use_random_test_image)
+    chosen = _chosen_test_image(Dataset.FASHION, "Upload a photo to use your own garment.")
+    if chosen is not None:
+        return chosen
+    if upload is None:
+        st.info("Upload a photo of a garment, or pick a random test image.")
+        return None, None
+    photo = _converted(upload)
+    if not photo.ok:
+        st.info(plain(photo.message))
+        return None, None
+    return photo.pixels, None
+
+
+def _converted(upload: object) -> GarmentPhoto:
+    """The upload as Fashion-MNIST's 28×28 image, converted once per uploaded file (reruns reuse it)."""
+    made = st.session_state.get(PHOTO_MADE_KEY)
+    if made is not None and made[0] == upload.file_id:
+        return made[1]
+    photo = photo_to_fashion(upload.getvalue(), show_value(upload.name))
+    st.session_state[PHOTO_MADE_KEY] = (upload.file_id, photo)
+    return photo
+
+
+def render_prediction(path: str, pixels: np.ndarray, label: int | None,
+                      dataset: Dataset = Dataset.MNIST) -> int | None:
+    """The 28×28 input beside the model's 10 probabilities, named by `dataset`'s classes; the class it reads,
+    or None (after an error message) if it failed."""
     try:
         with st.spinner("Asking the model… (the first answer after a server start takes a few seconds)"):
             probabilities = running_lab().inference.predict(path, pixels[None])[0]
@@ -180,9 +246,12 @@ def render_prediction(path: str, pixels: np.ndarray, label: int | None) -> int |
     with seen:
         st.plotly_chart(input_image_figure(pixels), key="predict_input", config={"displayModeBar": False})
     with read:
-        verdict = "" if label is None else (" — right" if best == label else f" — wrong, it is a {label}")
-        st.metric("The model reads", f"{best}{verdict}", help="The digit with the highest probability.")
-        st.plotly_chart(probability_figure(probabilities), key="predict_probabilities",
+        name = dataset.class_name
+        verdict = "" if label is None else (
+            " — right" if best == label else f" — wrong, it is a {name(label)}")
+        st.metric("The model reads", f"{name(best)}{verdict}",
+                  help=f"The {dataset.thing} with the highest probability.")
+        st.plotly_chart(probability_figure(probabilities, dataset), key="predict_probabilities",
                         config={"displayModeBar": False})
     return best
 
@@ -231,9 +300,30 @@ def pick_compared(runs: list[JobSnapshot], labels: dict[str, str]) -> list[JobSn
 
 
 def render_comparison(owner: str, runs: Sequence[JobSnapshot], labels: dict[str, str]) -> None:
-    """Overlaid curves, the table, parameters vs accuracy, and a way back to Build for each run."""
+    """Overlaid curves, the table, parameters vs accuracy, and a way back to Build for each run. Runs of
+    different datasets share the table only: their accuracies get a chart per dataset, with a note saying
+    why."""
     summaries = [summarize(run, labels[run.job_id]) for run in runs]
-    st.plotly_chart(compare_curves_figure(summaries), key="compare_curves")
+    groups = by_dataset(summaries)
+    if len(groups) == 1:
+        st.plotly_chart(compare_curves_figure(summaries), key="compare_curves")
+        _comparison_table(summaries)
+        st.plotly_chart(params_accuracy_figure(summaries), key="compare_scatter")
+    else:
+        names = " and ".join(dataset.title for dataset in groups)
+        st.warning(f"These runs were trained and tested on different datasets ({names}): their accuracies "
+                   "are not on one scale — the clothes are harder, so the same stack scores lower on them. "
+                   "Each dataset gets its own charts below the table.", icon=":material/compare_arrows:")
+        _comparison_table(summaries)
+        for dataset, group in groups.items():
+            st.subheader(f"On {dataset.title}")
+            st.plotly_chart(compare_curves_figure(group), key=f"compare_curves_{dataset}")
+            st.plotly_chart(params_accuracy_figure(group), key=f"compare_scatter_{dataset}")
+    render_edit_links(owner, summaries)
+
+
+def _comparison_table(summaries: Sequence[RunSummary]) -> None:
+    """One row per run: its dataset, size, cost and test accuracy."""
     table = pd.DataFrame(comparison_table(summaries))
     st.dataframe(table, hide_index=True, column_config={
         "parameters": st.column_config.NumberColumn(format="localized"),
@@ -244,8 +334,6 @@ def render_comparison(owner: str, runs: Sequence[JobSnapshot], labels: dict[str,
             format="localized", help="Test images the accuracy covers: fewer than 10,000 for a run stopped "
                                      "while testing (Finish testing on Results scores the rest)"),
     })
-    st.plotly_chart(params_accuracy_figure(summaries), key="compare_scatter")
-    render_edit_links(owner, summaries)
 
 
 def render_edit_links(owner: str, summaries: Sequence[RunSummary]) -> None:
@@ -265,45 +353,50 @@ def render_edit_links(owner: str, summaries: Sequence[RunSummary]) -> None:
 
 
 def render_errors_section(owner: str, snapshot: JobSnapshot) -> None:
-    """One run's mistakes: the confusion matrix (click a cell or box-select several), accuracy per digit,
-    and the test images of the selected cells with the model's confidence, worst first."""
+    """One run's mistakes on its own dataset's test images: the confusion matrix (click a cell or box-select
+    several), accuracy per class, and the test images of the selected cells with the model's confidence,
+    worst first."""
     result = running_lab().jobs.result(snapshot.job_id, owner)
     if result is None:
         st.info("The confusion matrix appears once the run has been tested.")
         return
+    dataset = snapshot.config.dataset
     matrix_column, accuracy_column = st.columns([3, 2])
     with matrix_column:
-        st.caption("Rows: the true digit; columns: what the model read. Click a cell — or box-select several "
-                   "with the toolbar's box tool — to see its test images.")
-        event = st.plotly_chart(confusion_select_figure(result.confusion), on_select="rerun",
+        st.caption(f"Rows: the true {dataset.thing}; columns: what the model read. Click a cell — or "
+                   "box-select several with the toolbar's box tool — to see its test images.")
+        event = st.plotly_chart(confusion_select_figure(result.confusion, dataset), on_select="rerun",
                                 selection_mode=("points", "box"), key=f"errors_confusion_{snapshot.job_id}")
     with accuracy_column:
-        st.plotly_chart(class_accuracy_figure(result.confusion), key=f"errors_accuracy_{snapshot.job_id}",
-                        config={"displayModeBar": False})
+        st.plotly_chart(class_accuracy_figure(result.confusion, dataset),
+                        key=f"errors_accuracy_{snapshot.job_id}", config={"displayModeBar": False})
     cells = selected_cells(event)
     if not cells:
         worst = most_confused(result.confusion)
         if worst is None:
             st.success("Not a single test image was misread.")
             return
-        st.caption(f"Showing the most frequent mistake, {worst[0]} read as {worst[1]}, until you pick one.")
+        st.caption(f"Showing the most frequent mistake, {dataset.class_name(worst[0])} read as "
+                   f"{dataset.class_name(worst[1])}, until you pick one.")
         cells = [worst]
     elif len(cells) > MAX_CELLS_SHOWN:
         st.caption(f"{len(cells)} cells selected; showing the first {MAX_CELLS_SHOWN}.")
-    mnist = load_mnist()
+    images = load_dataset(dataset)
     scored = len(result.predicted)  # a stopped run is scored on the first test images only
-    if not 0 < scored <= len(mnist.y_test):
+    if not 0 < scored <= len(images.y_test):
         st.info("This run did not keep its answer for each test image, so the images behind the cells "
                 "cannot be shown; train it again to see them.")
         return
     for true_digit, predicted_digit in cells[:MAX_CELLS_SHOWN]:
-        examples = cell_examples(mnist.y_test[:scored], result.predicted, result.confidence, true_digit,
+        examples = cell_examples(images.y_test[:scored], result.predicted, result.confidence, true_digit,
                                  predicted_digit, EXAMPLES_PER_CELL)
         if examples.total == 0:
-            st.caption(f"No test image of a {true_digit} was read as {predicted_digit}.")
+            st.caption(f"No test image of a {dataset.class_name(true_digit)} was read as "
+                       f"{dataset.class_name(predicted_digit)}.")
             continue
-        st.plotly_chart(cell_images_figure(examples, mnist.x_test),
+        st.plotly_chart(cell_images_figure(examples, images.x_test, dataset=dataset),
                         key=f"errors_cell_{snapshot.job_id}_{true_digit}_{predicted_digit}",
                         config={"displayModeBar": False})
-    session.link(session.Page.PREDICT, "Try this model on your own digit", ":material/draw:", owner,
+    own = "digit" if dataset is Dataset.MNIST else "photo of a garment"
+    session.link(session.Page.PREDICT, f"Try this model on your own {own}", ":material/draw:", owner,
                  **{RUN_PARAM: snapshot.job_id})

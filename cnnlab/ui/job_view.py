@@ -6,6 +6,7 @@ import streamlit as st
 
 from cnnlab.bridge.code import keras_code
 from cnnlab.core.arithmetic import analyze
+from cnnlab.core.datasets import DEFAULT_DATASET
 from cnnlab.core.hyper import Schedule, TrainConfig
 from cnnlab.core.optimizer_args import optimizer_arguments
 from cnnlab.core.text import duration, plain
@@ -14,7 +15,7 @@ from cnnlab.engine.paths import file_stem
 from cnnlab.engine.scores import partial_note, test_set_size
 from cnnlab.engine.store import ModelFormat, RunFile
 from cnnlab.insight.charts import training_figure
-from cnnlab.insight.diagnose import learning_rate_hint
+from cnnlab.insight.diagnose import learning_rate_hint, train_test_gap_hint
 from cnnlab.ui.identity import browser_id
 from cnnlab.ui.session import Level, flash
 
@@ -53,6 +54,13 @@ def accuracy_text(accuracy: float | None) -> str:
     return "—" if accuracy is None else f"{accuracy * 100:.2f} %"
 
 
+def test_accuracy_help(config: TrainConfig) -> str:
+    """What a run's test accuracy measures, on its own dataset."""
+    dataset = config.dataset
+    return (f"Share of {dataset.display_name}'s {dataset.test_images:,} test images (never seen in training) "
+            "read correctly.")
+
+
 def score_text(snapshot: JobSnapshot) -> str:
     """The run's test accuracy, marked when it covers only some test images: "98.91 %", "99.70 % on 1,928
     test images" (a run stopped while testing; `engine.scores`)."""
@@ -61,12 +69,13 @@ def score_text(snapshot: JobSnapshot) -> str:
 
 
 def config_text(config: TrainConfig) -> str:
-    """Hyperparameters in one line: "1 epoch on 24,000 images · rmsprop, batch 8, learning rate 0.001"; a
-    schedule and optimizer settings follow: "… learning rate 0.01 (one-cycle), beta_1 0.7, beta_2 0.9"."""
+    """Hyperparameters in one line: "1 epoch on 24,000 MNIST images · rmsprop, batch 8, learning rate 0.001";
+    a schedule and optimizer settings follow: "… learning rate 0.01 (one-cycle), beta_1 0.7, beta_2 0.9"."""
     epochs = f"{config.epochs} epoch{'s' * (config.epochs != 1)}"
     schedule = f" ({config.schedule})" if config.schedule is not Schedule.CONSTANT else ""
     settings = "".join(f", {name} {value:g}" for name, value in optimizer_arguments(config).items())
-    return (f"{epochs} on {config.train_size:,} images · {config.optimizer}, batch {config.batch_size}, "
+    return (f"{epochs} on {config.train_size:,} {config.dataset.display_name} images · {config.optimizer}, "
+            f"batch {config.batch_size}, "
             f"learning rate {config.learning_rate:g}{schedule}{settings}")
 
 
@@ -110,10 +119,14 @@ def render_ending(snapshot: JobSnapshot) -> None:
 
 
 def render_hint(snapshot: JobSnapshot) -> None:
-    """A warning when the curves show steps too big to learn (see `diagnose.learning_rate_hint`)."""
+    """A warning when the curves show steps too big to learn (`diagnose.learning_rate_hint`), or training far
+    ahead of validation or test (`diagnose.train_test_gap_hint`)."""
     hint = learning_rate_hint(snapshot.batch_points, snapshot.epochs_history, snapshot.config.learning_rate)
     if hint is not None:
         st.warning(plain(hint), icon=":material/trending_up:")
+    gap = train_test_gap_hint(snapshot.epochs_history, snapshot.test_accuracy, snapshot.spec)
+    if gap is not None:
+        st.warning(plain(gap), icon=":material/call_split:")
 
 
 def render_curves(snapshot: JobSnapshot, key: str) -> None:
@@ -129,8 +142,11 @@ def render_curves(snapshot: JobSnapshot, key: str) -> None:
 
 
 def model_file_name(snapshot: JobSnapshot, fmt: RunFile) -> str:
-    """Download name with the architecture and its accuracy, e.g. "convnet-98.91.h5", "convnet-98.91.onnx"."""
+    """Download name with the architecture, its dataset when not MNIST, and its accuracy, e.g.
+    "convnet-98.91.h5", "convnet-98.91.onnx", "convnet-fashion-90.12.h5"."""
     stem = file_stem(snapshot.name, "model")
+    if snapshot.config.dataset is not DEFAULT_DATASET:
+        stem += f"-{snapshot.config.dataset}"
     if snapshot.test_accuracy is not None:
         stem += f"-{snapshot.test_accuracy * 100:.2f}"
     return f"{stem}{fmt.suffix}"

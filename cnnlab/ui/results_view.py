@@ -29,6 +29,7 @@ from cnnlab.ui.job_view import (
     render_hint,
     score_text,
     submit_job,
+    test_accuracy_help,
 )
 from cnnlab.ui.replay_view import render_curves_with_replay
 from cnnlab.ui.session import Level, flash
@@ -44,10 +45,12 @@ def started(snapshot: JobSnapshot) -> str:
 
 
 def runs_table(snapshots: list[JobSnapshot]) -> pd.DataFrame:
-    """One row per run, newest first: name, state, test accuracy, parameters, epochs, images, start time."""
-    rows = [(s.name, STATE_WORDS[s.state], score_text(s), f"{s.params:,}",
+    """One row per run, newest first: name, state, dataset, test accuracy, parameters, epochs, images, start
+    time."""
+    rows = [(s.name, STATE_WORDS[s.state], s.config.dataset.display_name, score_text(s), f"{s.params:,}",
              str(s.config.epochs), f"{s.config.train_size:,}", started(s)) for s in snapshots]
-    columns = ["Run", "State", "Test accuracy", "Parameters", "Epochs", "Training images", "Started"]
+    columns = ["Run", "State", "Dataset", "Test accuracy", "Parameters", "Epochs", "Training images",
+               "Started"]
     return pd.DataFrame([[plain(cell) for cell in row] for row in rows], columns=columns)
 
 
@@ -81,8 +84,7 @@ def render_outcome(owner: str, snapshot: JobSnapshot) -> None:
     render_hint(snapshot)
     if snapshot.test_accuracy is not None:
         accuracy, loss, params, elapsed = st.columns(4)
-        accuracy.metric("Test accuracy", score_text(snapshot),
-                        help="Share of MNIST's 10,000 test images (never seen in training) read correctly.")
+        accuracy.metric("Test accuracy", score_text(snapshot), help=test_accuracy_help(snapshot.config))
         class_digits_view.render_class_score(owner, snapshot, accuracy)
         loss.metric("Test loss", f"{snapshot.test_loss:.4f}" if snapshot.test_loss is not None else "—")
         params.metric("Parameters", f"{snapshot.params:,}")

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import time
 
 import streamlit as st
 
 from cnnlab.core import hyper
 from cnnlab.core.arithmetic import Trainability, analyze
+from cnnlab.core.datasets import Dataset
 from cnnlab.core.hyper import TrainConfig, config_to_dict, parse_train_config
 from cnnlab.core.text import duration, plain
 from cnnlab.engine.estimate import MAX_BATCH_SECONDS
@@ -27,6 +29,7 @@ from cnnlab.ui.job_view import (
     render_hint,
     score_text,
     submit_job,
+    test_accuracy_help,
 )
 from cnnlab.ui.session import Level, flash
 from cnnlab.ui.train_settings import DEFAULTS
@@ -75,19 +78,23 @@ def _submit(manager: JobManager, owner: str) -> None:
 
 
 def form_start(owner: str) -> TrainConfig:
-    """What the form starts from: the recipe of the preset just opened on Build, else the student's last
-    settings (kept on the server), else the defaults.
+    """What the form starts from: the recipe of the preset just opened on Build (on the dataset the student
+    was using: a preset means the same on either), else the student's last settings (kept on the server), else
+    the defaults.
 
     Read once per session (and once per opened preset), so the widgets keep their identity while the student
     changes them. Call it before anything else puts values in the form (a challenge's): opening a preset
     clears the form's fields.
     """
+    in_use = st.session_state.get(train_settings.key("dataset"))
     suggestion = train_settings.take_suggestion()
     if suggestion is not None:
-        st.session_state[START_KEY] = suggestion.config
+        saved, _ = parse_train_config(running_lab().drafts.load_settings(owner) or {})
+        dataset = Dataset(in_use) if in_use in set(Dataset) else (saved or DEFAULTS).dataset
+        start = st.session_state[START_KEY] = dataclasses.replace(suggestion.config, dataset=dataset)
         if suggestion.preset_title is not None:
             st.info(plain(f"Filled in the training settings of the preset {suggestion.preset_title}: "
-                          f"{config_text(suggestion.config)}. Change any of them before you train."),
+                          f"{config_text(start)}. Change any of them before you train."),
                     icon=":material/tune:")
     if START_KEY not in st.session_state:
         saved = running_lab().drafts.load_settings(owner)
@@ -111,6 +118,12 @@ def render_form(manager: JobManager, owner: str, start: TrainConfig,
     value and cannot be changed."""
     remember = {"on_change": _remember, "args": (owner,)}
     with st.container(border=True, key="train_form"):  # not st.form: the estimate follows every change
+        st.selectbox("Dataset", [str(d) for d in Dataset], key="train_dataset",
+                     index=list(Dataset).index(start.dataset), format_func=lambda name: Dataset(name).title,
+                     disabled="dataset" in locked, **remember,
+                     help="What the stack learns from and is tested on: handwritten digits, or Zalando's "
+                          "photos of ten kinds of clothes. Same 28×28 grey images and ten classes, so every "
+                          "stack fits both; the clothes are harder, so architecture shows more.")
         epochs, batch, optimizer, rate = st.columns(4)
         epochs.number_input("Epochs", 1, hyper.MAX_EPOCHS, start.epochs, key="train_epochs", **remember,
                             help=f"Passes over the training images (1–{hyper.MAX_EPOCHS}); the reference "
@@ -131,7 +144,7 @@ def render_form(manager: JobManager, owner: str, start: TrainConfig,
         size, split, seed = st.columns(3)
         size.number_input("Training images", hyper.MIN_TRAIN_SIZE, hyper.MAX_TRAIN_SIZE, start.train_size,
                           step=1000, key="train_train_size", **remember,
-                          help=f"How many of MNIST's {hyper.MAX_TRAIN_SIZE:,} training images to use. "
+                          help=f"How many of the dataset's {hyper.MAX_TRAIN_SIZE:,} training images to use. "
                                f"{DEFAULTS.train_size:,} is a class demo; the reference used all of them.")
         split.number_input("Validation split", 0.0, hyper.MAX_VALIDATION_SPLIT, start.validation_split,
                            step=0.05, key="train_validation_split", **remember,
@@ -186,8 +199,7 @@ def render_last_run(manager: JobManager, owner: str, snapshot: JobSnapshot) -> N
     render_ending(snapshot)
     render_hint(snapshot)
     if snapshot.test_accuracy is not None:
-        st.metric("Test accuracy", score_text(snapshot),
-                  help="Share of MNIST's 10,000 test images (never seen in training) read correctly.")
+        st.metric("Test accuracy", score_text(snapshot), help=test_accuracy_help(snapshot.config))
     run_actions.render_partial_score(owner, snapshot)
     render_curves(snapshot, key="train_last_curves")
     render_downloads(manager, owner, snapshot, key="train_download")

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import zipfile
 
 import pandas as pd
 
 from cnnlab.classroom.export import CSV_COLUMNS, architecture_line, models_zip_chunks, runs_csv
+from cnnlab.core.datasets import Dataset
 from cnnlab.core.presets import preset_spec
 from cnnlab.core.spec_json import spec_to_dict
 from cnnlab.engine.owners import new_owner_token
 from cnnlab.engine.store import ModelFormat
-from cnnlab.testing.classroom import conv_stack, finished_run
+from cnnlab.testing.classroom import CHALLENGE_CONFIG, conv_stack, finished_run
 
 
 def test_the_architecture_fits_on_one_line() -> None:
@@ -50,3 +52,13 @@ def test_the_zip_holds_each_model_named_by_student_and_accuracy(scripted) -> Non
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
         assert archive.namelist() == [f"Ada_b-97.12-{run_id[:6]}.h5"]
         assert archive.read(archive.namelist()[0]) == b"h5 bytes"  # the scripted worker's model bytes
+
+
+def test_the_csv_names_each_runs_dataset(scripted) -> None:
+    manager, runner = scripted
+    ada = new_owner_token()
+    finished_run(manager, runner, ada, conv_stack(4), 0.97)
+    finished_run(manager, runner, ada, conv_stack(4), 0.88,
+                 dataclasses.replace(CHALLENGE_CONFIG, dataset=Dataset.FASHION))
+    table = pd.read_csv(io.BytesIO(runs_csv(manager.store.all_runs(), {ada: "Ada"})))
+    assert table[["dataset", "test accuracy"]].values.tolist() == [["MNIST", 0.97], ["Fashion-MNIST", 0.88]]

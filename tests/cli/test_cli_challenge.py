@@ -53,6 +53,7 @@ def test_set_show_and_end(classroom: Classroom, capsys: pytest.CaptureFixture[st
         "train_images": 2000,
         "layers": ["Conv2D", "MaxPooling2D", "Flatten", "Dense"],
         "locks": {"optimizer": "adam", "batch_size": 128},
+        "dataset": "mnist",
         "score": "test",
     }
     assert main(["challenge", "end"]) == 0
@@ -126,6 +127,23 @@ def test_the_command_line_runs_as_a_module(monkeypatch: pytest.MonkeyPatch) -> N
         check=False,
     )
     assert (done.returncode, done.stdout) == (0, "Teacher: http://localhost:8501/Teacher?key=k3y\n")
+
+
+def test_a_challenge_names_its_dataset(classroom: Classroom, capsys: pytest.CaptureFixture) -> None:
+    assert main(["challenge", "set", "--title", "Clothes", "--dataset", "fashion"]) == 0
+    assert capsys.readouterr().out == "Challenge set: Clothes (active)\nlimits: on Fashion-MNIST clothes\n"
+    assert classroom.challenges.active_challenge().dataset.value == "fashion"
+    assert main(["challenge", "show", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["challenge"]["dataset"] == "fashion"
+    assert main(["challenge", "set", "--title", "Digits"]) == 0  # the default: MNIST
+    assert classroom.challenges.active_challenge().dataset.value == "mnist"
+
+
+def test_a_wrong_dataset_exits_2_naming_the_choices_and_changes_nothing(
+        classroom: Classroom, capsys: pytest.CaptureFixture) -> None:
+    assert main(["challenge", "set", "--title", "X", "--dataset", "cifar10"]) == 2
+    assert 'dataset must be one of mnist, fashion (got "cifar10")' in capsys.readouterr().err
+    assert classroom.challenges.latest() is None
 
 
 @pytest.mark.parametrize("locks", [

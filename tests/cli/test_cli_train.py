@@ -32,9 +32,10 @@ def test_json_output_has_the_figures_and_the_model_is_saved(tmp_path: Path) -> N
     assert report["stopped"] is False
     assert 0.1 < report["test_accuracy"] <= 1 and report["test_loss"] > 0
     assert report["seconds_per_epoch"] > 0 and report["samples_per_second"] > 0
-    assert report["config"] == {"epochs": 2, "batch_size": 64, "optimizer": "rmsprop", "learning_rate": 0.001,
-                                "train_size": 1000, "validation_split": 0.0, "seed": 3,
-                                "schedule": "constant"}
+    assert report["dataset"] == "mnist"
+    assert report["config"] == {"dataset": "mnist", "epochs": 2, "batch_size": 64, "optimizer": "rmsprop",
+                                "learning_rate": 0.001, "train_size": 1000, "validation_split": 0.0,
+                                "seed": 3, "schedule": "constant"}
     assert [epoch["epoch"] for epoch in report["history"]] == [1, 2]
     assert "epoch 1/2" not in done.stderr  # no progress bar with --json
     with h5py.File(out, "r") as model_file:
@@ -47,15 +48,15 @@ def test_the_fast_preset_trains_with_its_recipe_unless_a_flag_overrides(tmp_path
                    "--json")
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["config"] == {
-        "epochs": 1, "batch_size": 128, "optimizer": "adam", "learning_rate": 0.01, "train_size": 512,
-        "validation_split": 0.0, "seed": 0, "schedule": "one-cycle", "warmup_fraction": 0.15,
-        "final_fraction": 0.0, "beta_1": 0.7, "beta_2": 0.95}
+        "dataset": "mnist", "epochs": 1, "batch_size": 128, "optimizer": "adam", "learning_rate": 0.01,
+        "train_size": 512, "validation_split": 0.0, "seed": 0, "schedule": "one-cycle",
+        "warmup_fraction": 0.15, "final_fraction": 0.0, "beta_1": 0.7, "beta_2": 0.95}
     done = _cnnlab("--preset", "fast", "--limit", "512", "--optimizer", "sgd", "--schedule", "constant",
                    "--momentum", "0.9", "--out", str(tmp_path / "g.h5"), "--json")
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["config"] == {
-        "epochs": 1, "batch_size": 128, "optimizer": "sgd", "learning_rate": 0.01, "train_size": 512,
-        "validation_split": 0.0, "seed": 0, "schedule": "constant", "momentum": 0.9}
+        "dataset": "mnist", "epochs": 1, "batch_size": 128, "optimizer": "sgd", "learning_rate": 0.01,
+        "train_size": 512, "validation_split": 0.0, "seed": 0, "schedule": "constant", "momentum": 0.9}
 
 
 @pytest.mark.keras
@@ -67,7 +68,7 @@ def test_text_output_and_a_default_file_name_for_a_spec_file(tmp_path: Path) -> 
     assert done.returncode == 0, done.stderr
     assert "epoch 1/1: loss" in done.stderr and "val_accuracy" in done.stderr
     last = done.stdout.strip().splitlines()[-1]
-    assert last.startswith("test accuracy ") and " s per epoch · " in last
+    assert last.startswith("MNIST test accuracy ") and " s per epoch · " in last
     assert " samples/s · 7,850 parameters · " in last
     assert last.endswith("saved my_net.h5") and (tmp_path / "my_net.h5").stat().st_size > 0  # a safe stem
 
@@ -121,3 +122,25 @@ def test_bad_spec_files_exit_2(tmp_path: Path, document: str, message: str) -> N
     spec.write_text(document)
     done = _cnnlab(str(spec))
     assert done.returncode == 2 and message in done.stderr and "Traceback" not in done.stderr
+
+
+@pytest.mark.keras
+def test_dataset_fashion_trains_on_clothes_and_says_so(tmp_path: Path) -> None:
+    done = _cnnlab("--preset", "tiny", "--dataset", "fashion", "--epochs", "1", "--limit", "600",
+                   "--out", str(tmp_path / "clothes.h5"), "--json")
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout)
+    assert report["dataset"] == "fashion" and report["config"]["dataset"] == "fashion"
+    assert report["test_images"] == 10_000 and 0 < report["test_accuracy"] <= 1
+    done = _cnnlab("--preset", "tiny", "--dataset", "fashion", "--epochs", "1", "--limit", "600",
+                   "--out", str(tmp_path / "again.h5"))
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("Fashion-MNIST test accuracy ")
+
+
+@pytest.mark.parametrize("name", ["cifar10", "MNIST-fashion", ""])
+def test_a_dataset_that_is_not_ours_exits_2_naming_the_choices(tmp_path: Path, name: str) -> None:
+    done = _cnnlab("--preset", "tiny", "--dataset", name, "--out", str(tmp_path / "x.h5"))
+    assert done.returncode == 2 and done.stdout == ""
+    assert f"dataset must be one of mnist, fashion (got {name!r})" in done.stderr
+    assert "Traceback" not in done.stderr and not (tmp_path / "x.h5").exists()

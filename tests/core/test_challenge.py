@@ -17,6 +17,7 @@ from cnnlab.core.challenge import (
     refusals,
     stack_checks,
 )
+from cnnlab.core.datasets import Dataset
 from cnnlab.core.hyper import Optimizer, TrainConfig
 from cnnlab.core.presets import preset_spec
 
@@ -112,9 +113,14 @@ def test_a_challenge_round_trips_through_its_json_form() -> None:
         (
             {"colour": "red"},
             'unknown challenge field "colour"; the fields are title, text, max_params, max_macs, '
-            "epochs, train_images, layers, locks, score",
+            "epochs, train_images, layers, locks, dataset, score",
         ),
+        ({"dataset": "cifar10"}, 'dataset must be one of mnist, fashion (got "cifar10")'),
+        ({"dataset": ["fashion"]}, 'dataset must be one of mnist, fashion (got ["fashion"])'),
         ({"score": "fastest"}, 'score must be one of test, class-digits (got "fastest")'),
+        ({"dataset": "fashion", "score": "class-digits"},
+         "score class-digits ranks digits runs by our class's handwriting: it needs the dataset mnist "
+         "(got fashion)"),
     ],
 )
 def test_a_bad_value_is_refused_with_a_message_naming_it(changes: dict, message: str) -> None:
@@ -156,6 +162,7 @@ def test_a_layer_type_outside_the_allowed_ones_is_named() -> None:
 def test_training_settings_are_checked_against_epochs_images_and_locks() -> None:
     checks = config_checks(_challenge(), TrainConfig(epochs=3, train_size=6000, optimizer=Optimizer.RMSPROP))
     assert [(c.ok, c.message) for c in checks] == [
+        (True, "MNIST digits — the challenge's dataset"),
         (False, "3 epochs — over the limit of 1 by 2"),
         (False, "6,000 training images — over the limit of 2,000 by 4,000"),
         (False, "optimizer rmsprop — the challenge locks optimizer to adam"),
@@ -175,3 +182,24 @@ def test_the_train_form_takes_the_challenge_values() -> None:
     filled = fill_config(challenge, TrainConfig(train_size=6000))
     assert filled == TrainConfig(epochs=1, batch_size=64, optimizer=Optimizer.ADAM, train_size=2000, seed=7)
     assert fill_config(Challenge(title="no limits"), TrainConfig()) == TrainConfig()
+
+
+def test_a_challenge_names_its_dataset_and_runs_on_another_are_refused() -> None:
+    fashion = _challenge(dataset=" Fashion ", max_params=20_000)
+    assert fashion.dataset is Dataset.FASHION and _challenge().dataset is Dataset.MNIST
+    assert parse_challenge(challenge_to_dict(fashion)) == (fashion, ())
+    assert describe_limits(fashion)[0] == "on Fashion-MNIST clothes"
+    config = TrainConfig(epochs=1, train_size=2000, optimizer=Optimizer.ADAM)
+    assert refusals(fashion, analyze(TINY), config) == (
+        "Small and sharp: MNIST digits — the challenge is on Fashion-MNIST clothes; choose Fashion-MNIST "
+        "clothes as the dataset",)
+    on_fashion = fill_config(fashion, config)
+    assert on_fashion.dataset is Dataset.FASHION and refusals(fashion, analyze(TINY), on_fashion) == ()
+    assert refusals(_challenge(max_params=20_000), analyze(TINY), on_fashion) == (
+        "Small and sharp: Fashion-MNIST clothes — the challenge is on MNIST digits; choose MNIST digits as "
+        "the dataset",)
+
+
+def test_a_challenge_stored_before_datasets_is_on_mnist() -> None:
+    stored = {key: value for key, value in challenge_to_dict(_challenge()).items() if key != "dataset"}
+    assert parse_challenge(stored) == (_challenge(), ())

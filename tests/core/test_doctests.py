@@ -13,7 +13,8 @@ import cnnlab.core
 
 CORE_MODULES = sorted(info.name for info in pkgutil.walk_packages(cnnlab.core.__path__, "cnnlab.core."))
 WITH_EXAMPLES = {"cnnlab.core.advice", "cnnlab.core.layer_walk", "cnnlab.core.receptive_field",
-                 "cnnlab.core.arithmetic", "cnnlab.core.class_digits", "cnnlab.core.export_rules",
+                 "cnnlab.core.arithmetic", "cnnlab.core.class_digits", "cnnlab.core.datasets",
+                 "cnnlab.core.export_rules",
                  "cnnlab.core.hyper",
                  "cnnlab.core.keras_args", "cnnlab.core.layer_fields", "cnnlab.core.messages",
                  "cnnlab.core.lesson_answers", "cnnlab.core.lesson_goals", "cnnlab.core.toml_lines",

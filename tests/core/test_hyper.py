@@ -6,6 +6,7 @@ import math
 
 import pytest
 
+from cnnlab.core.datasets import Dataset
 from cnnlab.core.hyper import (
     Optimizer,
     Schedule,
@@ -59,13 +60,17 @@ def test_lenient_about_form_values() -> None:
         ({"learning_rate": math.nan}, "learning_rate must be a number above 0 and at most 10 (got nan)"),
         ({"learning_rate": "inf"}, "(got 'inf')"),
         ({"learning_rate": "fast"}, "(got 'fast')"),
-        ({"train_size": 60001}, "train_size must be a whole number from 100 to 60,000 (MNIST has 60,000"),
+        ({"train_size": 60001},
+         "train_size must be a whole number from 100 to 60,000 (each dataset has 60,000 training images)"),
         ({"validation_split": 0.9}, "validation_split must be a number from 0 to 0.5 (got 0.9)"),
         ({"seed": -1}, "seed must be a whole number from 0 to 2,147,483,647 (got -1)"),
         ({"optimizer": "lbfgs"},
          "optimizer must be one of sgd, rmsprop, adam, adamw, nadam, adamax, adagrad, adadelta "
          "(got 'lbfgs')"),
-        ({"epoch": 3}, "unknown training setting 'epoch'; known: batch_size, beta_1, beta_2, epochs"),
+        ({"epoch": 3},
+         "unknown training setting 'epoch'; known: batch_size, beta_1, beta_2, dataset, epochs"),
+        ({"dataset": "cifar10"}, "dataset must be one of mnist, fashion (got 'cifar10')"),
+        ({"dataset": ["fashion"]}, "dataset must be one of mnist, fashion (got ['fashion'])"),
     ],
 )
 def test_each_bad_value_gets_a_message_naming_field_rule_and_value(raw: dict, message: str) -> None:
@@ -114,8 +119,8 @@ def test_optional_settings_default_to_keras() -> None:
     config = TrainConfig()
     assert (config.schedule, config.beta_1, config.beta_2) == (Schedule.CONSTANT, 0.9, 0.999)
     assert config.momentum == 0.0
-    assert set(config_to_dict(config)) == {"epochs", "batch_size", "optimizer", "learning_rate", "train_size",
-                                           "validation_split", "seed", "schedule"}
+    assert set(config_to_dict(config)) == {"dataset", "epochs", "batch_size", "optimizer", "learning_rate",
+                                           "train_size", "validation_split", "seed", "schedule"}
 
 
 @pytest.mark.parametrize(
@@ -146,3 +151,18 @@ def test_without_unused_keeps_what_the_choices_use() -> None:
     assert without_unused(form) == {"optimizer": "sgd", "schedule": "cosine", "final_fraction": 0.1,
                                     "momentum": 0.8, "epochs": 1}
     assert without_unused({"optimizer": "lbfgs", "momentum": 0.8}) == {"optimizer": "lbfgs", "momentum": 0.8}
+
+
+def test_the_dataset_is_a_setting_of_every_run_and_mnist_by_default() -> None:
+    assert TrainConfig().dataset is Dataset.MNIST
+    assert config_to_dict(TrainConfig())["dataset"] == "mnist"
+    fashion, problems = parse_train_config({"dataset": " Fashion ", "epochs": 2})
+    assert problems == () and fashion.dataset is Dataset.FASHION
+    assert config_to_dict(fashion)["dataset"] == "fashion"
+    assert parse_train_config(config_to_dict(fashion)) == (fashion, ())
+
+
+def test_a_stored_config_without_a_dataset_reads_as_mnist() -> None:
+    before = {"epochs": 5, "batch_size": 128, "optimizer": "rmsprop", "learning_rate": 0.001}
+    config, problems = parse_train_config(before)
+    assert problems == () and config.dataset is Dataset.MNIST

@@ -25,6 +25,7 @@ def test_every_preset_is_valid_trainable_and_described(name: str) -> None:
     assert analysis.ok and training_problems(analysis) == ()
     assert preset.name == name == preset.spec.name
     assert preset.title and len(preset.description) > 150 and "\n" not in preset.description
+    assert "% on Fashion-MNIST" in preset.description.replace(" %", "%")  # bench/dataset_accuracy.py
 
 
 def test_contrasts() -> None:

@@ -1,4 +1,5 @@
-"""MNIST loads offline in the Keras layout, from the Keras cache when valid, else the shipped copy."""
+"""The datasets load offline in the Keras layout: MNIST from the Keras cache when valid, else the shipped
+copy; Fashion-MNIST from its shipped copy, with Zalando's published counts per class."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from cnnlab.core.datasets import Dataset
 from cnnlab.engine import data
 
 TEST_LABEL_COUNTS = [980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009]
@@ -14,11 +16,11 @@ TEST_LABEL_COUNTS = [980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009]
 
 @pytest.fixture
 def no_keras_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """An empty KERAS_HOME, and a fresh `load_mnist` cache before and after the test."""
+    """An empty KERAS_HOME, and a fresh `load_dataset` cache before and after the test."""
     monkeypatch.setenv("KERAS_HOME", str(tmp_path))
-    data.load_mnist.cache_clear()
+    data.load_dataset.cache_clear()
     yield tmp_path / "datasets" / "mnist.npz"
-    data.load_mnist.cache_clear()
+    data.load_dataset.cache_clear()
 
 
 def test_shipped_copy_has_the_keras_layout(no_keras_cache: Path) -> None:
@@ -44,7 +46,7 @@ def test_a_valid_keras_cache_wins(no_keras_cache: Path) -> None:
     no_keras_cache.parent.mkdir(parents=True)
     np.savez(no_keras_cache, x_train=255 - shipped.x_train, y_train=shipped.y_train, x_test=shipped.x_test,
              y_test=shipped.y_test)
-    data.load_mnist.cache_clear()
+    data.load_dataset.cache_clear()
     assert data.load_mnist().x_train[0, 0, 0] == 255 - shipped.x_train[0, 0, 0]
 
 
@@ -61,3 +63,23 @@ def test_a_cache_with_wrong_shapes_is_ignored(no_keras_cache: Path) -> None:
     np.savez(no_keras_cache, x_train=small, y_train=np.zeros(5, np.uint8), x_test=small,
              y_test=np.zeros(5, np.uint8))
     assert data.load_mnist().x_train.shape == (60000, 28, 28)
+
+
+def test_fashion_mnist_ships_in_the_keras_layout_with_zalandos_counts(no_keras_cache: Path) -> None:
+    fashion = data.load_dataset(Dataset.FASHION)
+    assert data.problems({key: getattr(fashion, key) for key in data.SHAPES}) == []
+    assert np.bincount(fashion.y_train).tolist() == [6000] * 10  # Zalando: 6,000 training images per class
+    assert np.bincount(fashion.y_test).tolist() == [1000] * 10  # and 1,000 test images per class
+    assert fashion.x_test.max() == 255 and fashion.x_test[:, 0, 0].mean() < 5  # garments light on black
+    mnist = data.load_dataset(Dataset.MNIST)
+    assert not np.array_equal(fashion.x_test[:10], mnist.x_test[:10])
+    assert data.load_dataset(Dataset.FASHION) is fashion
+
+
+def test_a_keras_cache_of_mnist_never_stands_in_for_fashion_mnist(no_keras_cache: Path) -> None:
+    mnist = data.load_mnist()
+    no_keras_cache.parent.mkdir(parents=True)
+    np.savez(no_keras_cache, x_train=mnist.x_train, y_train=mnist.y_train, x_test=mnist.x_test,
+             y_test=mnist.y_test)
+    data.load_dataset.cache_clear()
+    assert np.bincount(data.load_dataset(Dataset.FASHION).y_test).tolist() == [1000] * 10

@@ -55,10 +55,10 @@ def test_a_summary_row_has_the_architectures_numbers() -> None:
     assert (stopped.params, stopped.macs, stopped.epochs) == (60874, analyze(CONVNET).macs, 1)
     assert analyze(CONVNET).macs == 858304
     assert comparison_table([stopped, summarize(RUNS[3], "#1 convnet")]) == [
-        {"run": "#3 convnet", "architecture": "convnet", "parameters": 60874, "MACs": 858304, "epochs": 1,
-         "seconds": 41.5, "test accuracy": 0.97, "test images": 10_000},
-        {"run": "#1 convnet", "architecture": "convnet", "parameters": 60874, "MACs": 858304, "epochs": 2,
-         "seconds": 41.5, "test accuracy": 0.9891, "test images": 10_000},
+        {"run": "#3 convnet", "architecture": "convnet", "dataset": "MNIST", "parameters": 60874,
+         "MACs": 858304, "epochs": 1, "seconds": 41.5, "test accuracy": 0.97, "test images": 10_000},
+        {"run": "#1 convnet", "architecture": "convnet", "dataset": "MNIST", "parameters": 60874,
+         "MACs": 858304, "epochs": 2, "seconds": 41.5, "test accuracy": 0.9891, "test images": 10_000},
     ]
     partial = summarize(dataclasses.replace(RUNS[1], tested_images=1928), "#3 convnet")
     assert comparison_table([partial])[0]["test images"] == 1928

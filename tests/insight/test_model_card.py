@@ -15,8 +15,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from cnnlab.bridge.code import keras_code
 from cnnlab.bridge.export import export_bytes
 from cnnlab.core.arithmetic import analyze
+from cnnlab.core.datasets import Dataset
 from cnnlab.core.export_rules import ExportFormat
 from cnnlab.core.hyper import Optimizer, TrainConfig, config_to_dict
 from cnnlab.core.presets import PRESETS
@@ -102,3 +104,30 @@ def test_card_code_runs_and_reads_what_keras_3_reads(tmp_path: Path) -> None:
         printed = done.stdout.strip().splitlines()
         assert printed[-2].endswith(f"[{expected.argmax()}]")
         assert np.abs(np.asarray(json.loads(printed[-1])) - expected).max() <= 1e-5
+
+
+def test_a_fashion_mnist_card_names_its_dataset_and_classes() -> None:
+    config = TrainConfig(dataset=Dataset.FASHION, epochs=3, optimizer=Optimizer.ADAM, learning_rate=0.002)
+    card = model_card("convnet", analyze(PRESETS["convnet"].spec), config, 0.9012, CONFUSION,
+                      dt.datetime(2026, 11, 29, 9, 41), FILES)
+    assert ("Trained 2026-11-29 09:41 on Fashion-MNIST (28×28 grey photos of clothes, shoes and bags from "
+            "Zalando's shop, 10 classes).") in card
+    assert ("one per class, in this order: T-shirt/top, Trouser, Pullover, Dress, Coat, Sandal, Shirt, "
+            "Sneaker, Bag, Ankle boot.") in card
+    assert "90.12 % of Fashion-MNIST's 10,000 test images read correctly." in card
+    assert "| Garment | Test images | Accuracy |" in card and "| Sneaker | 980 | 98.98 % |" in card
+    assert "| dataset | fashion |" in card
+    code = loading_code(FILES, Dataset.FASHION)
+    for text in code.values():
+        assert text.splitlines()[-2].startswith("classes = ['T-shirt/top', 'Trouser',")
+        assert text.splitlines()[-1] == "print([classes[i] for i in probabilities.argmax(axis=1)])"
+    assert loading_code(FILES) == loading_code(FILES, Dataset.MNIST)  # digits print their labels as before
+
+
+def test_the_keras_code_of_a_fashion_run_loads_fashion_mnist() -> None:
+    code = keras_code(PRESETS["convnet"].spec, TrainConfig(dataset=Dataset.FASHION, train_size=6000))
+    assert "# As trained in CNN Lab: 5 epoch(s) on 6,000 Fashion-MNIST training images" in code
+    assert ("(train_images, train_labels), (test_images, test_labels) = "
+            "keras.datasets.fashion_mnist.load_data()") in code
+    assert "keras.datasets.mnist" not in code
+    assert "keras.datasets.mnist.load_data()" in keras_code(PRESETS["convnet"].spec, TrainConfig())

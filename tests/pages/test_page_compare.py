@@ -33,8 +33,9 @@ def test_two_runs_side_by_side(manager, store, owner, trained) -> None:
     assert picker.value == [second, first] and len(picker.options) == 2
 
     table = at.dataframe[0].value
-    assert list(table.columns) == ["run", "architecture", "parameters", "MACs", "epochs", "seconds",
-                                   "test accuracy", "test images"]
+    assert list(table.columns) == ["run", "architecture", "dataset", "parameters", "MACs", "epochs",
+                                   "seconds", "test accuracy", "test images"]
+    assert table["dataset"].tolist() == ["MNIST", "MNIST"]
     assert table["test images"].tolist() == [10_000, 10_000]  # both scored on the whole test set
     assert table["run"].tolist() == ["#2 small convnet", "#1 small mlp"]
     assert table["parameters"].tolist() == [convnet.params, mlp.params] == [

@@ -76,8 +76,8 @@ def test_runs_are_listed_newest_first(runs: Runs) -> None:
     at = open_page(RESULTS, u=runs.owner)
     table = [[shown(cell) for cell in row] for row in at.table[0].value.itertuples(index=False)]
     accuracy = f"{runs.finished.test_accuracy * 100:.2f} %"
-    assert [row[:6] for row in table] == [["convnet", "finished", accuracy, "60,874", "1", "512"],
-                                          ["lenot", "interrupted", "—", "61,706", "1", "512"]]
+    assert [row[:7] for row in table] == [["convnet", "finished", "MNIST", accuracy, "60,874", "1", "512"],
+                                          ["lenot", "interrupted", "MNIST", "—", "61,706", "1", "512"]]
     assert at.selectbox(key="results_run").value == runs.finished.job_id
 
 

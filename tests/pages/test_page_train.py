@@ -72,7 +72,8 @@ def test_the_fast_preset_fills_in_its_recipe_which_stays_editable(manager: JobMa
     owner = at.query_params["u"]
     assert messages(at, "info")[0].startswith(
         "Filled in the training settings of the preset Fast: 99 % in one epoch (215,194 parameters): "
-        "1 epoch on 60,000 images · adam, batch 128, learning rate 0.01 (one-cycle), beta_1 0.7, beta_2 0.9.")
+        "1 epoch on 60,000 MNIST images · adam, batch 128, learning rate 0.01 (one-cycle), beta_1 0.7, "
+        "beta_2 0.9.")
     values = {name: at.number_input(key=f"train_{name}").value for name in
               ("epochs", "batch_size", "learning_rate", "train_size", "validation_split", "warmup_fraction",
                "beta_1", "beta_2")}
