@@ -48,7 +48,7 @@ def test_the_batch_count_never_passes_the_epochs_steps() -> None:
 
     config = TrainConfig(epochs=1, batch_size=128, train_size=30_000, validation_split=0.1)
     assert config.steps_per_epoch == 211
-    assert steps_per_execution(config, analyze(spec_to_dict(preset_spec("tiny"))).macs) == 8
+    assert steps_per_execution(config, StackCost.of(analyze(spec_to_dict(preset_spec("tiny"))))) == 8
     events: list[dict] = []
     reporter = _Reporter(config, events.append, lambda: False)
     reporter.on_epoch_begin(0)
