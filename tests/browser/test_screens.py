@@ -1,5 +1,5 @@
 """Every screen a class holds, in a real browser: a phone (390×844, touch), a tablet (820×1180, touch) and a
-laptop (1366×768) walk Home, Build, Train, Results, Predict, Compare, Leaderboard and the teacher's
+laptop (1366×768) walk Home, Lesson, Build, Train, Results, Predict, Compare, Leaderboard and the teacher's
 dashboard, and the projector shows the leaderboard at 1920×1080.
 
 The class is planted before the server starts: 30 named students with finished runs under a challenge of at
@@ -51,7 +51,7 @@ PHONE = Screen("phone", 390, 844, True)
 TABLET = Screen("tablet", 820, 1180, True)
 DESKTOP = Screen("desktop", 1366, 768, False)
 PROJECTOR = Screen("projector", 1920, 1080, False)
-PAGES = ("Home", "Build", "Train", "Results", "Predict", "Compare", "Leaderboard", "Teacher")
+PAGES = ("Home", "Lesson", "Build", "Train", "Results", "Predict", "Compare", "Leaderboard", "Teacher")
 OVER_THE_LIMIT = {"name": "just over", "input_shape": [28, 28, 1], "layers": [  # 10,182 parameters
     {"type": "Conv2D", "filters": 12, "kernel_size": 3, "activation": "relu"},
     {"type": "MaxPooling2D", "pool_size": 2},
