@@ -73,7 +73,8 @@ def test_choosing_a_layer_reruns_only_the_edit_panel(on_server) -> None:
 
     picked = on_server(scenario)
     assert not picked.whole_page and _total(picked) is None
-    assert len({element.fragment_id for element in picked.elements}) == 1
+    # the Edit panel and "How this layer works", which follows the layer picked there (issue 23)
+    assert len({element.fragment_id for element in picked.elements}) == 2
     assert picked.find("selectbox", lambda proto: proto.label == "Type") is not None
 
 
