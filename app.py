@@ -36,7 +36,9 @@ for column, (name, label, icon) in zip(columns, STARTS, strict=False):
     with column, st.container(border=True):
         st.markdown(f"**{plain(preset.title)}**")
         st.caption(preset.description)
-        if st.button(label, key=f"home_start_{name}", icon=icon, type="primary"):
+        # one primary action on the page: the worked example's convnet
+        kind = "primary" if name == STARTS[0][0] else "secondary"
+        if st.button(label, key=f"home_start_{name}", icon=icon, type=kind):
             open_preset(owner, name)
             session.go_to(session.Page.BUILD, owner)
 with columns[-1], st.container(border=True):

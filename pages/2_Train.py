@@ -4,7 +4,7 @@ import streamlit as st
 
 from cnnlab.core.arithmetic import trainability
 from cnnlab.lab import running_lab
-from cnnlab.ui import challenge_view, class_notices, lesson_banner, session, train_view
+from cnnlab.ui import challenge_view, class_notices, lesson_banner, session, train_press, train_view
 
 owner = session.start_page("Train")
 class_notices.render_class_notices(owner)
@@ -19,16 +19,15 @@ st.caption("Train your stack on MNIST's handwritten digits or on Fashion-MNIST's
            "page.")
 session.show_flashes()
 lesson_banner.render_train_banner(owner)
-can_train = train_view.render_trainability(check)
-if not can_train:
-    session.link(session.Page.BUILD, "Fix it on Build", ":material/build:", owner)
+train_view.render_trainability(check)
 start = train_view.form_start(owner)  # first: a preset just opened clears the form
 locked = challenge_view.fill_train_form(lab.classroom.challenges.active())
-train_view.render_form(manager, owner, can_train, start, locked)
+train_view.render_form(manager, owner, start, locked)
 
 live = train_view.live_job(snapshots)
 if live is not None:
     train_view.live_panel(owner, live.job_id)
+    train_press.scroll_to_live()
 elif snapshots:
     train_view.render_last_run(manager, owner, snapshots[0])
 

@@ -27,18 +27,19 @@ path = insight.model_path(owner, run)
 if path is None:
     st.stop()
 
-source_column, answer_column = st.columns([2, 3], border=True)
-with source_column:
-    pixels, label = insight.render_source(run.config.dataset)
-    if pixels is not None and label is None and run.config.dataset is Dataset.MNIST:  # a drawing, not a photo
-        class_digits_view.render_add_drawing(owner, pixels)
-with answer_column:
-    answer = (insight.render_prediction(path, pixels, label, run.config.dataset) if pixels is not None
-              else None)
-    if pixels is None:
-        st.caption("The model's answer appears here.")
-    elif answer is not None and run.config.dataset is Dataset.MNIST:  # its choices and words are digits
-        trace_view.render_saliency(path, pixels, answer)
+with st.container(key="predict_columns"):  # stacked when narrow (cnnlab.ui.layout)
+    source_column, answer_column = st.columns([2, 3], border=True)
+    with source_column:
+        pixels, label = insight.render_source(run.config.dataset)
+        if pixels is not None and label is None and run.config.dataset is Dataset.MNIST:  # a drawing
+            class_digits_view.render_add_drawing(owner, pixels)
+    with answer_column:
+        answer = (insight.render_prediction(path, pixels, label, run.config.dataset) if pixels is not None
+                  else None)
+        if pixels is None:
+            st.caption("The model's answer appears here.")
+        elif answer is not None and run.config.dataset is Dataset.MNIST:  # its choices and words are digits
+            trace_view.render_saliency(path, pixels, answer)
 
 if answer is not None:
     st.subheader("Inside the network")

@@ -7,6 +7,7 @@ from cnnlab.lab import running_lab
 from cnnlab.ui import (
     class_admin_view,
     class_digits_teacher,
+    join,
     lesson_class,
     server_view,
     session,
@@ -29,6 +30,7 @@ if not signed_in:
     st.stop()
 
 teacher_view.class_glance()
+join.render_join()
 server_view.render_server()
 lab = running_lab()
 runs = lab.store.all_runs(teacher_view.ALL_RUNS)
@@ -42,7 +44,7 @@ with class_column:
     st.subheader("Share a stack with the class")
     teacher_view.render_share(owner)
     st.subheader("Rename a student")
-    teacher_view.render_rename()
+    teacher_view.redrawn(teacher_view.render_rename, "teacher_rename_section")
 
 with st.container(border=True, key="teacher_lesson_section"):
     st.subheader("Lesson")
@@ -51,7 +53,7 @@ with st.container(border=True, key="teacher_lesson_section"):
 board_column, export_column = st.columns(2, border=True)
 with board_column:
     st.subheader("Leaderboard runs")
-    teacher_view.render_hiding(runs, names)
+    teacher_view.redrawn(teacher_view.render_current_hiding, "teacher_hiding_section")
 with export_column:
     st.subheader("Export")
     teacher_view.render_exports(runs, names)
@@ -63,7 +65,7 @@ with st.container(border=True, key="teacher_class_digits"):
 students_column, classes_column = st.columns(2, border=True)
 with students_column:
     st.subheader("Remove students")
-    class_admin_view.render_remove_students()
+    teacher_view.redrawn(class_admin_view.render_remove_students, "teacher_remove_section")
 with classes_column:
     st.subheader("Classes")
     class_admin_view.render_new_class()

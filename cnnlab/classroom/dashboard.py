@@ -4,6 +4,7 @@ live jobs and each student's current stack. Data only; `cnnlab.ui.teacher_view` 
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -117,13 +118,25 @@ def class_rows(
                 job,
             )
         )
-    return rows
+    return sorted(rows, key=lambda row: name_order(row.name))
+
+
+def name_order(name: str) -> tuple[object, ...]:
+    """How names sort on the dashboard, so rows never move under the teacher's pointer: case-blind, and
+    numbers by value ("Student 2" before "Student 10"); the name itself breaks ties.
+
+    >>> sorted(["Student 10", "bea", "Student 2", "Ada"], key=name_order)
+    ['Ada', 'bea', 'Student 2', 'Student 10']
+    """
+    parts = re.split(r"(\d+)", name.casefold())
+    return (*((int(part), "") if part.isdigit() else (0, part) for part in parts), name)
 
 
 def queue_order(live: Iterable[JobSnapshot]) -> tuple[list[JobSnapshot], list[JobSnapshot]]:
     """(training now, waiting in queue order) among the live jobs."""
     live = list(live)
-    running = [s for s in live if s.state in (JobState.RUNNING, JobState.STOPPING)]
+    running = sorted((s for s in live if s.state in (JobState.RUNNING, JobState.STOPPING)),
+                     key=lambda s: s.created_at)  # the order they started in, steady between redraws
     waiting = sorted((s for s in live if s.state == JobState.QUEUED), key=lambda s: s.queue_position or 0)
     return running, waiting
 

@@ -106,9 +106,10 @@ def runs_csv(runs: Iterable[RunRecord], names: Mapping[str, str]) -> bytes:
 
 
 def model_file_name(student: str, run: RunRecord) -> str:
-    """ "Ada-98.12-1f3a9c.h5": student, test accuracy and the start of the run id (two runs never clash)."""
+    """ "Chloé-98.12-1f3a9c.h5": student (accents kept), test accuracy and the start of the run id (two runs
+    never clash)."""
     accuracy = "untested" if run.test_accuracy is None else f"{run.test_accuracy * 100:.2f}"
-    return f"{file_stem(student, 'student')}-{accuracy}-{run.run_id[:6]}.h5"
+    return f"{file_stem(student, 'student', accents=True)}-{accuracy}-{run.run_id[:6]}.h5"
 
 
 def models_zip_chunks(

@@ -309,6 +309,31 @@ class JobManager:
         """
         if not is_owner_token(owner):
             raise JobRefused("this browser session has no valid owner token; reload the page")
+        analysis, config, cost, estimate_s = self.checked(spec, config)
+        job_name = _clean_name(name, analysis.spec)
+        spec_dict = spec_to_dict(analysis.spec)
+        with self._changing:  # caps checked, run created and queued as one change: the queue keeps its order
+            self._check_storage(owner, analysis.total_params)
+            with self._lock:
+                if self._closed:
+                    raise JobRefused("the server is shutting down; start the job again in a moment")
+                self._check_queue_caps(owner, browser)
+            created_at = time.time()
+            run_id = self.store.create(owner, job_name, spec_dict, config_to_dict(config),
+                                       analysis.total_params, self._lease, created_at)
+            with self._lock:
+                job = _Job(run_id, owner, job_name, spec_dict, config, analysis.total_params, created_at,
+                           cost, estimate_s, browser)
+                self._enqueue(job)
+        self.runner.wake()
+        return run_id
+
+    def checked(self, spec: object, config: TrainConfig | Mapping
+                ) -> tuple[Analysis, TrainConfig, StackCost, float]:
+        """The stack's analysis, the settings, the stack's cost and the estimated seconds of a job, when the
+        server would accept it now (its stack, the caps, the challenge, memory, a batch's time and the time
+        limit, but not the queue's room nor the storage budget); raise `JobRefused` saying why not. Train
+        calls it as the settings change, so a refused job is seen before the press."""
         check = trainability(spec)
         if check.spec is None:
             raise JobRefused(check.message())
@@ -341,23 +366,7 @@ class JobManager:
         estimate_s = self.estimate(analysis, config)
         if estimate_s > self.limits.max_job_seconds:
             raise JobRefused(over_limit_message(estimate_s, self.limits.max_job_seconds))
-        job_name = _clean_name(name, analysis.spec)
-        spec_dict = spec_to_dict(analysis.spec)
-        with self._changing:  # caps checked, run created and queued as one change: the queue keeps its order
-            self._check_storage(owner, analysis.total_params)
-            with self._lock:
-                if self._closed:
-                    raise JobRefused("the server is shutting down; start the job again in a moment")
-                self._check_queue_caps(owner, browser)
-            created_at = time.time()
-            run_id = self.store.create(owner, job_name, spec_dict, config_to_dict(config),
-                                       analysis.total_params, self._lease, created_at)
-            with self._lock:
-                job = _Job(run_id, owner, job_name, spec_dict, config, analysis.total_params, created_at,
-                           cost, estimate_s, browser)
-                self._enqueue(job)
-        self.runner.wake()
-        return run_id
+        return analysis, config, cost, estimate_s
 
     def estimate(self, analysis: Analysis, config: TrainConfig) -> float:
         """Seconds a job of this stack and these settings would take on this server, at the speed its

@@ -10,6 +10,7 @@ from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 _UNSAFE_FILE_CHARS = re.compile(r"[^A-Za-z0-9_.-]+")
+_UNSAFE_NAME_CHARS = re.compile(r"[^\w.-]+")  # keeps any script's letters and digits: "Chloé", "Łukasz"
 
 
 def atomic_write_bytes(path: Path, data: bytes) -> None:
@@ -48,10 +49,13 @@ def read_json(path: Path, max_bytes: int | None = None) -> object:
         return None
 
 
-def file_stem(name: str, fallback: str) -> str:
-    """A safe file-name stem from user text: letters, digits, '.', '_' and '-' only, at most 60 characters.
+def file_stem(name: str, fallback: str, accents: bool = False) -> str:
+    """A safe file-name stem from user text: letters, digits, '.', '_' and '-' only, at most 60 characters;
+    ASCII letters only unless `accents` (a person's name in a zip keeps them: "Chloé", not "Chlo").
 
-    Example: file_stem("My net #2", "stack") == "My_net_2"; file_stem("../..", "stack") == "stack".
+    Example: file_stem("My net #2", "stack") == "My_net_2"; file_stem("../..", "stack") == "stack";
+    file_stem("Chloé", "student", accents=True) == "Chloé".
     """
-    cleaned = _UNSAFE_FILE_CHARS.sub("_", name).strip("._-")[:60]
+    unsafe = _UNSAFE_NAME_CHARS if accents else _UNSAFE_FILE_CHARS
+    cleaned = unsafe.sub("_", name).strip("._-")[:60]
     return cleaned or fallback

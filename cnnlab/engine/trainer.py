@@ -332,7 +332,9 @@ class _Reporter(keras.callbacks.Callback):
             self.nan_epoch = self.epoch
             self.model.stop_training = True
             return
-        self.step = batch + 1  # Keras passes the index of the last batch of this compiled call
+        # Keras passes the index of the last batch of this compiled call, counted as if the epoch's last call
+        # were full (211 steps at 8 a call: "216"), so the count stops at the epoch's real number of steps
+        self.step = min(batch + 1, self.config.steps_per_epoch)
         self.epoch_seconds = time.perf_counter() - self.epoch_started
         if self.first_call is None:
             self.first_call = (self.epoch_seconds, self._epoch_samples(), self.step)

@@ -38,6 +38,7 @@ class RunSummary:
     history: tuple[EpochRecord, ...]
     spec: dict
     dataset: Dataset = Dataset.MNIST  # what it was trained and tested on
+    batch_points: tuple[tuple[float, float, float | None], ...] = ()  # (fractional epoch, loss, accuracy)
 
 
 def comparable_runs(runs: Iterable[JobSnapshot]) -> list[JobSnapshot]:
@@ -71,6 +72,7 @@ def summarize(run: JobSnapshot, label: str) -> RunSummary:
         macs=analyze(run.spec).macs,
         epochs=len(run.epochs_history), seconds=run.elapsed_s, test_accuracy=run.test_accuracy,
         test_images=run.tested_images or test_set_size(run.config), history=run.epochs_history, spec=run.spec,
+        batch_points=run.batch_points,
     )
 
 

@@ -17,7 +17,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from cnnlab.core.datasets import Dataset
-from cnnlab.insight.charts import confusion_figure
+from cnnlab.insight.charts import confusion_figure, recent_batches, smoothed
 from cnnlab.insight.compare import RunSummary
 from cnnlab.insight.inference_worker import ConvFilters, FeatureMaps
 from cnnlab.insight.mistakes import CellExamples, Matrix, class_accuracy
@@ -292,29 +292,42 @@ def _on(runs: Sequence[RunSummary]) -> str:
 
 
 def compare_curves_figure(runs: Sequence[RunSummary]) -> go.Figure:
-    """Loss (left) and accuracy (right) per epoch of several runs overlaid: one colour per run, training
-    solid, validation dotted; the accuracy panel names the runs' dataset. Example: two runs of 5 epochs give
-    4 lines per panel."""
+    """Loss (left) and accuracy (right) of several runs overlaid against epochs: one colour per run, its
+    training batches as a smoothed line (as Train drew it live), a point per finished epoch, validation
+    dotted; the accuracy panel names the runs' dataset. Even two 1-epoch runs show how each learned within
+    its epoch, not two lone points."""
     figure = make_subplots(rows=1, cols=2, subplot_titles=("Loss", f"Accuracy on {_on(runs)}"),
                            horizontal_spacing=0.1)
     for index, run in enumerate(runs):
         colour = RUN_COLOURS[index % len(RUN_COLOURS)]
         label = html.escape(run.label)
         epochs = [e.epoch for e in run.history]
+        batches = recent_batches(run.batch_points)
         for col, train_key, val_key in ((1, "loss", "val_loss"), (2, "accuracy", "val_accuracy")):
-            for key, dash, kind in ((train_key, "solid", "training"), (val_key, "dot", "validation")):
+            if batches:
+                figure.add_trace(go.Scatter(
+                    x=[point[0] for point in batches], y=smoothed([point[col] for point in batches]),
+                    mode="lines", name=f"{label} · training batches", line={"color": colour, "width": 1.5},
+                    legendgroup=run.run_id, showlegend=col == 1,
+                    hovertemplate=f"{label}<br>training, epoch %{{x:.2f}}: %{{y:.4f}}<extra></extra>",
+                ), row=1, col=col)
+            for key, kind, style in ((train_key, "training, end of epoch", {"mode": "markers"}),
+                                     (val_key, "validation", {"mode": "lines+markers",
+                                                              "line": {"color": colour, "dash": "dot"}})):
                 values = [getattr(e, key) for e in run.history]
                 if all(v is None for v in values):
                     continue
                 figure.add_trace(go.Scatter(
-                    x=epochs, y=values, mode="lines+markers", name=f"{label} · {kind}",
-                    line={"color": colour, "dash": dash}, marker={"size": 6}, legendgroup=run.run_id,
-                    showlegend=col == 1,
-                    hovertemplate=f"{label}<br>{kind} epoch %{{x}}: %{{y:.4f}}<extra></extra>",
+                    x=epochs, y=values, name=f"{label} · {kind}", marker={"size": 7, "color": colour},
+                    legendgroup=run.run_id, showlegend=col == 1,
+                    hovertemplate=f"{label}<br>{kind} %{{x}}: %{{y:.4f}}<extra></extra>", **style,
                 ), row=1, col=col)
-    figure.update_xaxes(title_text="epoch", dtick=1)
+    last = max([1, *(e.epoch for run in runs for e in run.history),
+                *(point[0] for run in runs for point in run.batch_points)])
+    figure.update_xaxes(title_text="epoch", range=[0, last * 1.02], dtick=max(1, round(last / 10)))
     figure.update_yaxes(rangemode="tozero", row=1, col=1)
     accuracies = [value for run in runs for e in run.history for value in (e.accuracy, e.val_accuracy)]
+    accuracies += [point[2] for run in runs for point in recent_batches(run.batch_points)]
     figure.update_yaxes(tickformat=".1%", range=accuracy_range(accuracies), row=1, col=2)
     figure.update_layout(height=380, margin=MARGIN, legend={"orientation": "h", "y": -0.25})
     return figure

@@ -6,6 +6,7 @@ import base64
 import io
 import json
 import re
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from unittest import mock
@@ -154,3 +155,15 @@ def canvas_state(rgba: np.ndarray) -> dict:
     Image.fromarray(rgba).save(buffer, format="PNG")
     url = "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
     return {"drawing": {"raw": {"objects": [{"type": "path"}]}, "data": url}}
+
+
+def popover_labels(at: AppTest) -> list[str]:
+    """The label of every st.popover on the page (a confirmation's first button), in page order."""
+
+    def walk(node: object) -> Iterator[str]:
+        if getattr(node, "type", None) == "popover":
+            yield node.proto.popover.label
+        for child in getattr(node, "children", {}).values():
+            yield from walk(child)
+
+    return list(walk(at._tree))

@@ -7,21 +7,35 @@ import streamlit as st
 
 from cnnlab.core.stack_doc import layers_of
 from cnnlab.lab import running_lab
-from cnnlab.ui import challenge_view, editor, files, layer_explainer, lesson_view, session, stack_view
+from cnnlab.ui import (
+    build_feedback,
+    challenge_view,
+    editor,
+    files,
+    layer_explainer,
+    lesson_view,
+    session,
+    stack_view,
+)
 from cnnlab.ui.shown_stack import Part, shown_in
 
 
 @st.fragment(key=Part.stack)
 def render_stack(owner: str) -> None:
-    """The messages of the latest change, Undo, the challenge's checks, the layer table, totals and
-    problems (less any answer a lesson's open question asks for)."""
+    """The totals bar, the messages of the latest change, Undo, the challenge's checks, the layer table (the
+    edited layer's row highlighted), totals and problems (less any answer a lesson's open question asks
+    for)."""
     shown = shown_in(Part.stack, owner)
+    entry = running_lab().classroom.challenges.active()
+    hidden = lesson_view.hidden_on_build(owner, shown.analysis)
+    st.session_state[build_feedback.HIDDEN_KEY] = hidden  # the Edit panel hides the same answers
+    build_feedback.render_totals_bar(shown.analysis, entry, hidden)
     session.show_flashes()
     editor.render_undo(owner, shown.draft.undo_steps)
-    hidden = lesson_view.hidden_on_build(owner, shown.analysis)
     if not hidden.totals:  # the challenge's checks quote the totals a lesson's question may be about
-        challenge_view.render_stack_checks(running_lab().classroom.challenges.active(), shown.analysis)
-    stack_view.render_stack(shown.analysis, layers_of(shown.stack), hidden)
+        challenge_view.render_stack_checks(entry, shown.analysis)
+    edited = st.session_state.get(editor.EDIT_POSITION)
+    stack_view.render_stack(shown.analysis, layers_of(shown.stack), hidden, edited)
 
 
 @st.fragment(key=Part.add)

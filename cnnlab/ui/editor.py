@@ -44,7 +44,7 @@ from cnnlab.core.stack_doc import (
 )
 from cnnlab.core.text import plain
 from cnnlab.lab import running_lab
-from cnnlab.ui import layer_explainer, train_settings
+from cnnlab.ui import build_feedback, layer_explainer, train_settings
 from cnnlab.ui.session import Level, flash
 from cnnlab.ui.shown_stack import ShownStack, redraw
 
@@ -283,12 +283,14 @@ def _insert_label(position: int, layers: list[object]) -> str:
 
 
 def render_add(owner: str, shown: ShownStack) -> None:
-    """Choose a type, then only that type's settings (Keras's defaults filled in), and where to insert it."""
+    """Choose a type, then only that type's settings (Keras's defaults filled in, except where the type
+    starts a hidden layer otherwise: Conv2D and Dense with relu), and where to insert it."""
     layer_type = st.selectbox("Layer type", list(LAYER_TYPES), key=f"{ADD}_type")
-    st.caption(LAYER_TYPES[layer_type].help)
+    kind = LAYER_TYPES[layer_type]
+    st.caption(kind.help)
     prefix = f"{ADD}_{layer_type}"
-    for field in LAYER_TYPES[layer_type].fields:
-        for index, box in enumerate(field.default):
+    for field in kind.fields:
+        for index, box in enumerate(kind.add_form_start.get(field.key, field.default)):
             st.session_state.setdefault(_box_key(prefix, field, index), _box_value(field, box))
         _field_widgets(prefix, field)
     layers = layers_of(shown.stack)
@@ -361,10 +363,16 @@ def render_edit(owner: str, shown: ShownStack) -> None:
             for index, box in enumerate(boxes_from_raw(field, layer)):
                 _show(_box_key(EDIT, field, index), _box_value(field, box))
             _field_widgets(EDIT, field, on_change=_change_field, args=(owner, position, field, drawn))
-    up, down, delete = st.columns(3)
-    up.button("Move up", key=f"{EDIT}_up", icon=":material/arrow_upward:", disabled=position == 1,
+    build_feedback.render_layer_summary(shown.analysis, position)
+    with st.container(horizontal=True, key=f"{EDIT}_moves"):  # wraps on a narrow screen, never cuts a label
+        _move_buttons(owner, position, len(layers), drawn)
+
+
+def _move_buttons(owner: str, position: int, count: int, drawn: int) -> None:
+    """Move up, Move down and Delete for the layer at `position` of `count`."""
+    st.button("Move up", key=f"{EDIT}_up", icon=":material/arrow_upward:", disabled=position == 1,
               on_click=_move, args=(owner, position, -1, drawn))
-    down.button("Move down", key=f"{EDIT}_down", icon=":material/arrow_downward:",
-                disabled=position == len(layers), on_click=_move, args=(owner, position, 1, drawn))
-    delete.button("Delete", key=f"{EDIT}_delete", icon=":material/delete:", on_click=_delete,
-                  args=(owner, position, drawn))
+    st.button("Move down", key=f"{EDIT}_down", icon=":material/arrow_downward:",
+              disabled=position == count, on_click=_move, args=(owner, position, 1, drawn))
+    st.button("Delete", key=f"{EDIT}_delete", icon=":material/delete:", on_click=_delete,
+              args=(owner, position, drawn))

@@ -28,6 +28,8 @@ STATE_WORDS = {
     JobState.FAILED: "failed",
     JobState.INTERRUPTED: "interrupted",
 }
+EPOCH_NOTE = ("Why is the end-of-epoch dot below the curve? It averages the whole epoch, from the untrained "
+              "start; the curve shows the latest batches.")
 MIME = {ModelFormat.H5: "application/x-hdf5", ModelFormat.KERAS: "application/zip"}
 
 
@@ -135,6 +137,8 @@ def render_curves(snapshot: JobSnapshot, key: str) -> None:
         return
     st.plotly_chart(training_figure(snapshot.batch_points, snapshot.epochs_history, snapshot.epochs), key=key,
                     config={"displayModeBar": False})
+    if snapshot.epochs_history:
+        st.caption(EPOCH_NOTE)
 
 
 def model_file_name(snapshot: JobSnapshot, fmt: RunFile) -> str:

@@ -1,7 +1,9 @@
 """The Results page's parts: the list of the student's runs, and one run in detail.
 
-A run's detail is a row of tabs, one per entry of `RUN_SECTIONS`; a new view of a run (for example the
-misclassified digits or feature maps) is one more `(title, render)` entry there.
+A run's detail puts learning first: its test figures, then the first `LEAD_SECTIONS` entries of
+`RUN_SECTIONS` (the curves, and the confusion matrix), then a row of tabs for the others; the files come
+last, in one "Download" menu. A new view of a run (for example the misclassified digits or feature maps) is
+one more `(title, render)` entry there.
 """
 
 from __future__ import annotations
@@ -22,7 +24,6 @@ from cnnlab.ui.export_view import render_exports
 from cnnlab.ui.job_view import (
     STATE_WORDS,
     config_text,
-    render_curves,
     render_downloads,
     render_ending,
     render_hint,
@@ -30,6 +31,7 @@ from cnnlab.ui.job_view import (
     submit_job,
     test_accuracy_help,
 )
+from cnnlab.ui.replay_view import render_curves_with_replay
 from cnnlab.ui.session import Level, flash
 from cnnlab.ui.stack_view import shared_stack_table
 
@@ -102,7 +104,7 @@ def _architecture(owner: str, snapshot: JobSnapshot) -> None:
 
 
 def _curves(owner: str, snapshot: JobSnapshot) -> None:
-    render_curves(snapshot, key=f"results_curves_{snapshot.job_id}")
+    render_curves_with_replay(snapshot, key=f"results_curves_{snapshot.job_id}")
 
 
 RunSection = Callable[[str, JobSnapshot], None]
@@ -114,16 +116,25 @@ RUN_SECTIONS: list[tuple[str, RunSection]] = [
 ]
 
 
+LEAD_SECTIONS = 2  # the curves and the confusion matrix, drawn in the page before any tab
+
+
 def render_run(owner: str, snapshot: JobSnapshot) -> None:
-    """One run: its outcome and downloads, then a tab per entry of `RUN_SECTIONS`."""
+    """One run: its outcome, its curves and where it errs, a tab per further entry of `RUN_SECTIONS`, then
+    its files in one "Download" menu."""
     st.subheader(plain(f"{snapshot.name} — {STATE_WORDS[snapshot.state]}"))
     st.caption(f"Started {started(snapshot)} · {config_text(snapshot.config)}")
     render_outcome(owner, snapshot)
     run_actions.render_partial_score(owner, snapshot)
-    render_downloads(running_lab().jobs, owner, snapshot, key=f"results_download_{snapshot.job_id}")
-    render_exports(running_lab().jobs, owner, snapshot, key=f"results_export_{snapshot.job_id}")
-    for tab, (_, render) in zip(st.tabs([title for title, _ in RUN_SECTIONS]), RUN_SECTIONS, strict=True):
+    lead, rest = RUN_SECTIONS[:LEAD_SECTIONS], RUN_SECTIONS[LEAD_SECTIONS:]
+    for title, render in lead:
+        st.markdown(f"#### {title}")
+        render(owner, snapshot)
+    for tab, (_, render) in zip(st.tabs([title for title, _ in rest]), rest, strict=True):
         with tab:
             render(owner, snapshot)
+    with st.popover("Download", icon=":material/download:", key=f"results_files_{snapshot.job_id}"):
+        render_downloads(running_lab().jobs, owner, snapshot, key=f"results_download_{snapshot.job_id}")
+        render_exports(running_lab().jobs, owner, snapshot, key=f"results_export_{snapshot.job_id}")
     run_actions.render_delete(owner, snapshot)
     run_actions.render_storage(owner)

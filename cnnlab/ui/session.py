@@ -15,7 +15,7 @@ from enum import StrEnum
 import streamlit as st
 
 from cnnlab.core.text import plain
-from cnnlab.ui import identity
+from cnnlab.ui import identity, layout
 from cnnlab.ui.heap import freeze_imports
 from cnnlab.ui.identity import OWNER_PARAM
 from cnnlab.ui.teacher_session import holds_teacher_key
@@ -74,11 +74,15 @@ def _render_someone_else() -> None:
                   type="primary", disabled=not allowance.ok)
 
 
-def start_page(title: str) -> str:
-    """Common top of every page: tab title, the owner token, the sidebar navigation. Returns the owner."""
+def start_page(title: str, view: layout.View = layout.View.student) -> str:
+    """Common top of every page: tab title, the layout rules for the screen, the owner token, the sidebar
+    navigation (none in the projector view). Returns the owner."""
     st.set_page_config(page_title=f"{title} · CNN Lab", page_icon=":material/grid_view:", layout="wide")
     freeze_imports(title)
+    layout.apply(view)
     owner = current_owner()
+    if view is layout.View.projector:
+        return owner
     with st.sidebar:
         st.markdown("**CNN Lab**")
         for page, label, icon in PAGES:

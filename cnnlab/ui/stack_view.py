@@ -26,6 +26,8 @@ TABLE_COLUMNS = ("No.", "Layer", "Settings", "Output shape", "Shape arithmetic",
                  "Parameter arithmetic", "Check")
 TOTALS = ("Parameters", "MACs per image", "Weight memory", "Output shape")
 HIDDEN_CELL = "guess it first"
+CHANGED_ROW_STYLE = "background-color: #fff4c2;"  # a pale yellow: dark text keeps its contrast
+TABLE_HINT = "Swipe the table sideways for the shapes and the parameter arithmetic."
 
 
 @dataclass(frozen=True)
@@ -139,10 +141,27 @@ def shared_stack_figure(analysis: Analysis) -> go.Figure:
     return stack_figure(analysis)
 
 
-def render_stack(analysis: Analysis, raw_layers: list[object], hidden: Hidden = NOTHING_HIDDEN) -> None:
-    """The table, totals and problems of the stack; the `hidden` cells and totals (a lesson's open
-    question) show no value."""
-    st.table(hide_cells(shared_stack_table(analysis, raw_layers), hidden), hide_index=True)
+def highlight_rule(position: int | None, rows: int) -> str:
+    """A style rule that highlights the table row of layer `position` (row 1 is the input), or "" — a rule
+    rather than a pandas Styler, which would style the shared table again on every page run."""
+    if position is None or not 0 < position < rows:
+        return ""
+    return (f"<style>.st-key-build_table tbody tr:nth-child({position + 1}) td, .st-key-build_table tbody "
+            f"tr:nth-child({position + 1}) th {{ {CHANGED_ROW_STYLE} }}</style>")
+
+
+def render_stack(analysis: Analysis, raw_layers: list[object], hidden: Hidden = NOTHING_HIDDEN,
+                 changed: int | None = None) -> None:
+    """The table (layer `changed` highlighted; on a phone with a hint that it scrolls sideways), totals and
+    problems of the stack; the `hidden` cells and totals (a lesson's open question) show no value."""
+    with st.container(key="build_table_hint"):
+        st.caption(TABLE_HINT)
+    with st.container(key="build_table"):
+        table = hide_cells(shared_stack_table(analysis, raw_layers), hidden)
+        st.table(table, hide_index=True)
+        rule = highlight_rule(changed, len(table))
+        if rule:
+            st.html(rule)
     st.caption(RECEPTIVE_FIELD_NOTE)
     if hidden.note:
         st.caption(hidden.note)

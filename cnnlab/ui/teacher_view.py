@@ -3,6 +3,8 @@ challenge form, sharing a stack, renaming, hiding runs from the leaderboard, and
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import streamlit as st
 
 from cnnlab.classroom.dashboard import StudentRow, class_rows, queue_order
@@ -21,6 +23,7 @@ from cnnlab.engine.jobs import JobManager, JobSnapshot, JobState, Stopper
 from cnnlab.engine.store import RunRecord
 from cnnlab.lab import running_lab
 from cnnlab.ui import downloads
+from cnnlab.ui.confirm import confirmed_button
 from cnnlab.ui.job_view import STATE_WORDS, accuracy_text
 from cnnlab.ui.leaderboard_view import score_text
 from cnnlab.ui.session import Level, flash, show_flashes
@@ -94,14 +97,19 @@ def _queue(manager: JobManager, live: list[JobSnapshot], names: dict[str, str]) 
             else f"{STATE_WORDS[snapshot.state]} · epoch {max(snapshot.epoch, 1)}/{snapshot.epochs}"
         )
         what.write(plain(f"{snapshot.name} — {place}"))
-        label = "Cancel" if snapshot.state == JobState.QUEUED else "Stop"
-        action.button(
-            label,
-            key=f"teacher_stop_{snapshot.job_id}",
-            on_click=_stop,
-            args=(manager, snapshot),
-            disabled=snapshot.state == JobState.STOPPING,
-        )
+        with action:
+            _confirmed_stop(manager, snapshot, names.get(snapshot.owner, "a student"))
+
+
+def _confirmed_stop(manager: JobManager, snapshot: JobSnapshot, student: str) -> None:
+    """Stop (a training job) or Cancel (a waiting one), each after a confirmation naming the student."""
+    queued = snapshot.state == JobState.QUEUED
+    question = (f"Cancel {student}'s waiting job {snapshot.name}? It never starts." if queued else
+                f"Stop {student}'s job {snapshot.name} now? The model trained so far is tested and kept, "
+                "and the student sees that you stopped it.")
+    confirmed_button("Cancel" if queued else "Stop", key=f"teacher_stop_{snapshot.job_id}",
+                     question=plain(question), yes="Yes, cancel it" if queued else "Yes, stop it",
+                     on_confirm=_stop, args=(manager, snapshot), disabled=snapshot.state == JobState.STOPPING)
 
 
 def class_glance() -> None:
@@ -185,8 +193,16 @@ def render_challenge() -> None:
     if entry is not None:
         limits = " · ".join(describe_limits(entry.challenge)) or "no limits"
         st.markdown(plain(f"Active: {entry.challenge.title} — {limits}"))
-        st.button("End the challenge", key="teacher_end_challenge", icon=":material/flag:",
-                  on_click=_end_challenge, args=(entry.challenge_id,))
+        confirmed_button(
+            "End the challenge",
+            key="teacher_end_challenge",
+            icon=":material/flag:",
+            on_confirm=_end_challenge,
+            args=(entry.challenge_id,),
+            question=plain(f"End {entry.challenge.title}? Its leaderboard freezes: runs that finish later do "
+                           "not count."),
+            yes="Yes, end it",
+        )
     with st.form("teacher_challenge_form"):
         st.text_input("Title", key="teacher_title", placeholder="Small and sharp")
         st.text_input("Text", key="teacher_text", placeholder="≥ 98 % with at most 10,000 parameters")
@@ -291,7 +307,21 @@ def render_rename() -> None:
     st.button("Rename", key="teacher_rename", on_click=_rename, args=(names,))
 
 
+@st.fragment(run_every=REFRESH_S)
+def redrawn(render: Callable[[], None], key: str) -> None:
+    """`render()` in a container keyed `key`, redrawn every few seconds like the class table, so every list
+    of the dashboard (students to rename or remove, leaderboard runs) follows the class without a reload."""
+    with st.container(key=key):
+        render()
+
+
 # ----------------------------------------------------------------------------- leaderboard and exports
+
+
+def render_current_hiding() -> None:
+    """`render_hiding` over every run and name as they are now."""
+    lab = running_lab()
+    render_hiding(lab.store.all_runs(ALL_RUNS), lab.classroom.roster.names())
 
 
 def _hide_run(run_id: str, name: str) -> None:

@@ -13,11 +13,11 @@ from cnnlab.core.arithmetic import Trainability, analyze
 from cnnlab.core.datasets import Dataset
 from cnnlab.core.hyper import TrainConfig, config_to_dict, parse_train_config
 from cnnlab.core.text import duration, plain
-from cnnlab.engine.estimate import MAX_BATCH_SECONDS, over_limit_message
+from cnnlab.engine.estimate import MAX_BATCH_SECONDS
 from cnnlab.engine.jobs import JobKind, JobManager, JobSnapshot, JobState
 from cnnlab.engine.storage import size_text
 from cnnlab.lab import running_lab
-from cnnlab.ui import run_actions, train_settings
+from cnnlab.ui import run_actions, train_press, train_settings
 from cnnlab.ui.job_view import (
     STATE_WORDS,
     config_text,
@@ -44,16 +44,11 @@ def live_job(snapshots: list[JobSnapshot]) -> JobSnapshot | None:
     return next((s for s in snapshots if not s.state.is_final), None)
 
 
-def render_trainability(check: Trainability) -> bool:
-    """Say what will be trained, or why the stack cannot be; True when it can."""
-    analysis, problems = check.analysis, check.problems
-    if problems:
+def render_trainability(check: Trainability) -> None:
+    """Every problem that keeps the stack from training, listed (Train's button says whether it is ready)."""
+    if check.problems:
         st.error("Your stack cannot be trained yet — fix it on the Build page:\n\n"
-                 + "\n".join(f"- {plain(problem)}" for problem in problems), icon=":material/error:")
-        return False
-    st.success(plain(f"Ready to train {analysis.name or 'your stack'}: {len(analysis.layers)} layers, "
-                     f"{analysis.total_params:,} parameters."), icon=":material/check_circle:")
-    return True
+                 + "\n".join(f"- {plain(problem)}" for problem in check.problems), icon=":material/error:")
 
 
 def form_config() -> tuple[TrainConfig | None, tuple[str, ...]]:
@@ -77,6 +72,7 @@ def _submit(manager: JobManager, owner: str) -> None:
     _remember(owner)
     if submit_job(manager, owner, analysis.spec, config, analysis.name or "stack"):
         st.session_state[LAST_SUBMIT_KEY] = (press, time.monotonic())
+        st.session_state[train_press.SCROLL_TO_LIVE] = True
         flash(Level.success, "Job submitted: it trains a copy of your stack as it is now, so you can keep "
                              "editing on Build.")
 
@@ -115,10 +111,11 @@ def _remember(owner: str) -> None:
             running_lab().drafts.save_settings(owner, config_to_dict(config))
 
 
-def render_form(manager: JobManager, owner: str, can_train: bool, start: TrainConfig,
+def render_form(manager: JobManager, owner: str, start: TrainConfig,
                 locked: frozenset[str] = frozenset()) -> None:
     """Hyperparameters from `start` (see `form_start`), or from values already put in the form, and the
-    Train button; the `locked` settings (a challenge's) show their value and cannot be changed."""
+    Train button, checked before the press (`train_press`); the `locked` settings (a challenge's) show their
+    value and cannot be changed."""
     remember = {"on_change": _remember, "args": (owner,)}
     with st.container(border=True, key="train_form"):  # not st.form: the estimate follows every change
         st.selectbox("Dataset", [str(d) for d in Dataset], key="train_dataset",
@@ -156,10 +153,7 @@ def render_form(manager: JobManager, owner: str, can_train: bool, start: TrainCo
                           **remember,
                           help="Same seed, same starting weights and shuffling: the run can be repeated.")
         train_settings.render_optional_settings(start, remember)
-        st.button("Train", type="primary", icon=":material/play_arrow:", disabled=not can_train,
-                  key="train_submit", on_click=_submit, args=(manager, owner))
-        if can_train:
-            render_estimate(manager, owner)
+        train_press.render_press(manager, owner, form_config(), _submit)
     limits = manager.limits
     st.caption(f"Caps: {hyper.MAX_EPOCHS} epochs, {hyper.MAX_TRAIN_SIZE:,} training images, "
                f"{limits.max_params:,} parameters per job, {limits.max_queued_per_owner} waiting job per "
@@ -168,27 +162,6 @@ def render_form(manager: JobManager, owner: str, can_train: bool, start: TrainCo
                f"(estimated, so Stop answers within seconds), {size_text(limits.max_student_bytes)} of run "
                f"files per student and {size_text(limits.max_class_bytes)} for the class. Jobs run "
                f"{limits.max_running} at a time; the rest wait their turn, taking turns between students.")
-
-
-def render_estimate(manager: JobManager, owner: str) -> None:
-    """The job's estimated time on this server for the settings in the form, redrawn on every change, so a
-    job over the server's limit is seen (and cut down) before Train is pressed."""
-    config, _ = form_config()
-    if config is None:
-        return
-    analysis = analyze(running_lab().drafts.current(owner))
-    too_long = manager.batch_refusal(analysis, config)
-    if too_long:
-        st.warning(plain(f"Batches too long for this server: {too_long}."), icon=":material/timer_off:")
-        return
-    seconds = manager.estimate(analysis, config)
-    limit = manager.limits.max_job_seconds
-    if seconds > limit:
-        st.warning(plain(f"Too long for this server: {over_limit_message(seconds, limit)}."),
-                   icon=":material/timer_off:")
-    else:
-        st.caption(plain(f"Estimated time on this server: about {duration(seconds)} (the limit is "
-                         f"{duration(limit)} per job)."))
 
 
 def _stop(manager: JobManager, owner: str, job_id: str) -> None:
@@ -203,6 +176,13 @@ def live_panel(owner: str, job_id: str) -> None:
     snapshot = manager.snapshot(job_id, owner)
     if snapshot is None or snapshot.state.is_final:
         st.rerun()
+    with st.container(key="train_live"):
+        _live(manager, owner, snapshot)
+
+
+def _live(manager: JobManager, owner: str, snapshot: JobSnapshot) -> None:
+    """The live job's heading, settings, progress, curves and Stop."""
+    job_id = snapshot.job_id
     words = "finishing its test" if snapshot.kind is JobKind.TEST else STATE_WORDS[snapshot.state]
     st.subheader(plain(f"{snapshot.name}: {words}"))
     st.caption(plain(" · ".join(filter(None, (config_text(snapshot.config), snapshot.message)))))

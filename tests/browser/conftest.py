@@ -117,10 +117,10 @@ class StreamlitPage:
             field.press("Enter")
             self.wait_idle()
 
-    def screenshot(self, name: str, part: Locator | None = None) -> Path:
-        """Save the whole page (or just `part` of it) as <name>.png: in $CNNLAB_SCREENSHOTS (`make
-        screenshots` sets it to the README's docs/screenshots), else in a temporary folder, so `make test`
-        leaves the work tree clean.
+    def screenshot(self, name: str, part: Locator | None = None, whole_page: bool = True) -> Path:
+        """Save the whole page (or just `part` of it; or, with `whole_page=False`, the screen as the person
+        sees it) as <name>.png: in $CNNLAB_SCREENSHOTS (`make screenshots` sets it to the README's
+        docs/screenshots), else in a temporary folder, so `make test` leaves the work tree clean.
 
         Streamlit scrolls inside its main container, so the window is made as tall as the content first.
         """
@@ -128,6 +128,9 @@ class StreamlitPage:
         folder = Path(chosen) if chosen else Path(tempfile.gettempdir()) / "cnnlab-screenshots"
         folder.mkdir(parents=True, exist_ok=True)
         path = folder / f"{name}.png"
+        if not whole_page:
+            self.page.screenshot(path=str(path))
+            return path
         viewport = self.page.viewport_size
         height = self.page.evaluate(_CONTENT_HEIGHT_JS)
         self.page.set_viewport_size({"width": viewport["width"], "height": max(viewport["height"], height)})
@@ -144,13 +147,15 @@ def st_page(page: Page, app: Server) -> StreamlitPage:
 
 
 @pytest.fixture
-def new_tab(browser: Browser) -> Iterator[Callable[[str], StreamlitPage]]:
-    """Open fresh browser contexts (one per person: own cookies, own `?u=`) on any server's URL; all are
-    closed at the end of the test."""
+def new_tab(browser: Browser) -> Iterator[Callable[..., StreamlitPage]]:
+    """Open fresh browser contexts (one per person: own cookies, own `?u=`) on any server's URL, in a window
+    of `width` × `height` (`touch`: a phone or tablet's touch screen; a phone below 700 px); all are closed
+    at the end of the test."""
     contexts = []
 
-    def open_tab(base_url: str) -> StreamlitPage:
-        context = browser.new_context(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
+    def open_tab(base_url: str, width: int = 1400, height: int = 1000, touch: bool = False) -> StreamlitPage:
+        context = browser.new_context(viewport={"width": width, "height": height}, accept_downloads=True,
+                                      has_touch=touch, is_mobile=touch and width < 700)
         contexts.append(context)
         tab = context.new_page()
         tab.set_default_timeout(30_000)

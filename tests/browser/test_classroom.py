@@ -2,9 +2,10 @@
 
 The teacher stops a student's long job from the dashboard, then sets "≤ 10,000 parameters, 1 epoch, 2,000
 images, optimizer locked to adam"; two students name themselves and train compliant stacks, the third is
-refused a 60,874-parameter stack with a message naming the 10,000 limit; the projector's leaderboard lists
-the two in the right order; the teacher downloads the CSV of every run and the zip of the models (streamed by
-the server's own route, through a signed link); after a server restart the leaderboard and the names are back.
+refused a 60,874-parameter stack before pressing Train, with a message naming the 10,000 limit; the
+projector's leaderboard lists the two in the right order; the teacher downloads the CSV of every run and the
+zip of the models (streamed by the server's own route, through a signed link); after a server restart the
+leaderboard and the names are back.
 """
 
 from __future__ import annotations
@@ -82,7 +83,8 @@ def test_a_class_with_a_challenge_a_refusal_a_stop_and_a_restart(new_tab, tmp_pa
             timeout=JOB_TIMEOUT_MS)
         stop = teacher.page.get_by_role("button", name="Stop", exact=True)
         expect(stop).to_be_visible()
-        stop.click()
+        stop.click()  # asks first
+        teacher.page.get_by_role("button", name="Yes, stop it").click()
         teacher.wait_idle()
         expect(teacher.page.get_by_text("Stopping: convnet.")).to_be_visible()
         expect(teacher.page.get_by_text(re.compile(r"Queue: 0 training, 0 waiting"))).to_be_visible(
@@ -117,9 +119,12 @@ def test_a_class_with_a_challenge_a_refusal_a_stop_and_a_restart(new_tab, tmp_pa
 
         cy.goto(f"/Build?preset=convnet&u={_token(cy.page)}")
         expect(cy.page.get_by_text("60,874 parameters — over the limit of 10,000 by 50,874")).to_be_visible()
-        _train(cy)
-        expect(cy.page.get_by_text("Not started: Small and sharp: 60,874 parameters — over the limit of "
-                                   "10,000 by 50,874.")).to_be_visible()
+        cy.page.get_by_test_id("stSidebar").get_by_role("link", name="Train").click()
+        cy.wait_idle()
+        expect(cy.page.get_by_text("Train is off: Small and sharp: 60,874 parameters — over the limit of "
+                                   "10,000 by 50,874.")).to_be_visible()  # before any press
+        expect(cy.page.locator(".st-key-train_form").get_by_role("button", name="Train", exact=True)
+               ).to_be_disabled()
         optimizer = cy.page.locator(".st-key-train_form").get_by_role("combobox", name="Optimizer")
         expect(optimizer).to_be_disabled()
         expect(optimizer).to_have_value("adam")

@@ -86,10 +86,11 @@ def test_build_train_reload_and_download_the_h5(st_page, tmp_path: Path) -> None
 
     page.get_by_test_id("stSidebar").get_by_role("link", name="Results").click()
     st_page.wait_idle()
-    download_button = page.get_by_role("button", name=re.compile(r"Download convnet-\d+\.\d\d\.h5"))
-    expect(download_button).to_be_visible()
     expect(page.get_by_test_id("stException")).to_have_count(0)
     st_page.screenshot("results")
+    page.get_by_role("button", name="Download", exact=True).click()  # the files: one menu, last
+    download_button = page.get_by_role("button", name=re.compile(r"Download convnet-\d+\.\d\d\.h5"))
+    expect(download_button).to_be_visible()
     with page.expect_download() as download_info:
         download_button.click()
     download = download_info.value

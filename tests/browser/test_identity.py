@@ -32,6 +32,7 @@ def test_a_share_link_in_the_same_browser_keeps_the_students_runs(st_page) -> No
     page.get_by_test_id("stSidebar").get_by_role("link", name="Results").click()
     st_page.wait_idle()
     expect(page.get_by_text("No runs yet")).to_have_count(0)
+    page.get_by_role("button", name="Download", exact=True).click()
     expect(page.get_by_role("button", name=re.compile(r"Download .*\.h5"))).to_be_visible()
 
     st_page.goto("/Train")  # the bare address: the same student, and the form as they left it

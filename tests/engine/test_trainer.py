@@ -40,6 +40,24 @@ def test_test_chunks_stay_short_for_a_quick_stop() -> None:
     assert test_chunk(StackCost.of(analyze(SLOW_TO_TRAIN))) == 6  # 9.9·10⁸ MACs a test image
 
 
+def test_the_batch_count_never_passes_the_epochs_steps() -> None:
+    """211 steps per epoch, compiled 8 at a time: the epoch's last call is short, yet Keras reports its last
+    index as if it were full (215, "batch 216"); the count, and what the live panel reads, ends at 211."""
+    from cnnlab.core.spec_json import spec_to_dict
+    from cnnlab.engine.trainer import _Reporter, steps_per_execution
+
+    config = TrainConfig(epochs=1, batch_size=128, train_size=30_000, validation_split=0.1)
+    assert config.steps_per_epoch == 211
+    assert steps_per_execution(config, StackCost.of(analyze(spec_to_dict(preset_spec("tiny"))))) == 8
+    events: list[dict] = []
+    reporter = _Reporter(config, events.append, lambda: False)
+    reporter.on_epoch_begin(0)
+    reporter.on_train_batch_end(7, {"loss": 2.0, "accuracy": 0.2})  # the first call: batches 1-8
+    reporter.on_train_batch_end(215, {"loss": 0.3, "accuracy": 0.9})  # the last, 3 batches long
+    assert reporter.step == 211
+    assert [event["step"] for event in events if event["event"] == "batch"] in ([8], [8, 211])
+
+
 def test_evaluated_figures_agree_with_keras() -> None:
     import keras
 

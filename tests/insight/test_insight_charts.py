@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import numpy as np
 import pytest
 
 from cnnlab.engine.jobs import EpochRecord
+from cnnlab.insight.charts import smoothed
 from cnnlab.insight.compare import RunSummary
 from cnnlab.insight.inference_worker import ConvFilters, FeatureMaps
 from cnnlab.insight.insight_charts import (
@@ -152,13 +154,25 @@ def test_compare_curves_overlay_every_run() -> None:
                                                                       False)]
     figure = compare_curves_figure(runs)
     assert [(t.name, t.xaxis) for t in figure.data] == [
-        ("#1 convnet · training", "x"), ("#1 convnet · validation", "x"),
-        ("#1 convnet · training", "x2"), ("#1 convnet · validation", "x2"),
-        ("#2 &lt;b&gt;wide&lt;/b&gt; · training", "x"), ("#2 &lt;b&gt;wide&lt;/b&gt; · training", "x2"),
+        ("#1 convnet · training, end of epoch", "x"), ("#1 convnet · validation", "x"),
+        ("#1 convnet · training, end of epoch", "x2"), ("#1 convnet · validation", "x2"),
+        ("#2 &lt;b&gt;wide&lt;/b&gt; · training, end of epoch", "x"),
+        ("#2 &lt;b&gt;wide&lt;/b&gt; · training, end of epoch", "x2"),
     ]
     assert list(figure.data[0].y) == pytest.approx([0.5, 0.25, 0.5 / 3])
-    assert figure.data[0].line.color != figure.data[4].line.color
+    assert figure.data[0].marker.color != figure.data[4].marker.color
     assert figure.data[1].line.dash == "dot"
+
+
+def test_compare_curves_draw_each_runs_batches_within_its_epochs() -> None:
+    """Two 1-epoch runs are two curves across the epoch (as Train drew them), not two lone points."""
+    run = dataclasses.replace(_summary("a", "#1 convnet", 60874, 0.9891, True),
+                              batch_points=((0.5, 1.0, 0.6), (1.0, 0.5, 0.8)))
+    figure = compare_curves_figure([run])
+    loss, accuracy = (trace for trace in figure.data if trace.name == "#1 convnet · training batches")
+    assert list(loss.x) == [0.5, 1.0] and loss.mode == "lines"
+    assert list(accuracy.y) == pytest.approx(smoothed([0.6, 1.0]))  # the second half of the epoch: 100 %
+    assert figure.layout.xaxis.range[0] == 0
 
 
 def test_params_against_accuracy_uses_a_log_axis_and_skips_untested_runs() -> None:

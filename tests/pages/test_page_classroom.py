@@ -103,10 +103,11 @@ def test_train_takes_the_challenge_settings_locks_the_optimizer_and_refuses_a_bi
     optimizer = at.selectbox(key="train_optimizer")
     assert (optimizer.value, optimizer.disabled) == ("adam", True)
     assert not at.number_input(key="train_epochs").disabled
-    at.button(key="train_submit").click().run()
+    assert at.button(key="train_submit").disabled  # refused before any press, the limit named
     assert messages(at, "error") == [
-        "Not started: Small and sharp: 60,874 parameters — over the limit of 10,000 by 50,874."
+        "Train is off: Small and sharp: 60,874 parameters — over the limit of 10,000 by 50,874."
     ]
+    assert messages(at, "success") == []
     assert manager.jobs(at.query_params["u"]) == []
 
 

@@ -47,8 +47,11 @@ def test_two_runs_side_by_side(manager, store, owner, trained) -> None:
 
     curves, scatter = plotly_specs(at)
     names = [trace["name"] for trace in curves["data"] if trace.get("showlegend", True)]
-    assert names == ["#2 small convnet · training", "#2 small convnet · validation",
-                     "#1 small mlp · training", "#1 small mlp · validation"]
+    assert names == [f"{run} · {kind}" for run in ("#2 small convnet", "#1 small mlp")
+                     for kind in ("training batches", "training, end of epoch", "validation")]
+    batches = [trace for trace in curves["data"] if trace["name"].endswith("training batches")]
+    assert len(batches) == 4  # each run's batches in both panels, beyond its two epoch points
+    assert all(len(trace["x"]) > 2 and max(trace["x"]) == pytest.approx(2.0) for trace in batches)
     assert scatter["data"][0]["text"] == ["#2 small convnet", "#1 small mlp"]
     assert scatter["layout"]["xaxis"]["type"] == "log"
 

@@ -17,7 +17,16 @@ from cnnlab.engine.jobs import JobLimits, JobManager, JobSnapshot
 from cnnlab.engine.owners import new_owner_token
 from cnnlab.engine.store import INTERRUPTED_MESSAGE, RunStore
 from cnnlab.lab import Lab, Settings
-from cnnlab.testing.apptest import RESULTS, messages, metric, open_page, plotly_specs, quick_config, shown
+from cnnlab.testing.apptest import (
+    RESULTS,
+    messages,
+    metric,
+    open_page,
+    plotly_specs,
+    popover_labels,
+    quick_config,
+    shown,
+)
 from cnnlab.testing.engine import step_until_final
 
 pytestmark = pytest.mark.keras  # the runs here are trained for real, once per module
@@ -90,8 +99,10 @@ def test_a_finished_run_shows_accuracy_curves_confusion_matrix_and_downloads(run
     counts = [[int(cell.replace(",", "")) for cell in row] for row in heatmaps[0]["text"]]  # shown counts
     assert len(counts) == 10 and sum(map(sum, counts)) == 10_000
     assert sum(counts[d][d] for d in range(10)) == round(runs.finished.test_accuracy * 10_000)
-    assert [tab.label for tab in at.tabs] == ["Curves", "Where it errs", "Our class's handwriting",
-                                              "Architecture"]
+    headings = [shown(m.value) for m in at.markdown if m.value.startswith("#### ")]
+    assert headings == ["#### Curves", "#### Where it errs"]  # learning first, not behind a tab
+    assert [tab.label for tab in at.tabs] == ["Our class's handwriting", "Architecture"]
+    assert popover_labels(at)[0] == "Download"  # the files last, in one menu (then the sidebar's)
     architecture = [shown(row[1]) for row in at.table[1].value.itertuples(index=False)]
     assert architecture == ["Input"] + [r.type for r in analyze(preset_spec("convnet")).layers]
 

@@ -15,7 +15,7 @@ from cnnlab.core.presets import PRESETS
 from cnnlab.engine.jobs import JobState
 from cnnlab.engine.owners import new_owner_token
 from cnnlab.lab import Settings
-from cnnlab.testing.apptest import BUILD, messages, open_page
+from cnnlab.testing.apptest import BUILD, messages, open_page, popover_labels
 from cnnlab.testing.classroom import CHALLENGE_CONFIG, conv_stack, finished_run
 
 TEACHER = "pages/6_Teacher.py"
@@ -106,7 +106,9 @@ def test_the_class_at_a_glance_and_the_queue(scripted, classroom: Classroom) -> 
     queue = next(m.value for m in at.markdown if m.value.startswith("**Queue:**"))
     assert re.fullmatch(r"\*\*Queue:\*\* 1 training, 1 waiting · the queue should be empty in about \d+ s",
                         queue)
-    assert [b.label for b in at.button if b.key.startswith("teacher_stop_")] == ["Stop", "Cancel"]
+    assert popover_labels(at)[:2] == ["Stop", "Cancel"]  # each asks first
+    confirms = [b.label for b in at.button if b.key.startswith("teacher_stop_")]
+    assert confirms == ["Yes, stop it", "Yes, cancel it"]
 
 
 def test_the_teacher_stops_a_running_job_and_cancels_a_queued_one(scripted) -> None:

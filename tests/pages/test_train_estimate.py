@@ -1,5 +1,5 @@
-"""Train shows each job's estimated time as the settings change, refuses one over the server's limit, shows
-a queued job's expected wait, and takes a double click on Train as one press."""
+"""Train shows each job's estimated time as the settings change, refuses one over the server's limit before
+the press, shows a queued job's expected wait, and takes a double click on Train as one press."""
 
 from __future__ import annotations
 
@@ -41,12 +41,10 @@ def test_the_estimate_follows_the_settings_and_warns_over_the_limit(manager: Job
     assert "200 MB of run files per student and 5 GB for the class" in caps
     at.number_input(key="train_epochs").set_value(50).run()  # no button pressed: the estimate follows
     at.number_input(key="train_train_size").set_value(60_000).run()
-    too_long = ("Too long for this server: this job would take about 22 min 50 s on this server; the limit "
-                "is 1 min — use fewer epochs or images, or fewer filters.")
-    assert messages(at, "warning") == [too_long]
-    at.button(key="train_submit").click().run()
-    assert messages(at, "error") == ["Not started: this job would take about 22 min 50 s on this server; "
+    assert messages(at, "error") == ["Train is off: this job would take about 22 min 50 s on this server; "
                                      "the limit is 1 min — use fewer epochs or images, or fewer filters."]
+    assert at.button(key="train_submit").proto.disabled  # refused before any press
+    assert messages(at, "success") == []  # no "Ready" beside a refusal
     assert manager.jobs(at.query_params["u"]) == []
 
 

@@ -113,6 +113,9 @@ class Layer(ABC):
     keras_fixed: ClassVar[Mapping[str, tuple[object, ...]]] = MappingProxyType({})
     picture: ClassVar[PictureKind] = PictureKind.elementwise  # how "How this layer works" draws it
     cell_rule: ClassVar[CellRule] = CellRule.copy  # how one output value is computed from what it reads
+    # Build's "Add a layer" starts these fields here instead of at Keras's default (the layer written out
+    # still names every value it has, so the Keras code and files stay exact)
+    add_form_start: ClassVar[Mapping[str, tuple[object, ...]]] = MappingProxyType({})
 
     @classmethod
     def setting_keys(cls) -> tuple[str, ...]:

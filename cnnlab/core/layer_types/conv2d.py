@@ -89,6 +89,7 @@ class Conv2D(Layer):
     shrink_advice = "use fewer filters or a smaller kernel"
     keras_fixed = MappingProxyType({"dilation_rate": ([1, 1], 1), "groups": (1,),
                                     "data_format": CHANNELS_LAST})
+    add_form_start = MappingProxyType({"activation": (str(Activation.relu),)})  # a hidden layer
     fields = (
         Field("filters", "Filters", FieldKind.whole, (32,), f"How many kernels, so how many output channels "
               f"(1–{MAX_FILTERS:,}; Keras has no default, 32 is a common start).", low=1, high=MAX_FILTERS,

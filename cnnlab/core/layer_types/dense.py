@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from types import MappingProxyType
 
 from cnnlab.core.layer_types.base import (
     Box,
@@ -63,6 +64,7 @@ class Dense(Layer):
     picture = PictureKind.connections
     cell_rule = CellRule.weighted_sum
     shrink_advice = "use fewer units, or shrink its input first (pooling, strides, or GlobalAveragePooling2D)"
+    add_form_start = MappingProxyType({"activation": (str(Activation.relu),)})  # a hidden layer
     fields = (
         Field("units", "Units", FieldKind.whole, (64,),
               f"How many neurons, so how many outputs (1–{MAX_UNITS:,}; Keras has no default). "
