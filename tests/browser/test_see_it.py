@@ -7,6 +7,8 @@ docs/screenshots/build-explainer.png, build-explainer-phone.png, predict-trace.p
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from playwright.sync_api import Locator, Page, expect
 
@@ -75,19 +77,26 @@ def test_how_a_layer_works_on_build(st_page, phone_tab) -> None:
     phone_tab.screenshot("build-explainer-phone", section)
 
 
-def _click_cell(page: Page, chart: Locator, row: int, col: int, *, tap: bool = False) -> None:
-    """Click (or tap) the cell at (row, col) of a heatmap drawn with x = column, y = row."""
+def _click_cell(page: Page, chart: Locator, row: int, col: int, *, tap: bool = False) -> tuple[int, int]:
+    """Click (or tap) the cell at (row, col) of a heatmap drawn with x = column, y = row; returns the cell
+    the chart took it for (on a touch screen the one its first tap named, a finger being a few pixels
+    wide)."""
     chart.scroll_into_view_if_needed()
     x, y = chart.evaluate(f"""plot => {{
         const xa = plot._fullLayout.xaxis, ya = plot._fullLayout.yaxis, box = plot.getBoundingClientRect();
         return [box.left + xa._offset + xa.l2p({col}), box.top + ya._offset + ya.l2p({row})];
     }}""")
-    if tap:  # Plotly selects on a touch screen's second tap: the first shows which cell the finger is on
-        page.touchscreen.tap(x, y)
-        expect(chart.locator(".hoverlayer .hovertext")).to_be_visible()
-        page.touchscreen.tap(x, y)
-    else:
+    if not tap:
         page.mouse.click(x, y)
+        return row, col
+    # Plotly selects on a touch screen's second tap: the first shows which cell the finger is on
+    page.touchscreen.tap(x, y)
+    named = chart.locator(".hoverlayer .hovertext")
+    expect(named).to_be_visible()
+    found = re.search(r"row (\d+), column (\d+)", named.text_content() or "")
+    assert found, named.text_content()
+    page.touchscreen.tap(x, y)
+    return int(found[1]), int(found[2])
 
 
 def test_tracing_a_value_on_predict(st_page, phone_tab, app, trained) -> None:
@@ -115,9 +124,11 @@ def test_tracing_a_value_on_predict(st_page, phone_tab, app, trained) -> None:
     phone.get_by_role("button", name="Pick a random test image").tap()
     expect(phone.get_by_text("Trace one value")).to_be_visible(timeout=ANSWER_TIMEOUT_MS)
     phone_tab.wait_idle()
-    traced = phone.get_by_text("Layer 1 (Conv2D), row 20, column 7, channel 0", exact=True)
     for _ in range(TAP_ATTEMPTS):  # as a student taps again when the page moved under their finger
-        _click_cell(phone, phone.locator(".st-key-predict_trace_map_1_0 .js-plotly-plot"), 20, 7, tap=True)
+        row, col = _click_cell(phone, phone.locator(".st-key-predict_trace_map_1_0 .js-plotly-plot"), 20, 7,
+                               tap=True)
+        assert abs(row - 20) <= 1 and abs(col - 7) <= 1, (row, col)  # the finger's cell or its neighbour
+        traced = phone.get_by_text(f"Layer 1 (Conv2D), row {row}, column {col}, channel 0", exact=True)
         try:
             expect(traced).to_be_visible(timeout=15_000)
             break

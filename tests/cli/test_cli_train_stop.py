@@ -34,5 +34,5 @@ def _interrupted(tmp_path: Path) -> tuple[str, str]:
 def test_ctrl_c_says_after_which_epoch_it_stopped(tmp_path: Path) -> None:
     out, _ = _interrupted(tmp_path)
     last = out.strip().splitlines()[-1]
-    assert re.match(r"stopped after epoch [12] of 5 · test accuracy \d+\.\d\d%", last), last
+    assert re.match(r"stopped after epoch [12] of 5 · MNIST test accuracy \d+\.\d\d%", last), last
     assert last.endswith(f"saved {tmp_path / 'stopped.h5'}")
