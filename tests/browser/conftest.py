@@ -87,16 +87,18 @@ class StreamlitPage:
         self.page.locator("[data-testid=stApp][data-test-script-state=notRunning]").wait_for(timeout=timeout_ms)
 
     def choose(self, selectbox: Locator, option: str, attempts: int = 5) -> None:
-        """Pick `option` in a Streamlit selectbox, opening it again if a rerun closed it too early."""
+        """Pick `option` in a Streamlit selectbox, opening it again if a rerun closed it too early or the page
+        moved while its list was open."""
         choice = self.page.get_by_role("option", name=option)
         for _ in range(attempts):
             self.wait_idle()
             selectbox.click()
             try:
                 choice.wait_for(timeout=3_000)
+                choice.click(timeout=5_000)  # a list drawn off-screen as the page moved: close it, try again
             except PlaywrightTimeout:
+                self.page.keyboard.press("Escape")
                 continue
-            choice.click()
             self.wait_idle()
             return
         raise AssertionError(f"the option {option!r} never showed in {attempts} attempts")
