@@ -19,7 +19,7 @@ from cnnlab.testing.polling import wait_until
 
 pytestmark = pytest.mark.keras
 ANSWER_TIMEOUT_MS = 120_000  # the first answer waits for the inference worker to import TensorFlow
-TAP_ATTEMPTS = 3  # a busy machine may still be laying the phone's page out (the figures above the map)
+TAP_ATTEMPTS = 5  # a busy machine may still be laying the phone's page out (the figures above the map)
 
 
 def _filled(page: Page, count: int, of: int) -> Locator:

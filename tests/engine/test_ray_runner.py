@@ -153,7 +153,9 @@ def test_stop_on_ray_ends_at_a_batch_boundary_and_keeps_the_model(ray_manager: J
     assert tested and tested.group(1) in {scored_on(images, LONG) for images in range(10_001)}
     steps_at_stop = (at_stop.epoch - 1) * 85 + at_stop.step
     steps_at_end = (final.epoch - 1) * 85 + final.step
-    assert steps_at_end - steps_at_stop <= 3 * 3  # a few compiled calls of 3 steps, not the rest of 425
+    # a few compiled calls of 3 steps (more on a busy machine, where the stop reaches Ray later), never the
+    # rest of the 425
+    assert steps_at_end - steps_at_stop <= 10 * 3
     assert ray_manager.model_file(job_id, owner, ModelFormat.H5) is not None
 
 
