@@ -41,8 +41,8 @@ def _box(box: tuple[float, float, float, float], colour: str, width: int = 3) ->
 def clickable_map_figure(values: np.ndarray, title: str) -> go.Figure:
     """One channel of a feature map, each cell clickable: a transparent point carrying its row and column
     (read back by `selected_cell`) that turns red once clicked. The browser marks the click itself, so the
-    figure stays the same and Streamlit keeps the selection. On a touch screen Plotly selects on the second
-    tap: the first one only shows the cell's label (it selects the point the finger last hovered)."""
+    figure stays the same and Streamlit keeps the selection. One tap selects on a touch screen too (with
+    `layout.apply`'s tap script); clicking the selected cell again clears it."""
     values = np.asarray(values, dtype=np.float32)
     height, width = values.shape
     figure = image_grid([stretch(values, symmetric=False)], [""], title=title, columns=1,
@@ -57,8 +57,7 @@ def clickable_map_figure(values: np.ndarray, title: str) -> go.Figure:
         marker={"symbol": "square", "size": max(6, 300 // max(height, width)), "color": HIGHLIGHT,
                 "opacity": 0},
         selected={"marker": {"opacity": 0.6}}, unselected={"marker": {"opacity": 0}},
-        hovertemplate="row %{customdata[0]}, column %{customdata[1]}<extra>click (or tap again) to trace it"
-                      "</extra>",
+        hovertemplate="row %{customdata[0]}, column %{customdata[1]}<extra>click to trace it</extra>",
     ))
     figure.update_layout(hoverdistance=-1)
     return figure

@@ -92,6 +92,25 @@ _SIDEBAR_SCRIPT = f"""<script>
 </script>"""
 
 
+# Plotly selects a chart's point on a tap from the point the pointer last hovered, and a tap hovers only
+# after it ends: on a touch screen the first tap on a cell (Predict's feature map, the confusion matrix) only
+# named it and the second selected it. Plotly has no option for this; this hovers the chart at the finger's
+# touchstart, so the tap's own cell is the one selected, as a click is.
+_TAP_SCRIPT = """<script>
+(() => {
+  if (window.cnnlabTapHover) return;
+  window.cnnlabTapHover = true;
+  document.addEventListener('touchstart', (event) => {
+    const target = event.target;
+    const chart = target instanceof Element && target.classList.contains('nsewdrag');
+    if (!chart || event.touches.length !== 1) return;
+    const {clientX, clientY} = event.touches[0];
+    target.dispatchEvent(new MouseEvent('mousemove', {clientX, clientY, bubbles: true}));
+  }, {capture: true, passive: true});
+})();
+</script>"""
+
+
 class View(StrEnum):
     """How a page is laid out: for a person at a screen, or for the projector (no sidebar, large type)."""
 
@@ -117,9 +136,10 @@ _PROJECTOR_CSS = """<style>
 
 
 def apply(view: View = View.student) -> None:
-    """Send this page's layout rules (and, in the student view, the sidebar's closing script)."""
+    """Send this page's layout rules (and, in the student view, the sidebar's closing script and the
+    one-tap selection of a chart's cell)."""
     if view is View.projector:
         st.html(_PROJECTOR_CSS)
         return
     st.html(_STUDENT_CSS)
-    st.html(_SIDEBAR_SCRIPT, unsafe_allow_javascript=True)
+    st.html(_SIDEBAR_SCRIPT + _TAP_SCRIPT, unsafe_allow_javascript=True)

@@ -89,7 +89,7 @@ def render_trace(path: str, pixels: np.ndarray) -> None:
 
 def _trace(path: str, pixels: np.ndarray) -> None:
     st.subheader("Trace one value")
-    st.caption("Click a cell of the map (on a touch screen, tap it twice: the first tap names the cell): "
+    st.caption("Click or tap a cell of the map: "
                "the image shows what that value sees, and the numbers show how the layer computed it from "
                "the layer before — ending at the value the model computed.")
     try:

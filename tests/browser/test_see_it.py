@@ -1,13 +1,11 @@
 """Issue 23 in a real browser: on /Build?preset=convnet a student picks layer 3 in "How this layer works",
 sees `32 × (3×3×16) + 32 = 4,640` with its terms named, steps the window (the output cell count advances)
 and plays it; on a phone the panel fits the screen. On /Predict, after a run, clicking — or, on a touch
-screen, tapping twice — a cell of a feature map shows its patch, kernel and value. Saves
+screen, tapping once — a cell of a feature map shows its patch, kernel and value. Saves
 docs/screenshots/build-explainer.png, build-explainer-phone.png, predict-trace.png and predict-why.png.
 """
 
 from __future__ import annotations
-
-import re
 
 import pytest
 from playwright.sync_api import Locator, Page, expect
@@ -19,7 +17,6 @@ from cnnlab.testing.polling import wait_until
 
 pytestmark = pytest.mark.keras
 ANSWER_TIMEOUT_MS = 120_000  # the first answer waits for the inference worker to import TensorFlow
-TAP_ATTEMPTS = 5  # a busy machine may still be laying the phone's page out (the figures above the map)
 
 
 def _filled(page: Page, count: int, of: int) -> Locator:
@@ -77,26 +74,18 @@ def test_how_a_layer_works_on_build(st_page, phone_tab) -> None:
     phone_tab.screenshot("build-explainer-phone", section)
 
 
-def _click_cell(page: Page, chart: Locator, row: int, col: int, *, tap: bool = False) -> tuple[int, int]:
-    """Click (or tap) the cell at (row, col) of a heatmap drawn with x = column, y = row; returns the cell
-    the chart took it for (on a touch screen the one its first tap named, a finger being a few pixels
-    wide)."""
+def _click_cell(page: Page, chart: Locator, row: int, col: int, *, tap: bool = False) -> None:
+    """Click (or, on a touch screen, tap once) the cell at (row, col) of a heatmap drawn with x = column,
+    y = row."""
     chart.scroll_into_view_if_needed()
     x, y = chart.evaluate(f"""plot => {{
         const xa = plot._fullLayout.xaxis, ya = plot._fullLayout.yaxis, box = plot.getBoundingClientRect();
         return [box.left + xa._offset + xa.l2p({col}), box.top + ya._offset + ya.l2p({row})];
     }}""")
-    if not tap:
+    if tap:
+        page.touchscreen.tap(x, y)
+    else:
         page.mouse.click(x, y)
-        return row, col
-    # Plotly selects on a touch screen's second tap: the first shows which cell the finger is on
-    page.touchscreen.tap(x, y)
-    named = chart.locator(".hoverlayer .hovertext")
-    expect(named).to_be_visible()
-    found = re.search(r"row (\d+), column (\d+)", named.text_content() or "")
-    assert found, named.text_content()
-    page.touchscreen.tap(x, y)
-    return int(found[1]), int(found[2])
 
 
 def test_tracing_a_value_on_predict(st_page, app, trained) -> None:
@@ -120,9 +109,6 @@ def test_tracing_a_value_on_predict(st_page, app, trained) -> None:
     st_page.screenshot("predict-why", page.locator(".st-key-predict_why_section"))
 
 
-
-@pytest.mark.xfail(strict=False, reason="the phone's second tap does not always select the cell the first "
-                   "named (open: README, Known limits)")
 def test_tracing_a_value_on_a_phone(phone_tab, app, trained) -> None:
     owner = new_owner_token()
     register_run(RunStore(app.runs_dir), owner, trained["convnet"])
@@ -131,16 +117,7 @@ def test_tracing_a_value_on_a_phone(phone_tab, app, trained) -> None:
     phone.get_by_role("button", name="Pick a random test image").tap()
     expect(phone.get_by_text("Trace one value")).to_be_visible(timeout=ANSWER_TIMEOUT_MS)
     phone_tab.wait_idle()
-    for _ in range(TAP_ATTEMPTS):  # as a student taps again when the page moved under their finger
-        row, col = _click_cell(phone, phone.locator(".st-key-predict_trace_map_1_0 .js-plotly-plot"), 20, 7,
-                               tap=True)
-        assert abs(row - 20) <= 1 and abs(col - 7) <= 1, (row, col)  # the finger's cell or its neighbour
-        traced = phone.get_by_text(f"Layer 1 (Conv2D), row {row}, column {col}, channel 0", exact=True)
-        try:
-            expect(traced).to_be_visible(timeout=15_000)
-            break
-        except AssertionError:
-            phone_tab.wait_idle()
-    expect(traced).to_be_visible()
+    _click_cell(phone, phone.locator(".st-key-predict_trace_map_1_0 .js-plotly-plot"), 20, 7, tap=True)
+    expect(phone.get_by_text("Layer 1 (Conv2D), row 20, column 7, channel 0", exact=True)).to_be_visible()
     phone_tab.wait_idle()
     assert _fits_the_screen(phone)
