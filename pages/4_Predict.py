@@ -38,8 +38,8 @@ with st.container(key="predict_columns"):  # stacked when narrow (cnnlab.ui.layo
                   else None)
         if pixels is None:
             st.caption("The model's answer appears here.")
-        elif answer is not None and run.config.dataset is Dataset.MNIST:  # its choices and words are digits
-            trace_view.render_saliency(path, pixels, answer)
+        elif answer is not None:
+            trace_view.render_saliency(path, pixels, answer, run.config.dataset)
 
 if answer is not None:
     st.subheader("Inside the network")

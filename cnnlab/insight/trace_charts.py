@@ -101,14 +101,14 @@ def numbers_figure(values: np.ndarray, title: str, *, winner: tuple[int, int] | 
     return figure
 
 
-def saliency_figure(pixels: np.ndarray, saliency: np.ndarray, digit: int,
+def saliency_figure(pixels: np.ndarray, saliency: np.ndarray, name: str,
                     method: SaliencyMethod) -> go.Figure:
-    """The digit in grey with its saliency over it: for the gradient red where more ink would raise the
-    digit's score and blue where it would lower it (transparent where it would change nothing); for LayerCAM
-    red where the last Conv2D's maps speak for the digit."""
+    """The image in grey with the saliency of class `name` over it: for the gradient red where a brighter
+    pixel would raise the class's score and blue where it would lower it (transparent where it would change
+    nothing); for LayerCAM red where the last Conv2D's maps speak for the class."""
     saliency = np.asarray(saliency, dtype=np.float32)
-    title = (f"Why {digit}: red pixels speak for it, blue against" if method == SaliencyMethod.GRADIENT
-             else f"Why {digit}: where the last Conv2D sees it (LayerCAM)")
+    title = (f"Why {name}: red pixels speak for it, blue against" if method == SaliencyMethod.GRADIENT
+             else f"Why {name}: where the last Conv2D sees it (LayerCAM)")
     figure = input_image_figure(pixels)
     peak = float(np.percentile(np.abs(saliency), SALIENCY_PERCENTILE)) or float(np.abs(saliency).max()) or 1.0
     gradient = method == SaliencyMethod.GRADIENT

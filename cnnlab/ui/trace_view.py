@@ -1,4 +1,4 @@
-"""Predict's "Why the model said 7" (a saliency map beside the probabilities, with another digit to ask about)
+"""Predict's "Why the model said 7" (a saliency map beside the probabilities, with another class to ask about)
 and "Trace one value" (click a cell of a Conv2D or pooling feature map: its receptive field on the image and
 the numbers that make it — the patch, the kernel, their products summed, the bias, the activation — ending
 at the value the model computed, beside Keras's own).
@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
+from cnnlab.core.datasets import Dataset
 from cnnlab.core.layer_types.base import CellRule
 from cnnlab.core.text import plain
 from cnnlab.insight.inference import MAX_MAP_CHANNELS, InferenceError, SaliencyMethod, Trace
@@ -34,47 +35,52 @@ _CONFIG = {"displayModeBar": False}
 METHOD_NAMES = {SaliencyMethod.GRADIENT: "Gradient (each pixel)",
                 SaliencyMethod.LAYER_CAM: "LayerCAM (last Conv2D)"}
 HOW_TO_READ = {
-    SaliencyMethod.GRADIENT: ("How to read it: red pixels are where more ink would make the model more sure "
-                              "of {digit}, blue where ink speaks against {digit}; pale means it hardly looks "
-                              "there."),
-    SaliencyMethod.LAYER_CAM: ("How to read it: red is where the last Conv2D layer found what it counts as a "
-                              "{digit}, pale where it found nothing for {digit} (coarse: one cell of that "
+    SaliencyMethod.GRADIENT: ("How to read it: red pixels are where a brighter pixel ({bright}) would make "
+                              "the model more sure of {name}, blue where it would make it less sure; pale "
+                              "means it hardly looks there."),
+    SaliencyMethod.LAYER_CAM: ("How to read it: red is where the last Conv2D layer found what it counts as "
+                              "{name}, pale where it found nothing for {name} (coarse: one cell of that "
                               "layer covers several pixels)."),
 }
+BRIGHT = {Dataset.MNIST: "more ink", Dataset.FASHION: "more of the garment"}
 
 
 # ------------------------------------------------------------------------------------------- saliency
 
 
 @st.fragment
-def render_saliency(path: str, pixels: np.ndarray, answer: int) -> None:
-    """Why the model said `answer` (or any other digit picked): a saliency map over the digit."""
+def render_saliency(path: str, pixels: np.ndarray, answer: int, dataset: Dataset = Dataset.MNIST) -> None:
+    """Why the model said `answer` (or any other class of `dataset` picked): a saliency map over the
+    image."""
     with st.container(key="predict_why_section"):
-        _saliency(path, pixels, answer)
+        _saliency(path, pixels, answer, dataset)
 
 
-def _saliency(path: str, pixels: np.ndarray, answer: int) -> None:
-    if st.session_state.get(SALIENCY_ANSWER) != answer:  # a new digit drawn: ask about the new answer
+def _saliency(path: str, pixels: np.ndarray, answer: int, dataset: Dataset) -> None:
+    if st.session_state.get(SALIENCY_ANSWER) != answer:  # a new image: ask about the new answer
         st.session_state[SALIENCY_ANSWER] = answer
         st.session_state[SALIENCY_DIGIT] = answer
-    st.markdown(f"**Why the model said {answer}**")
-    digit_column, method_column = st.columns(2)
-    digit = digit_column.selectbox(
-        "Why this digit", list(range(10)), key=SALIENCY_DIGIT,
-        format_func=lambda d: f"{d} (its answer)" if d == answer else f"{d} — why not?",
-        help="Pick another digit to see what would speak for it: why not 1?")
+    st.markdown(f"**Why the model said {dataset.class_name(answer)}**")
+    class_column, method_column = st.columns(2)
+    label = class_column.selectbox(
+        f"Why this {dataset.thing}", list(range(len(dataset.class_names))), key=SALIENCY_DIGIT,
+        format_func=lambda c: (f"{dataset.class_name(c)} (its answer)" if c == answer
+                               else f"{dataset.class_name(c)} — why not?"),
+        help=f"Pick another {dataset.thing} to see what in the image would speak for it: why not "
+             f"{dataset.class_name(1 if answer != 1 else 7)}?")
     method = method_column.radio("Map", list(SaliencyMethod), key=SALIENCY_METHOD,
                                  format_func=METHOD_NAMES.__getitem__, horizontal=True)
     try:
-        saliency = running_lab().inference.saliency(path, pixels, digit, method)
+        saliency = running_lab().inference.saliency(path, pixels, label, method)
     except InferenceError as error:
         st.info(plain(str(error)), icon=":material/info:")
         return
-    st.plotly_chart(saliency_figure(pixels, saliency, digit, method), key="predict_saliency", config=_CONFIG)
+    name = dataset.class_name(label)
+    st.plotly_chart(saliency_figure(pixels, saliency, name, method), key="predict_saliency", config=_CONFIG)
     if not np.any(saliency):
-        st.caption(f"Nothing in this image speaks for {digit}: the map is empty.")
+        st.caption(f"Nothing in this image speaks for {name}: the map is empty.")
     else:
-        st.caption(HOW_TO_READ[method].format(digit=digit))
+        st.caption(HOW_TO_READ[method].format(name=name, bright=BRIGHT[dataset]))
 
 
 # ------------------------------------------------------------------------------------------- one value

@@ -125,9 +125,20 @@ def test_an_uploaded_garment_photo_is_read_as_the_model_reads_its_28x28_image(la
     model = keras.models.load_model(store.model_file(run_id, owner), compile=False)
     pixels = photo_to_fashion(_trouser_photo()).pixels
     expected = model.predict(pixels[None, :, :, None], verbose=0)[0]
-    assert _reads(at) == CLOTHES[int(expected.argmax())]
+    answer = CLOTHES[int(expected.argmax())]
+    assert _reads(at) == answer
     titles = [spec["layout"]["title"]["text"] for spec in plotly_specs(at)]
     assert "What the model sees (28×28)" in titles
+    assert f"Why {answer}: red pixels speak for it, blue against" in titles  # saliency, in the class's name
+    assert f"**Why the model said {answer}**" in [text.value for text in at.markdown]
+    why = at.selectbox(key="predict_saliency_digit")
+    assert why.label == "Why this garment"
+    assert why.format_func(9) == "Ankle boot " + ("(its answer)" if answer == "Ankle boot" else "— why not?")
+    why.set_value(9 if answer != "Ankle boot" else 0).run()
+    assert not at.exception and not at.error
+    other = "Ankle boot" if answer != "Ankle boot" else "T-shirt/top"
+    assert f"Why {other}: red pixels speak for it, blue against" in [
+        spec["layout"]["title"]["text"] for spec in plotly_specs(at)]
 
 
 @pytest.mark.parametrize(("name", "content", "message"), [
