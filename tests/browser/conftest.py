@@ -103,6 +103,19 @@ class StreamlitPage:
             return
         raise AssertionError(f"the option {option!r} never showed in {attempts} attempts")
 
+    def press_chart(self, chart: Locator, x: object, y: object, *, tap: bool = False) -> None:
+        """Click (or, on a touch screen, tap once) the point at data coordinates (x, y) of a Plotly chart:
+        a category's name on a category axis, a number on a numeric one."""
+        chart.scroll_into_view_if_needed()
+        at = chart.evaluate("""(plot, [x, y]) => {
+            const {xaxis: xa, yaxis: ya} = plot._fullLayout, box = plot.getBoundingClientRect();
+            return [box.left + xa._offset + xa.l2p(xa.d2l(x)), box.top + ya._offset + ya.l2p(ya.d2l(y))];
+        }""", [x, y])
+        if tap:
+            self.page.touchscreen.tap(*at)
+        else:
+            self.page.mouse.click(*at)
+
     def open_train_with(self, spec: NetworkSpec, parameters: str) -> None:
         """Open `spec` on Build from its share link, see its `parameters` total, then go to Train."""
         self.goto(f"/Build?spec={encode_spec_for_url(spec)}")

@@ -62,13 +62,7 @@ def test_draw_a_digit_and_get_a_prediction(st_page, app, trained) -> None:
     count, true_digit, predicted_digit = mistakes[1]  # the second most frequent; the first is shown unasked
     heatmap = page.locator('[class*="st-key-errors_confusion_"] .js-plotly-plot').first
     expect(heatmap).to_be_visible()
-    heatmap.scroll_into_view_if_needed()
-    x, y = heatmap.evaluate(f"""plot => {{
-        const xa = plot._fullLayout.xaxis, ya = plot._fullLayout.yaxis, box = plot.getBoundingClientRect();
-        return [box.left + xa._offset + xa.l2p(xa.d2l("{predicted_digit}")),
-                box.top + ya._offset + ya.l2p(ya.d2l("{true_digit}"))];
-    }}""")
-    page.mouse.click(x, y)
+    st_page.press_chart(heatmap, str(predicted_digit), str(true_digit))
     shown = f"all {count}" if count <= 24 else f"24 of {count:,}"
     title = f"{true_digit} read as {predicted_digit}: {shown}, confidence shown"
     expect(page.get_by_text(title)).to_be_visible()

@@ -286,11 +286,6 @@ def test_one_tap_selects_a_confusion_matrix_cell_on_a_phone(new_tab: Tabs, class
     heatmap = tab.page.locator('[class*="st-key-errors_confusion_"] .js-plotly-plot').first
     heatmap.scroll_into_view_if_needed()
     tab.wait_idle()
-    x, y = heatmap.evaluate(f"""plot => {{
-        const xa = plot._fullLayout.xaxis, ya = plot._fullLayout.yaxis, box = plot.getBoundingClientRect();
-        return [box.left + xa._offset + xa.l2p(xa.d2l("{predicted_digit}")),
-                box.top + ya._offset + ya.l2p(ya.d2l("{true_digit}"))];
-    }}""")
-    tab.page.touchscreen.tap(x, y)
+    tab.press_chart(heatmap, str(predicted_digit), str(true_digit), tap=True)
     shown = f"all {count}" if count <= 24 else f"24 of {count:,}"
     expect(tab.page.get_by_text(f"{true_digit} read as {predicted_digit}: {shown}")).to_be_visible()

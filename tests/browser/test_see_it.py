@@ -74,20 +74,6 @@ def test_how_a_layer_works_on_build(st_page, phone_tab) -> None:
     phone_tab.screenshot("build-explainer-phone", section)
 
 
-def _click_cell(page: Page, chart: Locator, row: int, col: int, *, tap: bool = False) -> None:
-    """Click (or, on a touch screen, tap once) the cell at (row, col) of a heatmap drawn with x = column,
-    y = row."""
-    chart.scroll_into_view_if_needed()
-    x, y = chart.evaluate(f"""plot => {{
-        const xa = plot._fullLayout.xaxis, ya = plot._fullLayout.yaxis, box = plot.getBoundingClientRect();
-        return [box.left + xa._offset + xa.l2p({col}), box.top + ya._offset + ya.l2p({row})];
-    }}""")
-    if tap:
-        page.touchscreen.tap(x, y)
-    else:
-        page.mouse.click(x, y)
-
-
 def test_tracing_a_value_on_predict(st_page, app, trained) -> None:
     owner = new_owner_token()
     register_run(RunStore(app.runs_dir), owner, trained["convnet"])
@@ -98,7 +84,7 @@ def test_tracing_a_value_on_predict(st_page, app, trained) -> None:
     expect(page.get_by_text("Why the model said")).to_be_visible()
     st_page.wait_idle()
     chart = page.locator(".st-key-predict_trace_map_1_0 .js-plotly-plot")
-    _click_cell(page, chart, 13, 2)
+    st_page.press_chart(chart, 2, 13)  # x: the column, y: the row
     expect(page.get_by_text("Layer 1 (Conv2D), row 13, column 2, channel 0", exact=True)).to_be_visible()
     for title in ("Patch of the image", "Kernel (weights)"):
         expect(page.get_by_text(title)).to_be_visible()
@@ -117,7 +103,7 @@ def test_tracing_a_value_on_a_phone(phone_tab, app, trained) -> None:
     phone.get_by_role("button", name="Pick a random test image").tap()
     expect(phone.get_by_text("Trace one value")).to_be_visible(timeout=ANSWER_TIMEOUT_MS)
     phone_tab.wait_idle()
-    _click_cell(phone, phone.locator(".st-key-predict_trace_map_1_0 .js-plotly-plot"), 20, 7, tap=True)
+    phone_tab.press_chart(phone.locator(".st-key-predict_trace_map_1_0 .js-plotly-plot"), 7, 20, tap=True)
     expect(phone.get_by_text("Layer 1 (Conv2D), row 20, column 7, channel 0", exact=True)).to_be_visible()
     phone_tab.wait_idle()
     assert _fits_the_screen(phone)
