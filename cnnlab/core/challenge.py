@@ -52,6 +52,11 @@ class LockField(StrEnum):
     batch_size = "batch_size"
     seed = "seed"
 
+    @property
+    def words(self) -> str:
+        """The setting as the Train page names it: "learning rate" for `learning_rate`."""
+        return self.value.replace("_", " ")
+
 
 @dataclass(frozen=True)
 class Challenge:
@@ -275,11 +280,10 @@ def config_checks(challenge: Challenge, config: TrainConfig) -> tuple[LimitCheck
     for field, value in challenge.locks:
         chosen = _config_value(config, field)
         if chosen == value:
-            checks.append(LimitCheck(str(field), True, f"{field} {value} — locked by the challenge"))
+            checks.append(LimitCheck(str(field), True, f"{field.words} {value} — locked by the challenge"))
         else:
-            checks.append(
-                LimitCheck(str(field), False, f"{field} {chosen} — the challenge locks {field} to {value}")
-            )
+            checks.append(LimitCheck(
+                str(field), False, f"{field.words} {chosen} — the challenge locks {field.words} to {value}"))
     return tuple(checks)
 
 
@@ -315,7 +319,7 @@ def describe_limits(challenge: Challenge) -> tuple[str, ...]:
         parts.append(f"at most {challenge.epochs} epoch{'s' * (challenge.epochs != 1)}")
     if challenge.train_images is not None:
         parts.append(f"at most {challenge.train_images:,} training images")
-    parts += [f"{field} = {value}" for field, value in challenge.locks]
+    parts += [f"{field.words} = {value}" for field, value in challenge.locks]
     if challenge.score != ChallengeScore.TEST:
         parts.append(f"ranked by {challenge.score.words}")
     return tuple(parts)

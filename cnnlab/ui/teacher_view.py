@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 
 from cnnlab.classroom.dashboard import StudentRow, class_rows, queue_order
 from cnnlab.classroom.export import runs_csv
@@ -235,14 +236,14 @@ def render_challenge() -> None:
         st.caption("Locked training settings (students see your value and cannot change it)")
         defaults = {LockField.learning_rate: 0.001, LockField.batch_size: 128, LockField.seed: 0}
         for field in LockField:
-            lock, value = st.columns([1, 2], vertical_alignment="center")
-            lock.checkbox(f"Lock {field}", key=f"teacher_lock_{field}")
+            lock, value = st.columns([1, 1], vertical_alignment="center")
+            lock.checkbox(f"Lock {field.words}", key=f"teacher_lock_{field}")
             if field == LockField.optimizer:
                 value.selectbox("Optimizer", [str(o) for o in Optimizer], key=f"teacher_lock_{field}_value",
                                 index=list(Optimizer).index(Optimizer.ADAM), label_visibility="collapsed")
             else:
-                value.number_input(str(field), value=defaults[field], key=f"teacher_lock_{field}_value",
-                                   label_visibility="collapsed",
+                value.number_input(field.words.capitalize(), value=defaults[field],
+                                   key=f"teacher_lock_{field}_value", label_visibility="collapsed",
                                    format="%.5f" if field == LockField.learning_rate else None)
         st.form_submit_button("Set challenge", type="primary", key="teacher_set_challenge",
                               on_click=_set_challenge, args=(entry and entry.challenge_id,))
@@ -344,26 +345,30 @@ def render_hiding(runs: list[RunRecord], names: dict[str, str]) -> None:
     hidden = classroom.hidden.ids()
     st.caption(f"Ranked by {entry.challenge.score.words}.")
     for standing in standings(entry, runs, names, hidden, running_lab().class_digits.scores.lines()):
-        text, action = st.columns([5, 1])
-        text.write(plain(f"{standing.rank}. {standing.name} — {score_text(standing)}, "
-                         f"{standing.params:,} parameters"))
-        action.button(
-            "Hide", key=f"teacher_hide_{standing.run_id}", on_click=_hide_run,
-            args=(standing.run_id, standing.name)
-        )
+        row = _run_row(plain(f"{standing.rank}. {standing.name} — {score_text(standing)}, "
+                             f"{standing.params:,} parameters"))
+        row.button("Hide", key=f"teacher_hide_{standing.run_id}", on_click=_hide_run,
+                   args=(standing.run_id, standing.name))
     for run in (run for run in runs if run.run_id in hidden):
-        text, action = st.columns([5, 1])
         name = names.get(run.owner, "a student")
-        text.write(plain(f"hidden: {name} — {accuracy_text(run.test_accuracy)}"))
-        action.button("Show again", key=f"teacher_show_{run.run_id}", on_click=_show_run,
-                      args=(run.run_id, name))
+        row = _run_row(plain(f"hidden: {name} — {accuracy_text(run.test_accuracy)}"))
+        row.button("Show again", key=f"teacher_show_{run.run_id}", on_click=_show_run,
+                   args=(run.run_id, name))
+
+
+def _run_row(text: str) -> DeltaGenerator:
+    """A row of the leaderboard runs: its text, then (added by the caller) its button, which wraps below the
+    text on a narrow screen instead of being squeezed into "Hi…"."""
+    row = st.container(horizontal=True, vertical_alignment="center")
+    row.markdown(text)
+    return row
 
 
 def render_exports(runs: list[RunRecord], names: dict[str, str]) -> None:
     """Download every run as CSV (built only when clicked), and every trained .h5 in one zip, streamed from
     disk by the web server (`downloads`: a gigabyte of models never sits in its memory)."""
-    csv, archive = st.columns(2)
-    csv.download_button(
+    row = st.container(horizontal=True, key="teacher_exports")  # wraps on a narrow screen, never cuts a label
+    row.download_button(
         "Every run (CSV)",
         data=lambda: runs_csv(runs, names),
         file_name="cnnlab-runs.csv",
@@ -372,7 +377,7 @@ def render_exports(runs: list[RunRecord], names: dict[str, str]) -> None:
         on_click="ignore",
         icon=":material/table:",
     )
-    archive.link_button(
+    row.link_button(
         "Every trained model (.zip of .h5)",
         downloads.models_zip_link(),
         icon=":material/folder_zip:",

@@ -61,6 +61,19 @@ _CONTENT_HEIGHT_JS = """() => Math.max(document.body.scrollHeight,
         .map(element => element.scrollHeight + 120))"""
 
 
+# Labels a person cannot read whole: text Streamlit cut with "…" (its box narrower than its text) on a button,
+# a link or download button, a page link, a checkbox or a widget's label.
+_CUT_LABELS_JS = """() => {
+  const labels = ['stButton', 'stDownloadButton', 'stLinkButton', 'stFormSubmitButton', 'stPageLink',
+                  'stPopover', 'stCheckbox', 'stWidgetLabel'].map((id) => `[data-testid="${id}"]`).join(', ');
+  return [...document.querySelectorAll('[data-testid="stMarkdownContainer"]')]
+    .filter((text) => text.closest(labels) && text.offsetParent !== null)
+    .filter((text) => getComputedStyle(text).textOverflow === 'ellipsis')
+    .filter((text) => text.scrollWidth > text.clientWidth + 1)
+    .map((text) => text.innerText);
+}"""
+
+
 class StreamlitPage:
     """Small helpers over a Playwright page showing a Streamlit app."""
 
@@ -102,6 +115,10 @@ class StreamlitPage:
             self.wait_idle()
             return
         raise AssertionError(f"the option {option!r} never showed in {attempts} attempts")
+
+    def cut_labels(self) -> list[str]:
+        """The button, link and widget labels on the page shown cut short ("Every trained model (.zi…")."""
+        return self.page.evaluate(_CUT_LABELS_JS)
 
     def press_chart(self, chart: Locator, x: object, y: object, *, tap: bool = False) -> None:
         """Click (or, on a touch screen, tap once) the point at data coordinates (x, y) of a Plotly chart:

@@ -7,6 +7,8 @@ docs/screenshots/build-explainer.png, build-explainer-phone.png, predict-trace.p
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from playwright.sync_api import Locator, Page, expect
 
@@ -83,9 +85,14 @@ def test_tracing_a_value_on_predict(st_page, app, trained) -> None:
     expect(page.get_by_text("Trace one value")).to_be_visible(timeout=ANSWER_TIMEOUT_MS)
     expect(page.get_by_text("Why the model said")).to_be_visible()
     st_page.wait_idle()
+    strongest = page.get_by_text(re.compile(r"^Showing its strongest value \(row \d+, column \d+\)"))
+    row, col = map(int, re.findall(r"\d+", strongest.inner_text())[:2])
+    col += 1 if col < 25 else -1  # the cell beside the strongest: on the stroke, so its numbers are not all 0
     chart = page.locator(".st-key-predict_trace_map_1_0 .js-plotly-plot")
-    st_page.press_chart(chart, 2, 13)  # x: the column, y: the row
-    expect(page.get_by_text("Layer 1 (Conv2D), row 13, column 2, channel 0", exact=True)).to_be_visible()
+    st_page.press_chart(chart, col, row)  # x: the column, y: the row
+    traced = f"Layer 1 (Conv2D), row {row}, column {col}, channel 0"
+    expect(page.get_by_text(traced, exact=True)).to_be_visible()
+    expect(strongest).to_have_count(0)  # the clicked cell replaced the one shown until a click
     for title in ("Patch of the image", "Kernel (weights)"):
         expect(page.get_by_text(title)).to_be_visible()
     expect(page.get_by_test_id("stMetric").filter(has_text="Value")).to_be_visible()

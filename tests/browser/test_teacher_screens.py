@@ -81,4 +81,5 @@ def test_the_dashboard_redraws_itself_and_asks_before_it_stops_or_ends(new_tab, 
         expect(page.get_by_text(re.compile(r"Ended Quick"))).to_be_visible()
         student.goto("/Build")
         expect(student.page.get_by_text("Challenge: Quick")).to_have_count(0)
+        assert teacher.cut_labels() == []  # every section drawn by now: buttons, links, lock boxes
         teacher.screenshot("screens-teacher-desktop-full")

@@ -38,7 +38,7 @@ def test_set_show_and_end(classroom: Classroom, capsys: pytest.CaptureFixture[st
     assert capsys.readouterr().out == (
         "Challenge set: Small and sharp (active)\n≥ 98 % with at most 10,000 parameters\n"
         "limits: at most 10,000 parameters; layers: Conv2D, MaxPooling2D, Flatten, Dense; at most 1 epoch; "
-        "at most 2,000 training images; optimizer = adam; batch_size = 128\n"
+        "at most 2,000 training images; optimizer = adam; batch size = 128\n"
     )
     assert classroom.challenges.active().challenge.locked == {"optimizer": "adam", "batch_size": 128}
     assert main(["challenge", "show", "--json"]) == 0
