@@ -41,6 +41,9 @@ _STUDENT_CSS = f"""<style>
 .st-key-build_totals_bar {{ position: sticky; top: 3.75rem; z-index: 50; background: #ffffff;
   border-bottom: 1px solid #d5d6dc; padding: 0.35rem 0; }}
 .st-key-build_totals_bar p {{ margin: 0; }}
+/* The join address's QR code: st.image has no option to leave out its hover toolbar, which covered the
+   address above the code. */
+.st-key-join_address [data-testid="stElementToolbar"] {{ display: none; }}
 /* Predict's drawing and answer stack whenever their row is too narrow for the 280-pixel canvas beside the
    answer — with the sidebar open as well as on a phone (st.columns stacks on the window's width only). */
 .st-key-predict_columns {{ container-type: inline-size; }}
@@ -130,6 +133,7 @@ _PROJECTOR_CSS = """<style>
 [data-testid="stMain"] h1 { font-size: 3rem; }
 [data-testid="stCaptionContainer"], [data-testid="stCaptionContainer"] p {
   color: #262730 !important; opacity: 1 !important; font-size: 26px; }
+.st-key-join_address [data-testid="stElementToolbar"] { display: none; }  /* as in the student view */
 .st-key-projector_rows table { width: 100%; }
 .st-key-projector_rows td, .st-key-projector_rows th { padding: 0.1rem 0.6rem; line-height: 1.2; }
 </style>"""

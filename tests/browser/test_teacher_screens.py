@@ -38,6 +38,8 @@ def test_the_dashboard_redraws_itself_and_asks_before_it_stops_or_ends(new_tab, 
         expect(join).to_contain_text(re.compile(r"Students open http://[\d.]+:\d+/"))
         expect(join.get_by_role("img")).to_be_visible()  # the QR code
         assert "localhost" not in join.inner_text()
+        join.get_by_role("img").hover()  # no image toolbar pops up over the address
+        expect(join.get_by_test_id("stElementToolbar")).to_be_hidden()
         rename = page.locator(".st-key-teacher_rename_section")
         board = page.locator(".st-key-teacher_hiding_section")
         expect(rename.get_by_text("No students yet.")).to_be_visible()
