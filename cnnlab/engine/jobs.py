@@ -363,7 +363,7 @@ class JobManager:
         too_long = batch_refusal(cost, config.batch_size, self.speed.cautious_macs_per_second())
         if too_long:
             raise JobRefused(too_long)
-        estimate_s = self.estimate(analysis, config)
+        estimate_s = self.speed.estimate(cost, config)
         if estimate_s > self.limits.max_job_seconds:
             raise JobRefused(over_limit_message(estimate_s, self.limits.max_job_seconds))
         return analysis, config, cost, estimate_s
@@ -372,11 +372,6 @@ class JobManager:
         """Seconds a job of this stack and these settings would take on this server, at the speed its
         finished jobs showed."""
         return self.speed.estimate(StackCost.of(analysis), config)
-
-    def batch_refusal(self, analysis: Analysis, config: TrainConfig) -> str | None:
-        """Why this stack's batches would be too long for a quick Stop, with the batch size that fits (the
-        refusal `submit` would give); None when they are short enough."""
-        return batch_refusal(StackCost.of(analysis), config.batch_size, self.speed.cautious_macs_per_second())
 
     def _check_storage(self, owner: str, params: int, reserved_by: str | None = None) -> None:
         """Refuse a job whose run files would not fit the student's or the class's storage budget, counting
@@ -443,7 +438,7 @@ class JobManager:
         with self._lock:
             job = self._jobs.get(job_id)
             if job is not None:
-                return self._live_snapshot(job, self._waiting()) if job.owner == owner else None
+                return self._live_snapshot(job, self._places()) if job.owner == owner else None
         record = self.store.get(job_id, owner)
         return self._stored_snapshot(record) if record else None
 
@@ -451,16 +446,16 @@ class JobManager:
         """All of the owner's jobs, live and stored, newest first."""
         records = self.store.runs(owner)
         with self._lock:
-            order = self._waiting()
-            live = {job.run_id: self._live_snapshot(job, order) for job in self._jobs.values()
+            places = self._places()
+            live = {job.run_id: self._live_snapshot(job, places) for job in self._jobs.values()
                     if job.owner == owner}
         return [live.get(record.run_id) or self._stored_snapshot(record) for record in records]
 
     def live_jobs(self) -> list[JobSnapshot]:
         """Every owner's waiting and training jobs, for the teacher's dashboard (never for a student page)."""
         with self._lock:
-            order = self._waiting()
-            return [self._live_snapshot(job, order) for job in self._jobs.values()]
+            places = self._places()
+            return [self._live_snapshot(job, places) for job in self._jobs.values()]
 
     def stop(self, job_id: object, owner: object, *, by: Stopper = Stopper.STUDENT) -> bool:
         """Stop the owner's job: a queued one never starts, a running one ends at its next batch and keeps the
@@ -562,6 +557,13 @@ class JobManager:
         ended."""
         with self._lock:
             return self._plan(self._waiting())
+
+    def _places(self) -> dict[str, tuple[int, float]]:
+        """Each queued job's place in the queue (1: next to start) and expected wait in seconds, from one
+        plan of the whole queue (under the lock)."""
+        order = self._waiting()
+        return {run_id: (place, wait) for place, (run_id, wait)
+                in enumerate(zip(order, self._plan(order).waits_s, strict=True), start=1)}
 
     def _plan(self, order: list[str]) -> QueuePlan:
         """`queue_plan` under the lock: running jobs by their pace, queued ones (in `order`) by their
@@ -882,10 +884,9 @@ class JobManager:
 
     # ---- snapshots -------------------------------------------------------------------------------------
 
-    def _live_snapshot(self, job: _Job, order: list[str]) -> JobSnapshot:
-        """A snapshot of a live job (called under the lock); `order` is the queue's (`_waiting`)."""
-        position = order.index(job.run_id) + 1 if job.run_id in order else None
-        wait_s = self._plan(order).waits_s[position - 1] if position is not None else None
+    def _live_snapshot(self, job: _Job, places: Mapping[str, tuple[int, float]]) -> JobSnapshot:
+        """A snapshot of a live job (called under the lock); `places` are the queue's (`_places`)."""
+        position, wait_s = places.get(job.run_id, (None, None))
         return JobSnapshot(
             job_id=job.run_id, owner=job.owner, name=job.name, state=job.state, queue_position=position,
             epoch=max(job.epoch, 1) if job.started is not None else 0, epochs=job.config.epochs,
