@@ -41,18 +41,6 @@ def shown_setting(value: object) -> str:
     return f"{value:,}" if isinstance(value, int) else str(value)
 
 
-def describe_stack_goal(goal: StackGoal) -> str:
-    """The goal in words: "layer 1: Conv2D with filters 32, kernel_size 5×5; at most 10,000 parameters"."""
-    parts = []
-    if goal.layer is not None:
-        settings = ", ".join(f"{key} {shown_setting(value)}" for key, value in goal.settings)
-        what = " with ".join(filter(None, (goal.type or "", settings))) or "any layer"
-        parts.append(f"layer {goal.layer}: {what}")
-    if goal.max_params is not None:
-        parts.append(f"at most {goal.max_params:,} parameters in the whole stack")
-    return "; ".join(parts)
-
-
 def stack_status(goal: StackGoal, analysis: Analysis) -> GoalStatus:
     """The student's stack against a stack step's goal.
 
